@@ -1,0 +1,29 @@
+/** ManualTaskHandler: always last, always available: a human operator places the order. */
+import type { ActionHandler, ActionView, ProviderView } from '../../src/engine/types.js';
+import { formatMoney } from '../../src/engine/money.js';
+
+export interface ManualTaskStore {
+  /** Idempotent: one task per execution id. */
+  open(task: { executionId: string; action: ActionView; provider: ProviderView; summary: string }): Promise<void>;
+}
+
+export function summarizeOrder(action: ActionView): string {
+  const o = action.order;
+  const items = o.lines.map((l) => `${l.quantity}× ${l.name}${l.modifiers.length ? ` (${l.modifiers.map((m) => m.name).join(', ')})` : ''}`).join(', ');
+  return `${items} — ${formatMoney(o.totalCents, o.currency)}${o.customerName ? ` for ${o.customerName}` : ''}`;
+}
+
+export function createManualHandler(deps: { store: ManualTaskStore }): ActionHandler {
+  return {
+    name: 'manual',
+    integrationType: 'manual',
+    actionTypes: ['order'],
+    retryPolicy: { maxAttempts: 10, initialDelayMs: 1000 },
+    canHandle: () => ({ ok: true }),
+    async execute(ctx) {
+      await deps.store.open({ executionId: ctx.execution.id, action: ctx.action, provider: ctx.provider, summary: `${ctx.provider.name}: ${summarizeOrder(ctx.action)}` });
+      // No timeout: a person will pick it up; the task stays open until claimed and completed or failed.
+      return { kind: 'awaiting', externalRef: ctx.execution.id, timeoutMs: Number.POSITIVE_INFINITY, message: `An operator is placing your order with ${ctx.provider.name}...` };
+    },
+  };
+}

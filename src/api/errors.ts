@@ -1,0 +1,46 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+import { RequestError } from '../engine/errors.js';
+
+export interface ErrorBody { error: { code: string; message: string; field?: string } }
+
+/** Zod issue → one clear error naming the field. */
+export function fromZod(err: ZodError, prefix = ''): RequestError {
+  const issue = err.issues[0]!;
+  const field = [prefix, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))].filter(Boolean).join('.').replace(/\.\[/g, '[');
+  return new RequestError(400, 'validation_failed', `${field || 'body'}: ${issue.message}`, field || undefined);
+}
+
+export const notFoundRoute: RequestHandler = (req, res) => {
+  res.status(404).json({ error: { code: 'not_found', message: `No route for ${req.method} ${req.path}` } } satisfies ErrorBody);
+};
+
+/** Every error leaves as JSON with the right status; no stack traces reach clients. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
+  let body: ErrorBody;
+  let status: number;
+  if (err instanceof RequestError) {
+    status = err.status;
+    body = { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } };
+  } else if (err instanceof ZodError) {
+    const r = fromZod(err);
+    status = 400;
+    body = { error: { code: r.code, message: r.message, ...(r.field ? { field: r.field } : {}) } };
+  } else if (e.type === 'entity.too.large') {
+    status = 413;
+    body = { error: { code: 'payload_too_large', message: 'Request body is too large' } };
+  } else if (e.type === 'entity.parse.failed') {
+    status = 400;
+    body = { error: { code: 'invalid_json', message: 'Request body is not valid JSON' } };
+  } else if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+    status = 415;
+    body = { error: { code: 'unsupported_encoding', message: 'Unsupported request encoding' } };
+  } else {
+    status = 500;
+    body = { error: { code: 'internal_error', message: 'Something went wrong; it has been logged' } };
+    req.log?.error({ err }, 'unhandled error');
+  }
+  if (res.headersSent) return;
+  res.status(status).json(body);
+};

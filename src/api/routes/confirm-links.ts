@@ -1,0 +1,96 @@
+/**
+ * The email's one-click links. GET shows a page (mail scanners prefetch links, so GET never changes
+ * anything); the page's button POSTs the decision with optional order number and ready-in minutes.
+ */
+import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { summarizeOrder } from '../../../handlers/manual/handler.js';
+import type { ExternalOutcomes } from '../../engine/types.js';
+import { Action, ActionExecution } from '../../storage/models.js';
+import { loadProviderView, toActionView } from '../../storage/views.js';
+import { verifyLink } from '../links.js';
+
+const ConfirmForm = z.object({
+  order_number: z.string().trim().max(40).optional().transform((v) => v || undefined),
+  ready_in_minutes: z.union([z.string(), z.number()]).optional().transform((v) => (v === undefined || v === '' ? undefined : Number(v)))
+    .pipe(z.number().int().min(0).max(1440).optional()),
+});
+const DeclineForm = z.object({ reason: z.string().trim().max(300).optional().transform((v) => v || 'declined by the provider') });
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const page = (title: string, body: string) => `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#222"><h2>${esc(title)}</h2>${body}</body></html>`;
+
+function reply(req: Request, res: Response, status: number, title: string, message: string, code: string, extra: Record<string, unknown> = {}): void {
+  if (req.accepts(['html', 'json']) === 'json') {
+    res.status(status).json(status >= 400 ? { error: { code, message } } : { status: code, message, ...extra });
+  } else {
+    res.status(status).type('html').send(page(title, `<p>${esc(message)}</p>`));
+  }
+}
+
+export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: string; now: () => Date }): Router {
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '8kb' });
+  const json = express.json({ limit: '8kb' });
+
+  const check = async (req: Request, res: Response) => {
+    const link = verifyLink(String(req.params.token), deps.secret, deps.now());
+    if (!link.ok) {
+      const expired = link.reason === 'expired';
+      reply(req, res, expired ? 410 : 404, expired ? 'This link has expired' : 'Link not valid',
+        expired ? 'This link has expired; the order was passed on to our operators.' : 'This link is not valid.', expired ? 'link_expired' : 'invalid_link');
+      return null;
+    }
+    const execution = await ActionExecution.findById(link.payload.executionId).lean();
+    const action = execution ? await Action.findById(execution.actionId).lean() : null;
+    if (!execution || !action) {
+      reply(req, res, 404, 'Order not found', 'This order no longer exists.', 'not_found');
+      return null;
+    }
+    const provider = await loadProviderView(action.providerId);
+    return { executionId: execution._id, action, provider, open: action.status === 'awaiting_confirmation' && action.awaitingExecutionId === execution._id };
+  };
+
+  router.get('/confirm/:token', async (req, res) => {
+    const found = await check(req, res);
+    if (!found) return;
+    const summary = summarizeOrder(toActionView(found.action));
+    if (!found.open) return reply(req, res, 409, 'Already handled', `This order is already ${found.action.status.replace('_', ' ')}.`, 'already_handled');
+    res.type('html').send(page(`Confirm order for ${found.provider?.name ?? 'your café'}`, `<p>${esc(summary)}</p>
+<form method="post"><p><label>Ready in (minutes) <input name="ready_in_minutes" type="number" min="0" max="1440" value="${found.provider?.prepMinutes ?? 10}"></label></p>
+<p><label>Your order number (optional) <input name="order_number" maxlength="40"></label></p>
+<p><button type="submit" style="background:#1a7f37;color:#fff;padding:10px 18px;border:0;border-radius:6px">Confirm order</button></p></form>`));
+  });
+
+  router.post('/confirm/:token', form, json, async (req, res) => {
+    const found = await check(req, res);
+    if (!found) return;
+    const body = ConfirmForm.safeParse(req.body ?? {});
+    if (!body.success) return reply(req, res, 400, 'Check the form', `${body.error.issues[0]?.path.join('.')}: ${body.error.issues[0]?.message}`, 'validation_failed');
+    const outcome = await deps.outcomes.confirm(found.executionId, { orderNumber: body.data.order_number, readyInMinutes: body.data.ready_in_minutes, externalRef: `email:${found.executionId}` });
+    if (!outcome.applied) return reply(req, res, 409, 'Already handled', `This order is already ${outcome.status.replace('_', ' ')}.`, 'already_handled');
+    reply(req, res, 200, 'Order confirmed — thank you!', 'The customer has been told their order is confirmed.', 'confirmed', { action: outcome });
+  });
+
+  router.get('/decline/:token', async (req, res) => {
+    const found = await check(req, res);
+    if (!found) return;
+    if (!found.open) return reply(req, res, 409, 'Already handled', `This order is already ${found.action.status.replace('_', ' ')}.`, 'already_handled');
+    res.type('html').send(page('Decline this order?', `<p>${esc(summarizeOrder(toActionView(found.action)))}</p>
+<form method="post"><p><label>Reason (optional) <input name="reason" maxlength="300"></label></p>
+<p><button type="submit" style="background:#cf222e;color:#fff;padding:10px 18px;border:0;border-radius:6px">Decline order</button></p></form>`));
+  });
+
+  router.post('/decline/:token', form, json, async (req, res) => {
+    const found = await check(req, res);
+    if (!found) return;
+    const body = DeclineForm.safeParse(req.body ?? {});
+    if (!body.success) return reply(req, res, 400, 'Check the form', 'reason is too long', 'validation_failed');
+    const outcome = await deps.outcomes.decline(found.executionId, body.data.reason);
+    if (!outcome.applied) return reply(req, res, 409, 'Already handled', `This order is already ${outcome.status.replace('_', ' ')}.`, 'already_handled');
+    reply(req, res, 200, 'Order declined', 'Thanks for letting us know; we will place it another way.', 'declined', { action: outcome });
+  });
+
+  return router;
+}

@@ -1,0 +1,74 @@
+/** Operator endpoints for manual tasks: list, claim, complete (order number, ready-in minutes), fail. */
+import { Router } from 'express';
+import { z } from 'zod';
+import { RequestError } from '../../engine/errors.js';
+import type { ExternalOutcomes } from '../../engine/types.js';
+import { ManualTask } from '../../storage/models.js';
+import { fromZod } from '../errors.js';
+
+const Operator = z.object({ operatorId: z.string().trim().min(1).max(100) });
+const Complete = Operator.extend({ orderNumber: z.string().trim().min(1).max(40).optional(), readyInMinutes: z.number().int().min(0).max(24 * 60).optional() });
+const Fail = Operator.extend({ reason: z.string().trim().min(1).max(500) });
+const ListQuery = z.object({ status: z.enum(['open', 'claimed', 'completed', 'failed']).optional() });
+
+const view = (t: Record<string, unknown> & { _id: unknown }) => {
+  const { _id, details: _details, ...rest } = t;
+  return { id: _id, ...rest };
+};
+
+export function manualTasksRouter(deps: { outcomes: ExternalOutcomes; now: () => Date }): Router {
+  const router = Router();
+  const parse = <T>(schema: z.ZodType<T>, body: unknown): T => {
+    const r = schema.safeParse(body ?? {});
+    if (!r.success) throw fromZod(r.error);
+    return r.data;
+  };
+  const load = async (id: string, spaceId: string) => {
+    const task = await ManualTask.findOne({ _id: id, spaceId }).lean();
+    if (!task) throw new RequestError(404, 'not_found', 'manual task not found');
+    return task;
+  };
+
+  router.get('/manual-tasks', async (req, res) => {
+    const q = parse(ListQuery, req.query);
+    const tasks = await ManualTask.find({ spaceId: req.spaceId, status: q.status ?? { $in: ['open', 'claimed'] } }).sort({ createdAt: 1 }).limit(100).lean();
+    res.json({ tasks: tasks.map(view) });
+  });
+
+  router.post('/manual-tasks/:id/claim', async (req, res) => {
+    const { operatorId } = parse(Operator, req.body);
+    await load(req.params.id, req.spaceId!);
+    const task = await ManualTask.findOneAndUpdate(
+      { _id: req.params.id, spaceId: req.spaceId, $or: [{ status: 'open' }, { status: 'claimed', operatorId }] },
+      { $set: { status: 'claimed', operatorId, claimedAt: deps.now() } }, { returnDocument: 'after' },
+    ).lean();
+    if (!task) throw new RequestError(409, 'already_claimed', 'task is already claimed by another operator or closed');
+    res.json({ task: view(task) });
+  });
+
+  router.post('/manual-tasks/:id/complete', async (req, res) => {
+    const body = parse(Complete, req.body);
+    await load(req.params.id, req.spaceId!);
+    const task = await ManualTask.findOneAndUpdate(
+      { _id: req.params.id, spaceId: req.spaceId, status: 'claimed', operatorId: body.operatorId },
+      { $set: { status: 'completed', completedAt: deps.now(), orderNumber: body.orderNumber ?? null, readyInMinutes: body.readyInMinutes ?? null } }, { returnDocument: 'after' },
+    ).lean();
+    if (!task) throw new RequestError(409, 'not_claimed_by_you', 'claim the task before completing it');
+    const outcome = await deps.outcomes.confirm(task._id, { orderNumber: body.orderNumber, readyInMinutes: body.readyInMinutes, externalRef: `manual:${task._id}`, message: undefined });
+    res.json({ task: view(task), action: outcome });
+  });
+
+  router.post('/manual-tasks/:id/fail', async (req, res) => {
+    const body = parse(Fail, req.body);
+    await load(req.params.id, req.spaceId!);
+    const task = await ManualTask.findOneAndUpdate(
+      { _id: req.params.id, spaceId: req.spaceId, status: { $in: ['open', 'claimed'] }, $or: [{ operatorId: null }, { operatorId: body.operatorId }] },
+      { $set: { status: 'failed', failedAt: deps.now(), failureReason: body.reason, operatorId: body.operatorId } }, { returnDocument: 'after' },
+    ).lean();
+    if (!task) throw new RequestError(409, 'not_open', 'task is closed or claimed by another operator');
+    const outcome = await deps.outcomes.decline(task._id, body.reason);
+    res.json({ task: view(task), action: outcome });
+  });
+
+  return router;
+}

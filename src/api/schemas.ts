@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { isE164 } from '../engine/phone.js';
+
+const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'must be a 24-character hex id');
+
+export const OrderItemInput = z.object({
+  name: z.string().trim().min(1).max(100).optional(),
+  sku: z.string().trim().min(1).max(100).optional(),
+  quantity: z.number().int('must be a whole number').min(1).max(50).default(1),
+  modifications: z.array(z.string().trim().min(1).max(100)).max(10).default([]),
+  /** Optional: checked against the catalog, never used as the price. */
+  price: z.union([z.number().nonnegative(), z.string().max(20)]).optional(),
+}).refine((i) => i.name !== undefined || i.sku !== undefined, { message: 'name or sku is required', path: ['name'] });
+
+export const OrderParameters = z.object({
+  items: z.array(OrderItemInput).min(1, 'at least one item is required').max(50),
+  pickup_time: z.string().max(100).nullable().optional(),
+  customer_name: z.string().trim().min(1).max(80).optional(),
+  customer_phone: z.string().refine(isE164, 'must be an E.164 phone number such as +14155550123').optional(),
+  special_instructions: z.string().trim().max(500).optional(),
+});
+
+export const CreateActionBody = z.object({
+  itemId: objectId,
+  type: z.literal('order', { error: 'unsupported action type; supported: order' }),
+  parameters: OrderParameters,
+  origin: z.object({
+    channel: z.enum(['api', 'slack', 'telegram']).default('api'),
+    ref: z.record(z.string(), z.string().max(200)).optional(),
+  }).optional(),
+});
+export type CreateActionBody = z.infer<typeof CreateActionBody>;
+
+export const ListActionsQuery = z.object({
+  status: z.enum(['queued', 'executing', 'awaiting_confirmation', 'completed', 'failed', 'cancelled']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: objectId.optional(),
+});
+
+export const UserIdHeader = z.string().trim().min(1, 'x-user-id header is required').max(200);
+export const IdempotencyKeyHeader = z.string().min(1).max(255);
+export { objectId };

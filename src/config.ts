@@ -1,0 +1,47 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Every setting the service reads, validated once at start; nothing else reads process.env. */
+const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_BASE_URL: z.url().optional(),
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
+  EMAIL_FROM: z.string().min(3).default('Rouh Actions <orders@rouh.local>'),
+  LINK_SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** How often workers poll for due jobs; new actions in the same process start immediately regardless. */
+  AGENDA_PROCESS_EVERY_MS: z.coerce.number().int().min(50).default(1000),
+  AGENDA_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(60_000),
+  AGENDA_CONCURRENCY: z.coerce.number().int().min(1).default(20),
+  STEP_TIMEOUT_MS: z.coerce.number().int().min(500).default(30_000),
+  EMAIL_CONFIRM_TIMEOUT_MINUTES: z.coerce.number().positive().default(10),
+  SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(100_000),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; publicBaseUrl: string };
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const parsed = ConfigSchema.safeParse(picked);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue?.path.join('.') ?? 'config';
+    throw new ConfigError(`Invalid configuration: ${name} ${issue?.message ?? 'is invalid'}`);
+  }
+  const c = parsed.data;
+  if (c.ROLE !== 'all' && !c.MONGODB_URI) {
+    throw new ConfigError('Invalid configuration: MONGODB_URI is required when ROLE is api or worker (processes must share one database)');
+  }
+  return {
+    ...c,
+    dataDir: path.resolve(c.DATA_DIR),
+    publicBaseUrl: (c.PUBLIC_BASE_URL ?? `http://${c.HOST === '0.0.0.0' ? '127.0.0.1' : c.HOST}:${c.PORT}`).replace(/\/$/, ''),
+  };
+}

@@ -1,0 +1,22 @@
+import mongoose from 'mongoose';
+import type { Logger } from 'pino';
+import { ALL_MODELS } from '../storage/models.js';
+import { startEmbeddedDatabase } from './embedded.js';
+
+export interface Database { connection: mongoose.Connection; close(): Promise<void> }
+
+/** Connects mongoose (one shared connection; Agenda uses the same one) and makes sure indexes exist. */
+export async function connectDatabase(opts: { uri?: string; dbName?: string; dataDir: string; logger: Logger }): Promise<Database> {
+  const embedded = opts.uri ? null : await startEmbeddedDatabase(opts.dataDir, opts.logger);
+  const uri = opts.uri ?? embedded!.uri;
+  mongoose.set('strictQuery', true);
+  await mongoose.connect(uri, { dbName: opts.dbName ?? 'rouh', serverSelectionTimeoutMS: 10_000, autoIndex: false });
+  await Promise.all(ALL_MODELS.map((m) => m.createIndexes()));
+  return {
+    connection: mongoose.connection,
+    async close() {
+      await mongoose.disconnect();
+      await embedded?.stop();
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * FerretDB 1.24.2 as the embedded MongoDB-wire server when no MongoDB binary is available.
+ * Built once from the Go module proxy into a cache folder (the module zip lacks build/version/version.txt,
+ * which FerretDB's build embeds, so we add it before `go build`).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Logger } from 'pino';
+
+const run = promisify(execFile);
+export const FERRETDB_VERSION = 'v1.24.2';
+
+export function ferretCacheDir(): string {
+  return process.env.ROUH_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'rouh-actions');
+}
+
+export function ferretBinaryPath(): string {
+  return process.env.FERRETDB_BIN ?? path.join(ferretCacheDir(), `ferretdb-${FERRETDB_VERSION}`, 'ferretdb');
+}
+
+async function hasGo(): Promise<boolean> {
+  try {
+    await run('go', ['version']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Returns the binary path, building it first if needed; null when it cannot be had here. */
+export async function ensureFerretBinary(logger: Logger): Promise<string | null> {
+  const bin = ferretBinaryPath();
+  if (existsSync(bin)) return bin;
+  if (!(await hasGo())) return null;
+  logger.info(`Building FerretDB ${FERRETDB_VERSION} with Go into ${path.dirname(bin)} (first run only; this takes a few minutes)...`);
+  const started = Date.now();
+  const { stdout } = await run('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], { maxBuffer: 16 << 20 });
+  const moduleDir = (JSON.parse(stdout) as { Dir: string }).Dir;
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'ferretdb-src-'));
+  try {
+    await fs.cp(moduleDir, work, { recursive: true });
+    await run('chmod', ['-R', 'u+w', work]);
+    await fs.writeFile(path.join(work, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    await fs.mkdir(path.dirname(bin), { recursive: true });
+    const tmpBin = `${bin}.${process.pid}.tmp`;
+    await run('go', ['build', '-o', tmpBin, './cmd/ferretdb'], { cwd: work, maxBuffer: 64 << 20, env: { ...process.env, CGO_ENABLED: '0' } });
+    await fs.rename(tmpBin, bin);
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+  logger.info(`FerretDB built in ${Math.round((Date.now() - started) / 1000)} s`);
+  return bin;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`FerretDB exited with code ${child.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`FerretDB did not listen on port ${port} within ${timeoutMs} ms`);
+}
+
+export interface RunningServer { uri: string; stop(): Promise<void> }
+
+export async function startFerret(bin: string, dataDir: string, logger: Logger): Promise<RunningServer> {
+  await fs.mkdir(dataDir, { recursive: true });
+  const port = await freePort();
+  const child = spawn(bin, [
+    '--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--listen-addr=127.0.0.1:${port}`, `--state-dir=${dataDir}`,
+    '--debug-addr=127.0.0.1:0', '--telemetry=disable', '--log-level=WARN', '--log-format=text',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.on('data', (chunk: Buffer) => logger.debug({ ferretdb: chunk.toString().trim() }, 'ferretdb'));
+  const onExit = () => child.kill('SIGTERM');
+  process.once('exit', onExit);
+  await waitForPort(port, child, 30_000);
+  return {
+    uri: `mongodb://127.0.0.1:${port}/`,
+    async stop() {
+      process.off('exit', onExit);
+      if (child.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      });
+    },
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * Turns a validated request into a queued action: resolve the item and its provider, price the order from
+ * the catalog, fix the handler chain, and claim the idempotency key — all checks before any write.
+ */
+import { createHash } from 'node:crypto';
+import mongoose from 'mongoose';
+import type { CreateActionBody } from '../api/schemas.js';
+import { Action, IdempotencyRecord, Integration, Item, MenuItem, MenuModifier, Provider, type ActionDoc } from '../storage/models.js';
+import { buildChain } from './chain.js';
+import { RequestError, badRequest, notFound } from './errors.js';
+import { parsePickupTime, priceOrder } from './pricing.js';
+import type { IntegrationType } from './types.js';
+
+export interface CreateActionInput { spaceId: string; userId: string; body: CreateActionBody; idempotencyKey?: string; now: Date }
+export interface CreateActionResult { action: ActionDoc; replayed: boolean }
+
+function requestHash(userId: string, body: unknown): string {
+  const canonical = (v: unknown): unknown => (Array.isArray(v) ? v.map(canonical)
+    : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v);
+  return createHash('sha256').update(JSON.stringify(canonical({ userId, body }))).digest('hex');
+}
+
+export async function createAction(input: CreateActionInput): Promise<CreateActionResult> {
+  const { spaceId, userId, body, now } = input;
+  const hash = requestHash(userId, body);
+  const idemId = input.idempotencyKey ? `${spaceId}:${input.idempotencyKey}` : null;
+  if (idemId) {
+    const replay = await replayFor(idemId, hash, spaceId);
+    if (replay) return replay;
+  }
+
+  const item = await Item.findOne({ _id: body.itemId, spaceId }).lean();
+  if (!item) throw new RequestError(404, 'item_not_found', `item ${body.itemId} not found in this space`, 'itemId');
+  if (!item.actionTypes.includes(body.type)) throw badRequest('unsupported_action_type', `item does not support "${body.type}"`, 'type');
+  const provider = await Provider.findOne({ _id: item.providerId, spaceId }).lean();
+  if (!provider) throw notFound('provider');
+  const [menu, modifiers, integrations] = await Promise.all([
+    MenuItem.find({ providerId: provider._id }).lean(),
+    MenuModifier.find({ providerId: provider._id }).lean(),
+    Integration.find({ providerId: provider._id }).lean(),
+  ]);
+  const p = body.parameters;
+  const priced = priceOrder(p.items, menu.map((m) => ({ ...m, externalIds: m.externalIds as Record<string, string> })), modifiers.map((m) => ({ ...m, externalIds: m.externalIds as Record<string, string> })));
+  const pickupAt = parsePickupTime(p.pickup_time, now);
+  const chain = buildChain(integrations.map((i) => ({ integrationId: i._id.toString(), type: i.type as IntegrationType, name: i.name, priority: i.priority, enabled: i.enabled })), provider.chainOrder ?? undefined);
+
+  const actionId = new mongoose.Types.ObjectId();
+  if (idemId) {
+    try {
+      await IdempotencyRecord.create({ _id: idemId, requestHash: hash, actionId });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+      const replay = await replayFor(idemId, hash, spaceId);
+      if (replay) return replay;
+      throw new RequestError(409, 'idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly');
+    }
+  }
+  const { customer_phone: customerPhone, ...storedParams } = p;
+  try {
+    const doc = await Action.create({
+      _id: actionId, spaceId, userId, itemId: item._id, providerId: provider._id, type: body.type,
+      parameters: storedParams,
+      order: {
+        lines: priced.lines, totalCents: priced.totalCents, currency: provider.currency, pickupAt,
+        customerName: p.customer_name ?? null, customerPhone: customerPhone ?? null, specialInstructions: p.special_instructions ?? null,
+      },
+      status: 'queued', origin: { channel: body.origin?.channel ?? 'api', ref: body.origin?.ref ?? null },
+      idempotencyKey: input.idempotencyKey ?? null,
+      chain: chain.map((c) => ({ ...c, integrationId: c.integrationId ? new mongoose.Types.ObjectId(c.integrationId) : null })),
+      nextStepAt: now,
+    });
+    return { action: doc.toObject() as ActionDoc, replayed: false };
+  } catch (err) {
+    if (idemId) await IdempotencyRecord.deleteOne({ _id: idemId, actionId });
+    throw err;
+  }
+}
+
+async function replayFor(idemId: string, hash: string, spaceId: string): Promise<CreateActionResult | null> {
+  const record = await IdempotencyRecord.findById(idemId).lean();
+  if (!record) return null;
+  if (record.requestHash !== hash) {
+    throw new RequestError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
+  }
+  const action = await Action.findOne({ _id: record.actionId, spaceId }).lean<ActionDoc>();
+  return action ? { action, replayed: true } : null;
+}

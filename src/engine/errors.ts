@@ -1,0 +1,16 @@
+/** Client-facing errors: a code, a message and the field at fault; the API maps them to 4xx JSON. */
+export class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'RequestError';
+  }
+}
+
+export const badRequest = (code: string, message: string, field?: string) => new RequestError(400, code, message, field);
+export const notFound = (what: string) => new RequestError(404, 'not_found', `${what} not found`);
+export const conflict = (code: string, message: string) => new RequestError(409, code, message);

@@ -1,0 +1,72 @@
+/**
+ * Agenda on mongoose's own connection. Jobs are thin: they carry (actionId, stepSeq) and call the service;
+ * business state lives on the action. In one process (ROLE=all) an in-memory notification channel wakes
+ * the worker the moment a job is saved; separate API/worker processes fall back to polling every
+ * AGENDA_PROCESS_EVERY_MS (MongoDB offers no notification channel without change streams).
+ */
+import { Agenda, InMemoryNotificationChannel, backoffStrategies } from 'agenda';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import type mongoose from 'mongoose';
+import type { Logger } from 'pino';
+import type { ActionExecutionService, NotifyEventType, StepScheduler } from '../engine/execution-service.js';
+import type { NotifierDispatcher } from '../notify/dispatcher.js';
+import { JOB } from './names.js';
+
+export interface AgendaSettings {
+  processEveryMs: number;
+  lockLifetimeMs: number;
+  concurrency: number;
+  /** true when API and worker share this process: new jobs start without waiting for a poll. */
+  inProcessNotifications: boolean;
+  sweepEvery: string;
+}
+
+export function createAgenda(connection: mongoose.Connection, settings: AgendaSettings): Agenda {
+  const backend = new MongoBackend({ mongo: connection.db as never, collection: 'agendaJobs' });
+  return new Agenda({
+    backend,
+    processEvery: settings.processEveryMs,
+    defaultLockLifetime: settings.lockLifetimeMs,
+    maxConcurrency: settings.concurrency * 2,
+    defaultConcurrency: settings.concurrency,
+    ...(settings.inProcessNotifications ? { notificationChannel: new InMemoryNotificationChannel() } : {}),
+  });
+}
+
+/** The StepScheduler the engine uses: one-off, de-duplicated jobs keyed by (actionId, stepSeq). */
+export function agendaScheduler(agenda: Agenda): StepScheduler {
+  const save = async (name: string, data: Record<string, unknown>, at?: Date) => {
+    const job = agenda.create(name, data);
+    job.unique(Object.fromEntries(Object.entries(data).map(([k, v]) => [`data.${k}`, v])), { insertOnly: true });
+    job.schedule(at ?? new Date());
+    await job.save();
+  };
+  return {
+    enqueueStep: (actionId, stepSeq, runAt) => save(JOB.step, { actionId, stepSeq }, runAt),
+    scheduleConfirmTimeout: (actionId, stepSeq, at) => save(JOB.confirmTimeout, { actionId, stepSeq }, at),
+    enqueueNotify: (actionId, eventType: NotifyEventType) => save(JOB.notify, { actionId, eventType }),
+  };
+}
+
+/** Registers the workers (ROLE=worker|all). */
+export function defineJobs(agenda: Agenda, deps: { service: ActionExecutionService; dispatcher: NotifierDispatcher; lockLifetimeMs: number; logger: Logger }): void {
+  const { service, dispatcher } = deps;
+  // Infrastructure errors (DB hiccups) retry the job; handler outcomes never throw out of runStep.
+  const backoff = backoffStrategies.exponential({ delay: 500, factor: 2, maxRetries: 5, maxDelay: 30_000 });
+  const opts = { lockLifetime: deps.lockLifetimeMs, backoff, removeOnComplete: true };
+  agenda.define<{ actionId: string; stepSeq: number }>(JOB.step, async (job) => {
+    await service.runStep(job.attrs.data.actionId, job.attrs.data.stepSeq, { touch: () => job.touch() });
+  }, opts);
+  agenda.define<{ actionId: string; stepSeq: number }>(JOB.confirmTimeout, async (job) => {
+    await service.confirmationTimeout(job.attrs.data.actionId, job.attrs.data.stepSeq);
+  }, opts);
+  agenda.define<{ actionId: string; eventType: NotifyEventType }>(JOB.notify, async (job) => {
+    await dispatcher.dispatch(job.attrs.data.actionId, job.attrs.data.eventType);
+  }, opts);
+  agenda.define(JOB.sweep, async () => {
+    const n = await service.sweep(deps.lockLifetimeMs * 2);
+    if (n) deps.logger.warn({ requeued: n }, 'sweeper re-enqueued lost steps');
+  }, { lockLifetime: deps.lockLifetimeMs });
+  agenda.on('error', (err) => deps.logger.error({ err: err.message }, 'agenda error'));
+  agenda.on('fail', (err: Error | string, job: { attrs?: { name?: string } }) => deps.logger.error({ job: job.attrs?.name, err: typeof err === 'string' ? err : err.message }, 'job failed'));
+}

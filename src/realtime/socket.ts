@@ -1,0 +1,61 @@
+/**
+ * socket.io on the API's port. Clients authenticate with their space's API key
+ * (`io(url, { auth: { token, actionId? } })`) and only ever join their own space's rooms:
+ * `space:<id>` (every action in the space) or `action:<id>` (one action, also via `subscribe`).
+ */
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import type { Logger } from 'pino';
+import type { StatusBus } from '../engine/status-bus.js';
+import type { ActionEvent } from '../engine/types.js';
+import { spaceForKey } from '../api/auth.js';
+import { Action } from '../storage/models.js';
+
+const isObjectId = (v: unknown): v is string => typeof v === 'string' && /^[a-f0-9]{24}$/.test(v);
+
+/** The wire payloads, exactly as documented: no spaceId, no internal fields. */
+function payload(e: ActionEvent): Record<string, unknown> {
+  switch (e.type) {
+    case 'action.status': return { actionId: e.actionId, status: e.status, message: e.message, timestamp: e.timestamp };
+    case 'action.completed': return { actionId: e.actionId, externalReference: e.externalReference, receiptData: e.receiptData };
+    case 'action.failed': return { actionId: e.actionId, error: e.error, timestamp: e.timestamp };
+    case 'action.ready': return { actionId: e.actionId, message: e.message, timestamp: e.timestamp };
+  }
+}
+
+export function attachSocketServer(http: HttpServer, bus: StatusBus, logger: Logger): Server {
+  const io = new Server(http, { serveClient: false, cors: { origin: false } });
+
+  io.use(async (socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown }).token;
+    const spaceId = typeof token === 'string' ? await spaceForKey(token).catch(() => null) : null;
+    if (!spaceId) return next(new Error('unauthorized'));
+    socket.data.spaceId = spaceId;
+    next();
+  });
+
+  const owns = async (spaceId: string, actionId: unknown) => isObjectId(actionId) && !!(await Action.exists({ _id: actionId, spaceId }));
+
+  io.on('connection', async (socket) => {
+    const spaceId = socket.data.spaceId as string;
+    const actionId = (socket.handshake.auth as { actionId?: unknown }).actionId;
+    if (actionId === undefined) await socket.join(`space:${spaceId}`);
+    else if (await owns(spaceId, actionId)) await socket.join(`action:${String(actionId)}`);
+    socket.emit('ready', { spaceId });
+    socket.on('subscribe', async (msg: { actionId?: unknown }, ack?: (r: { ok: boolean; error?: string }) => void) => {
+      if (await owns(spaceId, msg?.actionId)) {
+        await socket.join(`action:${String(msg.actionId)}`);
+        ack?.({ ok: true });
+      } else ack?.({ ok: false, error: 'not_found' });
+    });
+  });
+
+  bus.subscribe((event) => {
+    try {
+      io.to([`space:${event.spaceId}`, `action:${event.actionId}`]).emit(event.type, payload(event));
+    } catch (err) {
+      logger.warn({ err }, 'socket broadcast failed');
+    }
+  });
+  return io;
+}

@@ -1,0 +1,122 @@
+/**
+ * The composition root: database → engine → handlers → Agenda → HTTP + socket.io. `main.ts` calls it with
+ * the validated config; tests call it with their own database, SMTP server and fixture handlers.
+ */
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import path from 'node:path';
+import type { Agenda } from 'agenda';
+import type { Router } from 'express';
+import type { Logger } from 'pino';
+import { createHandlers } from '../handlers/index.js';
+import { outboxSender, smtpSender, type MailSender } from '../handlers/email/transport.js';
+import { signLink } from './api/links.js';
+import { createApp } from './api/app.js';
+import type { Config } from './config.js';
+import { connectDatabase, type Database } from './db/connect.js';
+import { ActionExecutionService } from './engine/execution-service.js';
+import { HandlerRegistry } from './engine/registry.js';
+import { StatusBus } from './engine/status-bus.js';
+import type { ActionHandler, Notifier, RetryPolicy } from './engine/types.js';
+import { agendaScheduler, createAgenda, defineJobs } from './jobs/agenda.js';
+import { JOB } from './jobs/names.js';
+import { NotifierDispatcher } from './notify/dispatcher.js';
+import { attachSocketServer } from './realtime/socket.js';
+import { startStatusFeed } from './realtime/status-feed.js';
+import { mongoManualTaskStore } from './storage/manual-task-store.js';
+
+export interface ServiceOverrides {
+  dbName?: string;
+  mailSender?: MailSender;
+  extraHandlers?: ActionHandler[];
+  retryPolicies?: Record<string, Partial<RetryPolicy>>;
+  notifiers?: Notifier[];
+  now?: () => Date;
+}
+
+export interface RunningService {
+  baseUrl: string;
+  port: number;
+  config: Config;
+  bus: StatusBus;
+  service: ActionExecutionService;
+  agenda: Agenda;
+  db: Database;
+  close(): Promise<void>;
+}
+
+/** A stable default so links in emails keep working across restarts of the zero-config demo. */
+function linkSecret(config: Config): string {
+  return config.LINK_SIGNING_SECRET ?? createHash('sha256').update(`rouh-demo-links:${config.dataDir}`).digest('hex');
+}
+
+export async function startService(config: Config, logger: Logger, o: ServiceOverrides = {}): Promise<RunningService> {
+  const now = o.now ?? (() => new Date());
+  const db = await connectDatabase({ uri: config.MONGODB_URI, dbName: o.dbName, dataDir: config.dataDir, logger });
+  const bus = new StatusBus();
+  const registry = new HandlerRegistry();
+  const secret = linkSecret(config);
+  const publicBaseUrl = config.publicBaseUrl;
+
+  const mailSender = o.mailSender ?? (config.SMTP_URL ? smtpSender(config.SMTP_URL) : outboxSender(path.join(config.dataDir, 'outbox', 'email'), logger));
+  const handlers = createHandlers({
+    email: {
+      sender: mailSender, from: config.EMAIL_FROM, defaultConfirmTimeoutMinutes: config.EMAIL_CONFIRM_TIMEOUT_MINUTES,
+      links: (executionId, expiresAt) => {
+        const token = signLink({ executionId, expiresAt: expiresAt.getTime() }, secret);
+        return { confirmUrl: `${publicBaseUrl}/confirm/${token}`, declineUrl: `${publicBaseUrl}/decline/${token}` };
+      },
+    },
+    manualTasks: mongoManualTaskStore,
+  });
+  for (const h of [...handlers, ...(o.extraHandlers ?? [])]) registry.register(h);
+  for (const [name, policy] of Object.entries(o.retryPolicies ?? {})) registry.setRetryPolicy(name, policy);
+
+  const service = new ActionExecutionService({
+    registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl,
+    touchEveryMs: Math.max(500, Math.floor(config.AGENDA_LOCK_LIFETIME_MS / 3)), now,
+  });
+  const runsWorkers = config.ROLE !== 'api';
+  const agenda = createAgenda(db.connection, {
+    processEveryMs: config.AGENDA_PROCESS_EVERY_MS, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, concurrency: config.AGENDA_CONCURRENCY,
+    inProcessNotifications: config.ROLE === 'all', sweepEvery: '30 seconds',
+  });
+  service.useScheduler(agendaScheduler(agenda));
+  const dispatcher = new NotifierDispatcher([...(o.notifiers ?? [])], logger);
+  if (runsWorkers) defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger });
+  await agenda.start();
+  if (runsWorkers) await agenda.every('30 seconds', JOB.sweep);
+
+  let server: http.Server | null = null;
+  let stopFeed = () => {};
+  let port = 0;
+  if (config.ROLE !== 'worker') {
+    const integrationRouters: Router[] = [];
+    const app = createApp({ service, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters });
+    server = http.createServer(app);
+    attachSocketServer(server, bus, logger);
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(config.PORT, config.HOST, () => resolve());
+    });
+    port = (server.address() as { port: number }).port;
+    if (config.ROLE === 'api') stopFeed = startStatusFeed(bus, { everyMs: 250 });
+  }
+  const baseUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+
+  let closed = false;
+  return {
+    baseUrl, port, config, bus, service, agenda, db,
+    async close() {
+      if (closed) return;
+      closed = true;
+      stopFeed();
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      }
+      await agenda.stop();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,246 @@
+/**
+ * One schema per entity. Every query the code runs has an index here; every space-owned entity carries
+ * spaceId so reads are scoped by it. Money is integer cents. Only features both MongoDB ≥ 6 and
+ * FerretDB 1.24 support: no transactions, change streams, $lookup/$facet or TTL indexes.
+ */
+import mongoose, { Schema, type InferSchemaType } from 'mongoose';
+import { ACTION_STATUSES } from '../engine/types.js';
+
+const { model } = mongoose;
+const opts = { timestamps: true, versionKey: false } as const;
+
+const SpaceSchema = new Schema({ name: { type: String, required: true } }, opts);
+export const Space = model('Space', SpaceSchema);
+
+/** API keys are stored as SHA-256 hashes; the plain key is shown once, at creation. */
+const ApiKeySchema = new Schema({
+  _id: { type: String, required: true }, // sha256 hex of the key
+  spaceId: { type: Schema.Types.ObjectId, required: true, index: true },
+  label: { type: String, default: 'default' },
+  prefix: { type: String, required: true },
+}, opts);
+export const ApiKey = model('ApiKey', ApiKeySchema);
+
+const ProviderSchema = new Schema({
+  spaceId: { type: Schema.Types.ObjectId, required: true },
+  name: { type: String, required: true },
+  timezone: { type: String, required: true },
+  currency: { type: String, required: true, default: 'USD' },
+  orderPrefix: { type: String, required: true },
+  contactEmail: { type: String, default: null },
+  prepMinutes: { type: Number, default: 10 },
+  /** Next order number is orderPrefix-(orderCounter+1); incremented atomically. */
+  orderCounter: { type: Number, default: 1000 },
+  /** Overrides the default api → webhook → email → manual order of integration types. */
+  chainOrder: { type: [String], default: undefined },
+}, opts);
+ProviderSchema.index({ spaceId: 1, name: 1 });
+export const Provider = model('Provider', ProviderSchema);
+
+const IntegrationSchema = new Schema({
+  spaceId: { type: Schema.Types.ObjectId, required: true },
+  providerId: { type: Schema.Types.ObjectId, required: true },
+  type: { type: String, enum: ['api', 'webhook', 'email', 'manual'], required: true },
+  /** The handler that serves it (e.g. "square", "email"). */
+  name: { type: String, required: true },
+  priority: { type: Number, required: true },
+  enabled: { type: Boolean, default: true },
+  config: { type: Schema.Types.Mixed, default: {} },
+}, { ...opts, minimize: false });
+IntegrationSchema.index({ providerId: 1, priority: 1 });
+export const Integration = model('Integration', IntegrationSchema);
+
+/** Secrets live apart from integrations so no API projection of an integration can leak them. */
+const IntegrationSecretSchema = new Schema({
+  _id: { type: Schema.Types.ObjectId, required: true }, // integration id
+  values: { type: Schema.Types.Mixed, default: {} },
+}, { ...opts, minimize: false });
+export const IntegrationSecret = model('IntegrationSecret', IntegrationSecretSchema);
+
+/** A listing in a space (what the client's itemId points at), linked to the provider that fulfils it. */
+const ItemSchema = new Schema({
+  spaceId: { type: Schema.Types.ObjectId, required: true },
+  providerId: { type: Schema.Types.ObjectId, required: true },
+  name: { type: String, required: true },
+  actionTypes: { type: [String], default: ['order'] },
+}, opts);
+ItemSchema.index({ spaceId: 1 });
+export const Item = model('Item', ItemSchema);
+
+const MenuItemSchema = new Schema({
+  providerId: { type: Schema.Types.ObjectId, required: true },
+  sku: { type: String, required: true },
+  name: { type: String, required: true },
+  aliases: { type: [String], default: [] },
+  priceCents: { type: Number, required: true, min: 0, validate: Number.isInteger },
+  category: { type: String, default: null },
+  available: { type: Boolean, default: true },
+  /** Provider-side ids, e.g. { square: "<variation id>" }. */
+  externalIds: { type: Schema.Types.Mixed, default: {} },
+}, { ...opts, minimize: false });
+MenuItemSchema.index({ providerId: 1, sku: 1 }, { unique: true });
+export const MenuItem = model('MenuItem', MenuItemSchema);
+
+const MenuModifierSchema = new Schema({
+  providerId: { type: Schema.Types.ObjectId, required: true },
+  modId: { type: String, required: true },
+  name: { type: String, required: true },
+  aliases: { type: [String], default: [] },
+  priceCents: { type: Number, required: true, min: 0, validate: Number.isInteger },
+  externalIds: { type: Schema.Types.Mixed, default: {} },
+}, { ...opts, minimize: false });
+MenuModifierSchema.index({ providerId: 1, modId: 1 }, { unique: true });
+export const MenuModifier = model('MenuModifier', MenuModifierSchema);
+
+const PricedModifierSchema = new Schema({ id: String, name: String, priceCents: Number }, { _id: false });
+const PricedLineSchema = new Schema({
+  sku: String, name: String, quantity: Number, unitPriceCents: Number,
+  modifiers: [PricedModifierSchema], lineTotalCents: Number, externalIds: Schema.Types.Mixed,
+}, { _id: false });
+
+const ChainEntrySchema = new Schema({
+  integrationId: { type: Schema.Types.ObjectId, default: null },
+  type: String,
+  name: String,
+}, { _id: false });
+
+const ActionSchema = new Schema({
+  spaceId: { type: Schema.Types.ObjectId, required: true },
+  userId: { type: String, required: true },
+  itemId: { type: Schema.Types.ObjectId, required: true },
+  providerId: { type: Schema.Types.ObjectId, required: true },
+  type: { type: String, required: true },
+  /** The request as the client sent it (customer_phone removed: it lives in order.customerPhone only). */
+  parameters: { type: Schema.Types.Mixed, default: {} },
+  order: {
+    lines: [PricedLineSchema],
+    totalCents: Number,
+    currency: String,
+    pickupAt: { type: Date, default: null },
+    customerName: { type: String, default: null },
+    customerPhone: { type: String, default: null },
+    specialInstructions: { type: String, default: null },
+  },
+  status: { type: String, enum: ACTION_STATUSES, required: true, default: 'queued' },
+  fulfillment: { type: String, default: null },
+  origin: { channel: { type: String, default: 'api' }, ref: { type: Schema.Types.Mixed, default: null } },
+  idempotencyKey: { type: String, default: null },
+  /** The handler chain, fixed when the action was created. */
+  chain: [ChainEntrySchema],
+  chainIndex: { type: Number, default: 0 },
+  attempt: { type: Number, default: 1 },
+  /** Fencing token: every transition is a conditional update on it, so a step never advances twice. */
+  stepSeq: { type: Number, default: 0 },
+  /** When the current step's job is due; the sweeper re-enqueues steps whose job was lost. */
+  nextStepAt: { type: Date, default: null },
+  awaitingExecutionId: { type: String, default: null },
+  confirmDeadlineAt: { type: Date, default: null },
+  orderNumber: { type: String, default: null },
+  externalRef: { type: String, default: null },
+  error: { type: String, default: null },
+  notified: { type: [String], default: [] },
+  completedAt: { type: Date, default: null },
+}, { ...opts, minimize: false });
+ActionSchema.index({ spaceId: 1, _id: -1 });
+ActionSchema.index({ spaceId: 1, status: 1, _id: -1 });
+ActionSchema.index({ status: 1, nextStepAt: 1 });
+ActionSchema.index({ providerId: 1, externalRef: 1 });
+export const Action = model('Action', ActionSchema);
+export type ActionDoc = InferSchemaType<typeof ActionSchema> & { _id: mongoose.Types.ObjectId };
+
+/** Same key + same body → same action; the _id is `${spaceId}:${key}` so the claim is one atomic insert. */
+const IdempotencyRecordSchema = new Schema({
+  _id: { type: String, required: true },
+  requestHash: { type: String, required: true },
+  actionId: { type: Schema.Types.ObjectId, required: true },
+}, opts);
+export const IdempotencyRecord = model('IdempotencyRecord', IdempotencyRecordSchema);
+
+/** One attempt of one handler. _id = `${actionId}:${chainIndex}:${attempt}` makes the record idempotent. */
+const ActionExecutionSchema = new Schema({
+  _id: { type: String, required: true },
+  actionId: { type: Schema.Types.ObjectId, required: true },
+  spaceId: { type: Schema.Types.ObjectId, required: true },
+  integrationId: { type: Schema.Types.ObjectId, default: null },
+  handlerType: { type: String, required: true },
+  handlerName: { type: String, required: true },
+  chainIndex: { type: Number, required: true },
+  attempt: { type: Number, required: true },
+  idempotencyKey: { type: String, required: true },
+  status: { type: String, enum: ['running', 'completed', 'awaiting', 'retrying', 'failed', 'skipped', 'declined', 'timed_out'], required: true },
+  /** How many times this attempt was started (more than 1 means a worker died mid-step). */
+  runs: { type: Number, default: 1 },
+  startedAt: { type: Date, required: true },
+  finishedAt: { type: Date, default: null },
+  durationMs: { type: Number, default: null },
+  error: { code: { type: String, default: null }, message: { type: String, default: null } },
+  externalRef: { type: String, default: null },
+  /** The handler's result, so a re-run after a crash applies it instead of calling out again. */
+  result: { type: Schema.Types.Mixed, default: null },
+}, { ...opts, minimize: false });
+ActionExecutionSchema.index({ actionId: 1, chainIndex: 1, attempt: 1 });
+export const ActionExecution = model('ActionExecution', ActionExecutionSchema);
+
+const ReceiptSchema = new Schema({
+  actionId: { type: Schema.Types.ObjectId, required: true, unique: true },
+  spaceId: { type: Schema.Types.ObjectId, required: true },
+  receiptNumber: { type: String, required: true },
+  status: { type: String, default: 'issued' },
+  data: { type: Schema.Types.Mixed, required: true },
+}, opts);
+export const Receipt = model('Receipt', ReceiptSchema);
+
+const ActionStatusUpdateSchema = new Schema({
+  actionId: { type: Schema.Types.ObjectId, required: true },
+  spaceId: { type: Schema.Types.ObjectId, required: true },
+  status: { type: String, required: true },
+  message: { type: String, required: true },
+  timestamp: { type: Date, required: true },
+  /** The events as broadcast, so another process (ROLE=api) can replay them to sockets. */
+  events: { type: [Schema.Types.Mixed], default: [] },
+}, { versionKey: false });
+ActionStatusUpdateSchema.index({ actionId: 1, timestamp: 1 });
+ActionStatusUpdateSchema.index({ timestamp: 1 });
+export const ActionStatusUpdate = model('ActionStatusUpdate', ActionStatusUpdateSchema);
+
+const ManualTaskSchema = new Schema({
+  _id: { type: String, required: true }, // the execution id: one task per execution
+  actionId: { type: Schema.Types.ObjectId, required: true },
+  spaceId: { type: Schema.Types.ObjectId, required: true },
+  providerId: { type: Schema.Types.ObjectId, required: true },
+  status: { type: String, enum: ['open', 'claimed', 'completed', 'failed'], default: 'open' },
+  summary: { type: String, required: true },
+  details: { type: Schema.Types.Mixed, default: {} },
+  operatorId: { type: String, default: null },
+  claimedAt: { type: Date, default: null },
+  completedAt: { type: Date, default: null },
+  failedAt: { type: Date, default: null },
+  orderNumber: { type: String, default: null },
+  readyInMinutes: { type: Number, default: null },
+  failureReason: { type: String, default: null },
+}, opts);
+ManualTaskSchema.index({ spaceId: 1, status: 1, createdAt: 1 });
+export const ManualTask = model('ManualTask', ManualTaskSchema);
+
+/** Dedupe record for outbound notifications (SMS): written before the vendor call. */
+const NotificationSchema = new Schema({
+  _id: { type: String, required: true }, // dedupe key
+  actionId: { type: Schema.Types.ObjectId, default: null },
+  channel: { type: String, required: true },
+  event: { type: String, required: true },
+  toMasked: { type: String, default: null },
+  status: { type: String, default: 'sending' },
+  externalId: { type: String, default: null },
+  error: { type: String, default: null },
+  deliveryStatus: { type: String, default: null },
+  deliveryErrorCode: { type: String, default: null },
+}, opts);
+NotificationSchema.index({ externalId: 1 });
+export const Notification = model('Notification', NotificationSchema);
+
+/** Inbound webhook event ids already processed (Square event_id...). */
+const ProcessedEventSchema = new Schema({ _id: { type: String, required: true } }, { ...opts, versionKey: false });
+export const ProcessedEvent = model('ProcessedEvent', ProcessedEventSchema);
+
+export const ALL_MODELS = [Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
+  IdempotencyRecord, ActionExecution, Receipt, ActionStatusUpdate, ManualTask, Notification, ProcessedEvent];
