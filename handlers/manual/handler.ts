@@ -23,7 +23,7 @@ export function createManualHandler(deps: { store: ManualTaskStore }): ActionHan
     async execute(ctx) {
       await deps.store.open({ executionId: ctx.execution.id, action: ctx.action, provider: ctx.provider, summary: `${ctx.provider.name}: ${summarizeOrder(ctx.action)}` });
       // No timeout: a person will pick it up; the task stays open until claimed and completed or failed.
-      return { kind: 'awaiting', externalRef: ctx.execution.id, timeoutMs: Number.POSITIVE_INFINITY, message: `An operator is placing your order with ${ctx.provider.name}...` };
+      return { kind: 'awaiting', externalRef: ctx.execution.id, timeoutMs: null, message: `An operator is placing your order with ${ctx.provider.name}...` };
     },
   };
 }

@@ -55,8 +55,10 @@ export class ActionExecutionService implements ExternalOutcomes {
     this.scheduler = scheduler;
   }
 
-  async start(actionId: string): Promise<void> {
-    await this.scheduler.enqueueStep(actionId, 0);
+  /** Called once, right after the action was stored: records "queued" and enqueues the first step. */
+  async start(action: Pick<Lean, '_id' | 'spaceId'>): Promise<void> {
+    await this.record(action as Lean, 'queued', 'Request received; finding the best way to place it...');
+    await this.scheduler.enqueueStep(action._id.toString(), 0);
   }
 
   async runStep(actionId: string, stepSeq: number, job: JobControl): Promise<void> {
@@ -154,7 +156,7 @@ export class ActionExecutionService implements ExternalOutcomes {
         await this.complete(action, provider, result);
         return;
       case 'awaiting': {
-        const deadline = Number.isFinite(result.timeoutMs) ? new Date(this.now().getTime() + result.timeoutMs) : null;
+        const deadline = result.timeoutMs === null ? null : new Date(this.now().getTime() + result.timeoutMs);
         const moved = await this.transition(action, {
           status: 'awaiting_confirmation', awaitingExecutionId: executionId, confirmDeadlineAt: deadline,
           externalRef: result.externalRef ?? null, nextStepAt: null,
@@ -229,14 +231,14 @@ export class ActionExecutionService implements ExternalOutcomes {
     const provider = await loadProviderView(found.action.providerId);
     if (!provider) return { applied: false, status: found.action.status };
     const result = await this.complete(found.action, provider, completion);
-    if (result.applied) await ActionExecution.updateOne({ _id: executionId }, { $set: { status: 'completed', finishedAt: this.now(), externalRef: completion.externalRef ?? null } });
+    if (result.applied) await ActionExecution.updateOne({ _id: found.action.awaitingExecutionId }, { $set: { status: 'completed', finishedAt: this.now(), externalRef: completion.externalRef ?? null } });
     return result;
   }
 
   async decline(executionId: string, reason: string): Promise<OutcomeResult> {
     const found = await this.awaitingAction(executionId);
     if ('result' in found) return found.result;
-    await ActionExecution.updateOne({ _id: executionId }, { $set: { status: 'declined', finishedAt: this.now(), error: { code: 'declined', message: reason } } });
+    await ActionExecution.updateOne({ _id: found.action.awaitingExecutionId }, { $set: { status: 'declined', finishedAt: this.now(), error: { code: 'declined', message: reason } } });
     const entry = found.action.chain[found.action.chainIndex];
     await this.advance(found.action, `${capitalize(label(entry ?? {}))} declined (${reason})`);
     return { applied: true, status: (await this.currentStatus(found.action._id.toString())) ?? 'executing' };
@@ -298,7 +300,10 @@ export class ActionExecutionService implements ExternalOutcomes {
     if (!execution) return { result: { applied: false, status: 'failed' } };
     const action = await Action.findById(execution.actionId).lean<Lean>();
     if (!action) return { result: { applied: false, status: 'failed' } };
-    if (action.status !== 'awaiting_confirmation' || action.awaitingExecutionId !== executionId) return { result: { applied: false, status: action.status as ActionStatus } };
+    // Any attempt of the awaited step counts: a receiver may confirm the delivery of an earlier attempt
+    // (same webhook-id) whose answer we never read.
+    const sameStep = action.awaitingExecutionId === executionId || (execution.chainIndex === action.chainIndex && !!action.awaitingExecutionId);
+    if (action.status !== 'awaiting_confirmation' || !sameStep) return { result: { applied: false, status: action.status as ActionStatus } };
     return { action };
   }
 

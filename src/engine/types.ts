@@ -85,7 +85,7 @@ export interface Completion {
 
 export type HandlerResult =
   | ({ kind: 'completed' } & Completion)
-  | { kind: 'awaiting'; externalRef?: string; message: string; /** Fall through to the next handler after this long. */ timeoutMs: number }
+  | { kind: 'awaiting'; externalRef?: string; message: string; /** Fall through to the next handler after this long; null waits indefinitely (manual tasks). */ timeoutMs: number | null }
   | { kind: 'retryable'; error: HandlerError; /** Server-requested delay (Retry-After), overrides backoff. */ retryAfterMs?: number }
   | { kind: 'permanent'; error: HandlerError };
 
@@ -207,4 +207,6 @@ export interface NotifyContext {
   provider: ProviderView;
   /** Stable key for this (action, event): pass it to the vendor and to the dedupe record. */
   dedupeKey: string;
+  /** The provider's order number once allocated (for "Order #DC-1547 is ready"). */
+  orderNumber: string | null;
 }

@@ -22,7 +22,7 @@ export class NotifierDispatcher {
     for (const notifier of this.notifiers) {
       if (!notifier.wants(event)) continue;
       try {
-        await notifier.notify(event, { action: view, provider, dedupeKey: `${actionId}:${eventType}:${notifier.name}` });
+        await notifier.notify(event, { action: view, provider, dedupeKey: `${actionId}:${eventType}:${notifier.name}`, orderNumber: action.orderNumber ?? null });
       } catch (err) {
         this.logger.warn({ actionId, notifier: notifier.name, err: (err as Error).message }, 'notifier failed');
       }

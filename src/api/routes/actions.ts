@@ -18,7 +18,7 @@ export function actionsRouter(deps: { service: ActionExecutionService; now: () =
     const body = CreateActionBody.safeParse(req.body ?? {});
     if (!body.success) throw fromZod(body.error);
     const { action, replayed } = await createAction({ spaceId: req.spaceId!, userId: userId.data, body: body.data, idempotencyKey: key, now: deps.now() });
-    if (!replayed) await deps.service.start(action._id.toString());
+    if (!replayed) await deps.service.start(action);
     else res.set('Idempotent-Replayed', 'true');
     req.log.info({ actionId: action._id.toString(), replayed }, 'action created');
     res.status(201).json({ action: serializeAction(action), lead: null, ledger: ledgerEntry(action) });
