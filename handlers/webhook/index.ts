@@ -1,0 +1,12 @@
+export { createWebhookHandler } from './handler.js';
+export type { WebhookHandlerDeps } from './handler.js';
+export { webhookConfigSchema, readWebhookSettings } from './config.js';
+export type { WebhookConfig } from './config.js';
+export { createWebhookConfirmRouter, confirmationSchema } from './confirm-router.js';
+export type { WebhookConfirmRouterDeps, WebhookConfirmation } from './confirm-router.js';
+export { buildOrderRequestedPayload, confirmPath } from './payload.js';
+export type { OrderRequestedPayload } from './payload.js';
+export { signWebhook, verifyWebhook, generateWebhookSecret, isValidWebhookSecret, DEFAULT_TOLERANCE_SECONDS } from './signing.js';
+export type { VerifyWebhookResult } from './signing.js';
+export { startWebhookReceiver } from './simulator.js';
+export type { WebhookReceiver, ReceiverMode, ReceivedDelivery } from './simulator.js';

@@ -1,0 +1,13 @@
+export { createSmsNotifier, describeSendError } from './twilio-notifier.js';
+export type { SmsNotifierDeps, TwilioLike } from './twilio-notifier.js';
+export { InMemorySmsStore, isStatusAdvance, statusRank } from './store.js';
+export type { SmsStore, SmsClaim, SmsRecord, SmsRecordState } from './store.js';
+export { smsTextFor, isSmsEvent, SMS_EVENT_TYPES } from './templates.js';
+export type { SmsTemplateContext, SmsEventType } from './templates.js';
+export { createTwilioStatusRouter, STATUS_CALLBACK_PATH } from './status-router.js';
+export type { TwilioStatusRouterDeps } from './status-router.js';
+export { createOutboxHttpClient } from './outbox-http-client.js';
+export { startTwilioSimulator, createSimulatorHttpClient, INVALID_TEST_NUMBER } from './twilio-simulator.js';
+export type { TwilioSimulator, SimulatedMessage } from './twilio-simulator.js';
+export { asTwilioHttpClient } from './twilio-http.js';
+export type { TwilioHttpClient, TwilioRequestOptions, TwilioHttpResponse } from './twilio-http.js';

@@ -1,0 +1,38 @@
+/** Lookups the inbound integration routers need, scoped by provider. */
+import mongoose from 'mongoose';
+import { Action, ActionExecution, Integration, IntegrationSecret, ProcessedEvent } from './models.js';
+
+const isId = (v: string) => mongoose.isValidObjectId(v) && /^[a-f0-9]{24}$/.test(v);
+
+/** A secret of the provider's enabled integration of that handler (e.g. webhook signingSecret). */
+export async function integrationSecret(providerId: string, handlerName: string, secretName: string): Promise<string | null> {
+  if (!isId(providerId)) return null;
+  const integration = await Integration.findOne({ providerId, name: handlerName, enabled: true }, { _id: 1 }).sort({ priority: 1 }).lean();
+  if (!integration) return null;
+  const secrets = await IntegrationSecret.findById(integration._id).lean();
+  const value = (secrets?.values as Record<string, unknown> | undefined)?.[secretName];
+  return typeof value === 'string' && value ? value : null;
+}
+
+export async function executionBelongsTo(executionId: string, providerId: string): Promise<boolean> {
+  if (!isId(providerId)) return false;
+  const execution = await ActionExecution.findById(executionId, { actionId: 1 }).lean();
+  return !!execution && !!(await Action.exists({ _id: execution.actionId, providerId }));
+}
+
+export async function actionIdByExternalRef(providerId: string, externalRef: string): Promise<string | null> {
+  if (!isId(providerId)) return null;
+  const action = await Action.findOne({ providerId, externalRef }, { _id: 1 }).lean();
+  return action ? action._id.toString() : null;
+}
+
+/** True the first time an inbound event id is seen (insert on a unique _id). */
+export async function markEventSeen(eventId: string): Promise<boolean> {
+  try {
+    await ProcessedEvent.create({ _id: eventId });
+    return true;
+  } catch (err) {
+    if ((err as { code?: number }).code === 11000) return false;
+    throw err;
+  }
+}

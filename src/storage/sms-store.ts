@@ -1,0 +1,29 @@
+/** SmsStore on MongoDB: the claim is one insert on a unique _id (the dedupe key), written before Twilio is called. */
+import { isStatusAdvance, type SmsStore } from '../notify/sms/store.js';
+import { Notification } from './models.js';
+
+export const mongoSmsStore: SmsStore = {
+  async claim(key, data) {
+    try {
+      await Notification.create({ _id: key, actionId: data.actionId, channel: 'sms', event: data.event, toMasked: data.toMasked, status: 'claimed' });
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
+    }
+  },
+  async markSent(key, sid) {
+    await Notification.updateOne({ _id: key }, { $set: { status: 'sent', externalId: sid } });
+  },
+  async markFailed(key, message) {
+    await Notification.updateOne({ _id: key }, { $set: { status: 'failed', error: message } });
+  },
+  async recordStatus(sid, status, errorCode) {
+    const record = await Notification.findOne({ externalId: sid, channel: 'sms' }, { deliveryStatus: 1 }).lean();
+    if (!record) return false;
+    if (!isStatusAdvance(record.deliveryStatus ?? null, status)) return true;
+    // Conditional on the status we read, so two racing callbacks cannot move it backwards.
+    await Notification.updateOne({ _id: record._id, deliveryStatus: record.deliveryStatus ?? null }, { $set: { deliveryStatus: status, deliveryErrorCode: errorCode ?? null } });
+    return true;
+  },
+};
