@@ -20,6 +20,11 @@ const ConfigSchema = z.object({
   STEP_TIMEOUT_MS: z.coerce.number().int().min(500).default(30_000),
   EMAIL_CONFIRM_TIMEOUT_MINUTES: z.coerce.number().positive().default(10),
   SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** The demo café's Square integration talks to a Square simulator started in this process. */
+  DEMO_SQUARE_SIMULATOR: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{1,14}|MG[0-9a-fA-F]{32}|[A-Za-z0-9 ]{1,11})$/, 'must be an E.164 number, a Messaging Service SID or an alphanumeric sender').optional(),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(100_000),
 });
 
@@ -36,6 +41,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${name} ${issue?.message ?? 'is invalid'}`);
   }
   const c = parsed.data;
+  const twilio = [c.TWILIO_ACCOUNT_SID, c.TWILIO_AUTH_TOKEN, c.TWILIO_FROM].filter(Boolean).length;
+  if (twilio !== 0 && twilio !== 3) {
+    throw new ConfigError('Invalid configuration: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM must be set together');
+  }
   if (c.ROLE !== 'all' && !c.MONGODB_URI) {
     throw new ConfigError('Invalid configuration: MONGODB_URI is required when ROLE is api or worker (processes must share one database)');
   }

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { NoDatabaseError } from './db/embedded.js';
 import { createLogger } from './logger.js';
 import { seedDemo, seedOrderCurl } from './seed/demo.js';
+import { startDemoSquare } from './seed/demo-square.js';
 import { startService } from './service.js';
 
 async function main(): Promise<void> {
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL);
   let running;
+  const onClose: Array<() => Promise<void>> = [];
   try {
     running = await startService(config, logger);
   } catch (err) {
@@ -29,10 +31,14 @@ async function main(): Promise<void> {
   logger.info({ role: config.ROLE, baseUrl: running.baseUrl }, 'rouh-actions is running');
   if (config.SEED_DEMO && config.ROLE !== 'worker') {
     const creds = await seedDemo(config.dataDir, running.baseUrl);
+    const square = config.DEMO_SQUARE_SIMULATOR ? await startDemoSquare(creds, config.publicBaseUrl) : null;
+    if (square) onClose.push(() => square.close());
     process.stdout.write([
       '',
       `  Rouh Actions is running at ${creds.baseUrl}`,
       `  Demo space ${creds.spaceId}, API key ${creds.apiKey}`,
+      ...(square ? [`  Square orders go to a local Square simulator at ${square.baseUrl} (chain: Square → email → operator)`] : []),
+      `  Customer SMS go to ${config.TWILIO_ACCOUNT_SID ? 'Twilio' : `${config.dataDir}/outbox/sms (set TWILIO_* to send them)`}`,
       `  Order emails go to ${config.SMTP_URL ? 'SMTP' : `${config.dataDir}/outbox/email (set SMTP_URL to send them)`}`,
       '',
       '  Place the seed order:',
@@ -47,6 +53,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    for (const close of onClose) await close().catch(() => undefined);
     await running.close().catch((err) => logger.error({ err }, 'shutdown error'));
     process.exit(0);
   };

@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import type { Agenda } from 'agenda';
-import type { Router } from 'express';
 import type { Logger } from 'pino';
 import { createHandlers } from '../handlers/index.js';
 import { outboxSender, smtpSender, type MailSender } from '../handlers/email/transport.js';
@@ -23,6 +22,8 @@ import { JOB } from './jobs/names.js';
 import { NotifierDispatcher } from './notify/dispatcher.js';
 import { attachSocketServer } from './realtime/socket.js';
 import { startStatusFeed } from './realtime/status-feed.js';
+import { integrationRouters, smsNotifier } from './integrations.js';
+import type { TwilioHttpClient } from './notify/sms/twilio-http.js';
 import { mongoManualTaskStore } from './storage/manual-task-store.js';
 
 export interface ServiceOverrides {
@@ -31,6 +32,8 @@ export interface ServiceOverrides {
   extraHandlers?: ActionHandler[];
   retryPolicies?: Record<string, Partial<RetryPolicy>>;
   notifiers?: Notifier[];
+  /** Where the twilio SDK sends requests (tests: the Twilio simulator). */
+  twilioHttpClient?: TwilioHttpClient;
   now?: () => Date;
 }
 
@@ -82,7 +85,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     inProcessNotifications: config.ROLE === 'all', sweepEvery: '30 seconds',
   });
   service.useScheduler(agendaScheduler(agenda));
-  const dispatcher = new NotifierDispatcher([...(o.notifiers ?? [])], logger);
+  const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger);
   if (runsWorkers) defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger });
   await agenda.start();
   if (runsWorkers) await agenda.every('30 seconds', JOB.sweep);
@@ -91,8 +94,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   let stopFeed = () => {};
   let port = 0;
   if (config.ROLE !== 'worker') {
-    const integrationRouters: Router[] = [];
-    const app = createApp({ service, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters });
+    const app = createApp({ service, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters: integrationRouters(config, service, logger) });
     server = http.createServer(app);
     attachSocketServer(server, bus, logger);
     await new Promise<void>((resolve, reject) => {

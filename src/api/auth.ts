@@ -1,7 +1,7 @@
 /** Per-space API keys: `Authorization: Bearer rk_...`, stored as SHA-256 hashes. */
 import { createHash, randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import mongoose from 'mongoose';
+import type mongoose from 'mongoose';
 import { RequestError } from '../engine/errors.js';
 import { ApiKey } from '../storage/models.js';
 

@@ -59,7 +59,7 @@ export function seedOrderCurl(c: DemoCredentials): string {
     itemId: c.itemId, type: 'order',
     parameters: {
       items: [{ name: 'Latte', quantity: 1, modifications: ['oat milk', 'extra shot'] }, { name: 'Croissant', quantity: 1 }],
-      pickup_time: '15 minutes', customer_name: 'Sam',
+      pickup_time: '15 minutes', customer_name: 'Sam', customer_phone: '+14155550123',
     },
   };
   return `curl -s -X POST ${c.baseUrl}/actions \\

@@ -16,7 +16,7 @@ export interface TestService extends RunningService {
   dbName: string;
   dataDir: string;
   api<T = Record<string, unknown>>(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; key?: string | null; raw?: string }): Promise<{ status: number; body: T; headers: Headers }>;
-  order(parameters?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: { action: { id: string; status: string } } & Record<string, unknown> }>;
+  order(parameters?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: { action: { id: string; status: string } } & Record<string, unknown>; headers: Headers }>;
   status(actionId: string): Promise<StatusBody>;
 }
 

@@ -1,0 +1,25 @@
+/**
+ * The zero-credential demo's Square: a local Square simulator, and the demo café's `api` integration
+ * pointed at it (re-pointed on every start, since the simulator's port changes).
+ */
+import { startSquareSimulator, type SquareSimulator } from '../../handlers/square/simulator.js';
+import { Integration, IntegrationSecret } from '../storage/models.js';
+import type { DemoCredentials } from './demo.js';
+
+const DEMO_SIGNATURE_KEY = 'demo-square-webhook-signature-key';
+
+export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: string): Promise<SquareSimulator> {
+  const sim = await startSquareSimulator({
+    webhook: { url: `${publicBaseUrl}/integrations/square/webhooks/${creds.providerId}`, signatureKey: DEMO_SIGNATURE_KEY },
+  });
+  const integration = await Integration.findOneAndUpdate(
+    { providerId: creds.providerId, name: 'square' },
+    {
+      $set: { config: { baseUrl: sim.baseUrl, locationId: 'DEMO_LOCATION', timeoutSeconds: 10 } },
+      $setOnInsert: { spaceId: creds.spaceId, type: 'api', priority: 10, enabled: true },
+    },
+    { upsert: true, returnDocument: 'after' },
+  ).lean();
+  await IntegrationSecret.updateOne({ _id: integration!._id }, { $set: { values: { accessToken: sim.accessToken, webhookSignatureKey: DEMO_SIGNATURE_KEY } } }, { upsert: true });
+  return sim;
+}
