@@ -85,7 +85,11 @@ export async function waitFor<T>(check: () => Promise<T | null | undefined | fal
 }
 
 export async function waitForStatus(svc: TestService, id: string, status: string, timeoutMs = 15_000): Promise<StatusBody> {
-  return waitFor(async () => { const s = await svc.status(id); return s.action.status === status ? s : null; }, `action ${id} to be ${status}`, timeoutMs);
+  // Both the action and its status history: the transition is written just before its status update.
+  return waitFor(async () => {
+    const s = await svc.status(id);
+    return s.action.status === status && s.statusUpdates.at(-1)?.status === status ? s : null;
+  }, `action ${id} to be ${status}`, timeoutMs);
 }
 
 export interface EventLog { socket: Socket; events: Array<{ name: string; payload: Record<string, unknown> }>; close(): void }
