@@ -1,0 +1,189 @@
+// The catalog shape (validated with zod) and the lookup index the parser builds once per catalog.
+import { z } from 'zod';
+import { createWordCorrector } from './fuzzy.js';
+import { fold } from './text.js';
+import { phraseWords, tokenize } from './tokens.js';
+
+const isTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const CatalogItemSchema = z.object({
+  sku: z.string().min(1),
+  name: z.string().min(1),
+  aliases: z.array(z.string()).default([]),
+  price_cents: z.number().nonnegative().optional(),
+  category: z.string().optional(),
+});
+
+export const CatalogModifierSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  aliases: z.array(z.string()).default([]),
+  price_cents: z.number().optional(),
+});
+
+export const CatalogSchema = z
+  .object({
+    provider: z.object({
+      name: z.string().default(''),
+      timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/New_York'),
+      currency: z.string().optional(),
+      orderPrefix: z.string().optional(),
+    }),
+    items: z.array(CatalogItemSchema).min(1),
+    modifiers: z.array(CatalogModifierSchema).default([]),
+  })
+  .superRefine((catalog, ctx) => {
+    const skus = catalog.items.map((item) => item.sku);
+    const duplicate = skus.find((sku, i) => skus.indexOf(sku) !== i);
+    if (duplicate) ctx.addIssue({ code: 'custom', message: `duplicate sku ${duplicate}`, path: ['items'] });
+  });
+
+export type Catalog = z.infer<typeof CatalogSchema>;
+export type CatalogItem = z.infer<typeof CatalogItemSchema>;
+export type CatalogModifier = z.infer<typeof CatalogModifierSchema>;
+
+export type PhraseTarget = { kind: 'item'; sku: string } | { kind: 'modifier'; id: string };
+
+export interface Phrase {
+  /** Canonical words ("lattes" is stored as "latte"). */
+  words: readonly string[];
+  target: PhraseTarget;
+}
+
+/** Where a catalog phrase sits in folded message text. */
+export interface PhraseSpan {
+  kind: PhraseTarget['kind'];
+  /** Folded index just after the phrase. */
+  end: number;
+  /** Number of words in the phrase. */
+  length: number;
+}
+
+export interface CatalogIndex {
+  readonly catalog: Catalog;
+  readonly timeZone: string;
+  readonly orderPrefix: string | null;
+  /** Every canonical word used by an item or modifier phrase. */
+  readonly vocabulary: ReadonlySet<string>;
+  /** Singular form when the catalog knows it ("croissants" -> "croissant"), else the word itself. */
+  canonical(word: string): string;
+  /** The vocabulary word a misspelt word most likely meant, or null. */
+  correct(word: string): string | null;
+  /** The longest phrases (ties kept) that match `words` starting at `start`. */
+  longestPhrasesAt(words: readonly string[], start: number): Phrase[];
+  /** The longest catalog phrase starting exactly at index `at` of folded text (no typo correction). */
+  phraseAt(folded: string, at: number): PhraseSpan | null;
+  /** Skus whose names/aliases contain every word given, one of them the head noun ("a muffin"). */
+  skusContainingWords(words: readonly string[]): string[];
+  itemName(sku: string): string;
+  modifierName(id: string): string;
+}
+
+/** Words of a sku or modifier id worth matching: "flat-white" yes, "x1" no. */
+const codeAsPhrase = (code: string): string | null => (/^[a-z]{2,}(?:[-_ ][a-z]{2,})*$/i.test(code) ? code.replace(/[-_]/g, ' ') : null);
+
+export function buildCatalogIndex(input: Catalog): CatalogIndex {
+  const catalog = CatalogSchema.parse(input);
+  const rawPhrases: { words: string[]; target: PhraseTarget }[] = [];
+  const addPhrase = (text: string | null, target: PhraseTarget): void => {
+    if (!text) return;
+    const words = phraseWords(fold(text));
+    if (words.length) rawPhrases.push({ words, target });
+  };
+  for (const item of catalog.items) {
+    const target = { kind: 'item', sku: item.sku } as const;
+    for (const text of [item.name, ...item.aliases, codeAsPhrase(item.sku)]) addPhrase(text, target);
+  }
+  for (const modifier of catalog.modifiers) {
+    const target = { kind: 'modifier', id: modifier.id } as const;
+    for (const text of [modifier.name, ...modifier.aliases, codeAsPhrase(modifier.id)]) addPhrase(text, target);
+  }
+
+  const rawVocabulary = new Set(rawPhrases.flatMap((p) => p.words));
+  const canonical = (word: string): string => {
+    if (word.length > 3) {
+      if (word.endsWith('ies') && rawVocabulary.has(`${word.slice(0, -3)}y`)) return `${word.slice(0, -3)}y`;
+      if (word.endsWith('es') && rawVocabulary.has(word.slice(0, -2))) return word.slice(0, -2);
+      if (word.endsWith('s') && !word.endsWith('ss') && rawVocabulary.has(word.slice(0, -1))) return word.slice(0, -1);
+    }
+    return word;
+  };
+
+  const phrasesByFirstWord = new Map<string, Phrase[]>();
+  const seen = new Set<string>();
+  for (const raw of rawPhrases) {
+    const words = raw.words.map(canonical);
+    const key = `${words.join(' ')}→${raw.target.kind === 'item' ? raw.target.sku : raw.target.id}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const first = words[0] ?? '';
+    const list = phrasesByFirstWord.get(first) ?? [];
+    list.push({ words, target: raw.target });
+    phrasesByFirstWord.set(first, list);
+  }
+  for (const list of phrasesByFirstWord.values()) list.sort((a, b) => b.words.length - a.words.length);
+
+  const vocabulary = new Set([...phrasesByFirstWord.values()].flat().flatMap((p) => p.words));
+  const corrector = createWordCorrector(vocabulary);
+
+  const skuWords = new Map<string, { words: Set<string>; heads: Set<string> }>();
+  for (const phrase of [...phrasesByFirstWord.values()].flat()) {
+    if (phrase.target.kind !== 'item') continue;
+    const entry = skuWords.get(phrase.target.sku) ?? { words: new Set<string>(), heads: new Set<string>() };
+    phrase.words.forEach((w) => entry.words.add(w));
+    entry.heads.add(phrase.words[phrase.words.length - 1] ?? '');
+    skuWords.set(phrase.target.sku, entry);
+  }
+
+  const longestPhrasesAt = (words: readonly string[], start: number): Phrase[] => {
+    const candidates = phrasesByFirstWord.get(words[start] ?? '') ?? [];
+    let bestLength = 0;
+    const best: Phrase[] = [];
+    for (const phrase of candidates) {
+      if (phrase.words.length < bestLength) break;
+      if (phrase.words.every((w, k) => words[start + k] === w)) {
+        bestLength = phrase.words.length;
+        best.push(phrase);
+      }
+    }
+    return best;
+  };
+
+  const itemNames = new Map(catalog.items.map((item) => [item.sku, item.name]));
+  const modifierNames = new Map(catalog.modifiers.map((modifier) => [modifier.id, modifier.name]));
+
+  return {
+    catalog,
+    timeZone: catalog.provider.timezone,
+    orderPrefix: catalog.provider.orderPrefix ?? null,
+    vocabulary,
+    canonical,
+    correct: (word) => corrector(canonical(word)),
+    longestPhrasesAt,
+    phraseAt(folded, at) {
+      // Catalog phrases are a few words long; a bounded window keeps this cheap on long messages.
+      const tokens = tokenize(folded.slice(at, at + 80));
+      const firstBreak = tokens.findIndex((t) => t.kind !== 'word' && t.kind !== 'number');
+      const words = tokens.slice(0, firstBreak === -1 ? tokens.length : firstBreak);
+      if (words[0]?.start !== 0) return null;
+      const [phrase] = longestPhrasesAt(words.map((t) => canonical(t.text)), 0);
+      const last = phrase ? words[phrase.words.length - 1] : undefined;
+      return phrase && last ? { kind: phrase.target.kind, end: at + last.end, length: phrase.words.length } : null;
+    },
+    skusContainingWords(words) {
+      if (!words.length) return [];
+      return [...skuWords.entries()]
+        .filter(([, entry]) => words.some((w) => entry.heads.has(w)) && words.every((w) => entry.words.has(w)))
+        .map(([sku]) => sku);
+    },
+    itemName: (sku) => itemNames.get(sku) ?? sku,
+    modifierName: (id) => modifierNames.get(id) ?? id,
+  };
+}
