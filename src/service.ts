@@ -76,8 +76,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   for (const [name, policy] of Object.entries(o.retryPolicies ?? {})) registry.setRetryPolicy(name, policy);
 
   const service = new ActionExecutionService({
-    registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl,
-    touchEveryMs: Math.max(500, Math.floor(config.AGENDA_LOCK_LIFETIME_MS / 3)), now,
+    registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now,
   });
   const runsWorkers = config.ROLE !== 'api';
   const agenda = createAgenda(db.connection, {

@@ -1,36 +1,32 @@
 /**
  * ActionExecutionService: walks an action's handler chain one step at a time.
- * Each step runs inside an Agenda job; all state lives on the action document and every transition is a
- * single conditional update on `stepSeq` (a fencing token), so a duplicate or stale job can never advance
- * an action twice, and a worker that dies mid-step leaves state another worker can resume.
+ * Each step runs inside an Agenda job, but all state lives on the action and changes only through the
+ * transition log, so duplicate or stale jobs (Agenda can double-run under load) never advance an action
+ * twice. A running step is held by a lease; a worker that dies leaves the lease to expire and the next
+ * worker takes the step over, re-running the handler with the same idempotency key.
  */
 import type { Logger } from 'pino';
-import { Action, ActionExecution, ActionStatusUpdate, Provider, Receipt, type ActionDoc } from '../storage/models.js';
+import { Action, ActionExecution, OrderNumber, OrderNumberAllocation, Provider, StepLease } from '../storage/models.js';
 import { loadIntegrationView, loadProviderView, toActionView } from '../storage/views.js';
 import { buildReceiptData, newReceiptNumber } from './receipts.js';
 import { backoffDelay, type HandlerRegistry } from './registry.js';
 import type { StatusBus } from './status-bus.js';
+import { TransitionLog, type Lean, type StepScheduler, type TransitionPlan } from './transition-log.js';
 import {
-  HandlerError, type ActionEvent, type ActionStatus, type Completion, type ExternalOutcomes, type FulfillmentState,
-  type HandlerResult, type OutcomeResult, type ProviderView,
+  HandlerError, type ActionHandler, type ActionStatus, type Completion, type ExternalOutcomes, type FulfillmentState,
+  type HandlerContext, type HandlerResult, type OutcomeResult, type ProviderView,
 } from './types.js';
 
-export interface StepScheduler {
-  enqueueStep(actionId: string, stepSeq: number, runAt?: Date): Promise<void>;
-  scheduleConfirmTimeout(actionId: string, stepSeq: number, at: Date): Promise<void>;
-  enqueueNotify(actionId: string, eventType: NotifyEventType): Promise<void>;
-}
-
-export type NotifyEventType = 'action.completed' | 'action.ready';
+export type { NotifyEventType, StepScheduler } from './transition-log.js';
 
 export interface ExecutionServiceOptions {
   registry: HandlerRegistry;
   bus: StatusBus;
   logger: Logger;
   stepTimeoutMs: number;
+  /** How long a running step's lease lasts without renewal (= Agenda's lock lifetime). */
+  leaseMs: number;
   publicBaseUrl: string;
-  /** How often a long step extends its job lock. */
-  touchEveryMs: number;
   now?: () => Date;
 }
 
@@ -38,95 +34,122 @@ export interface JobControl { touch(): Promise<void> }
 
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
 const LABEL: Record<string, string> = { api: 'the POS', webhook: 'the provider webhook', email: 'email', manual: 'an operator' };
-const label = (entry: { type?: string | null; name?: string | null }) => LABEL[entry.type ?? ''] ?? entry.name ?? 'handler';
-
-type Lean = ActionDoc;
+const label = (entry?: { type?: string | null; name?: string | null }) => LABEL[entry?.type ?? ''] ?? entry?.name ?? 'the handler';
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const DONE = { nextStepAt: null, awaitingExecutionId: null, confirmDeadlineAt: null };
 
 export class ActionExecutionService implements ExternalOutcomes {
+  readonly log: TransitionLog;
   private scheduler!: StepScheduler;
   private readonly now: () => Date;
 
   constructor(private readonly opts: ExecutionServiceOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.log = new TransitionLog({ bus: opts.bus, logger: opts.logger, now: this.now });
   }
 
   /** The scheduler (Agenda) and the service refer to each other; wire it once at start. */
   useScheduler(scheduler: StepScheduler): void {
     this.scheduler = scheduler;
+    this.log.useScheduler(scheduler);
   }
 
   /** Called once, right after the action was stored: records "queued" and enqueues the first step. */
   async start(action: Pick<Lean, '_id' | 'spaceId'>): Promise<void> {
-    await this.record(action as Lean, 'queued', 'Request received; finding the best way to place it...');
+    await this.log.recordCreated(action, 'Request received; finding the best way to place it...');
     await this.scheduler.enqueueStep(action._id.toString(), 0);
   }
 
-  async runStep(actionId: string, stepSeq: number, job: JobControl): Promise<void> {
-    const action = await Action.findById(actionId).lean<Lean>();
-    if (!action || action.stepSeq !== stepSeq || TERMINAL.has(action.status) || action.status === 'awaiting_confirmation') return;
-    const log = this.opts.logger.child({ actionId, stepSeq });
+  /** Runs the action's current step if it is due and nobody holds it. Safe to call any number of times. */
+  async runStep(actionId: string, job: JobControl): Promise<void> {
+    const action = await this.log.load(actionId);
+    if (!action || TERMINAL.has(action.status) || action.phase === 'awaiting') return;
+    const now = this.now();
+    if (action.phase === 'running') {
+      // No lease yet means its worker is between claiming the run and writing the lease: give it the same grace.
+      const lease = await StepLease.findById(`${actionId}:${action.stepSeq}`).lean();
+      const until = lease?.until.getTime() ?? new Date(action.updatedAt ?? now).getTime() + this.opts.leaseMs;
+      if (until > now.getTime()) return; // another worker is on it
+      this.opts.logger.warn({ actionId, seq: action.stepSeq }, 'taking over a step whose worker stopped renewing its lease');
+    } else if (action.nextStepAt && action.nextStepAt.getTime() > now.getTime() + 50) {
+      return; // a retry is scheduled for later; its own job will come
+    }
+
     const entry = action.chain[action.chainIndex];
     const provider = await loadProviderView(action.providerId);
-    if (!entry || !provider) return void (await this.fail(action, 'No handler is configured for this request'));
+    if (!entry || !provider) return void (await this.fail(action, 'no handler is configured for this request'));
     const handler = this.opts.registry.get(entry.name ?? '');
     const integration = await loadIntegrationView(entry.integrationId, { type: (entry.type ?? 'manual') as 'manual', name: entry.name ?? 'manual' });
     const view = toActionView(action);
-    const unavailable = !handler || !integration ? `handler "${entry.name}" is not available` : undefined;
-    const can = unavailable ? { ok: false as const, reason: unavailable } : handler!.canHandle(view, provider, integration!);
-    const executionId = `${actionId}:${action.chainIndex}:${action.attempt}`;
-    const base = {
-      actionId: action._id, spaceId: action.spaceId, integrationId: entry.integrationId ?? null, handlerType: entry.type ?? 'manual',
-      handlerName: entry.name ?? 'manual', chainIndex: action.chainIndex, attempt: action.attempt,
-      idempotencyKey: `${actionId}:${entry.integrationId?.toString() ?? entry.name}`,
-    };
-    if (!can.ok) {
-      await ActionExecution.updateOne({ _id: executionId }, { $setOnInsert: { ...base, startedAt: this.now() }, $set: { status: 'skipped', finishedAt: this.now(), error: { code: 'unavailable', message: can.reason } } }, { upsert: true });
-      return void (await this.advance(action, `${label(entry)} can't take it (${can.reason})`));
+    const can = !handler || !integration ? { ok: false as const, reason: `handler "${entry.name}" is not available` } : handler.canHandle(view, provider, integration);
+    if (!can.ok || !handler || !integration) {
+      const skipped = `${actionId}:${action.chainIndex}:${action.attempt}`;
+      await ActionExecution.updateOne({ _id: skipped }, {
+        $setOnInsert: { ...this.executionBase(action, entry), startedAt: now },
+        $set: { status: 'skipped', finishedAt: now, error: { code: 'unavailable', message: can.ok ? 'unavailable' : can.reason } },
+      }, { upsert: true });
+      return void (await this.advance(action, `${capitalize(label(entry))} can't take it (${can.ok ? 'unavailable' : can.reason})`));
     }
 
-    // Persist before calling out: the record (with its idempotency key) exists before the handler runs.
+    // Claim the run: one worker wins; a takeover is a new claim on the same step.
+    const running = await this.log.commit(action, {
+      set: { phase: 'running', status: 'executing', nextStepAt: null },
+      ...(action.status === 'queued' ? { update: { status: 'executing', message: `Placing order with ${provider.name}...` } } : {}),
+    });
+    if (!running) return;
+    const leaseId = `${actionId}:${running.stepSeq}`;
+    await StepLease.create({ _id: leaseId, until: new Date(now.getTime() + this.opts.leaseMs) });
+
+    // Persist before calling out: the execution record and its idempotency key exist before the handler runs.
+    const executionId = `${actionId}:${action.chainIndex}:${action.attempt}`;
+    const base = this.executionBase(action, entry);
     const previous = await ActionExecution.findOneAndUpdate(
       { _id: executionId },
-      { $setOnInsert: { ...base, status: 'running', startedAt: this.now() }, $inc: { runs: 1 } },
+      { $setOnInsert: { ...base, status: 'running', startedAt: now }, $inc: { runs: 1 } },
       { upsert: true, returnDocument: 'before' },
     ).lean();
+    let result: HandlerResult;
     if (previous?.result) {
-      log.warn('re-applying a result saved before a crash');
-      return void (await this.apply(action, provider, executionId, previous.result as HandlerResult));
+      result = reviveResult(previous.result as HandlerResult);
+    } else {
+      result = await this.execute(handler, {
+        action: view, provider, integration,
+        execution: { id: executionId, attempt: action.attempt, idempotencyKey: base.idempotencyKey },
+        orderNumber: () => this.allocateOrderNumber(actionId, provider),
+        touch: () => job.touch(),
+        publicBaseUrl: this.opts.publicBaseUrl,
+        logger: this.opts.logger.child({ actionId, handler: handler.name }),
+        now: this.now,
+      }, leaseId, job);
+      await this.saveResult(executionId, result, action);
     }
-    if (previous) log.warn({ executionId }, 'resuming a step whose worker died; the handler is idempotent on its key');
-
-    if (action.status === 'queued') {
-      const moved = await Action.updateOne({ _id: action._id, stepSeq, status: 'queued' }, { $set: { status: 'executing' } });
-      if (moved.modifiedCount === 1) await this.record(action, 'executing', `Placing order with ${provider.name}...`);
-    }
-
-    const result = await this.execute(handler!, {
-      action: view, provider, integration: integration!,
-      execution: { id: executionId, attempt: action.attempt, idempotencyKey: base.idempotencyKey },
-      orderNumber: () => this.allocateOrderNumber(action._id.toString(), provider),
-      touch: () => job.touch(),
-      publicBaseUrl: this.opts.publicBaseUrl,
-      logger: log.child({ handler: handler!.name }),
-      now: this.now,
-    }, job);
-    await this.saveResult(executionId, result, action);
-    await this.apply(action, provider, executionId, result);
+    await this.log.commit(running, await this.planFor(running, provider, executionId, result));
   }
 
-  private async execute(handler: NonNullable<ReturnType<HandlerRegistry['get']>>, ctx: Omit<Parameters<NonNullable<ReturnType<HandlerRegistry['get']>>['execute']>[0], 'signal'>, job: JobControl): Promise<HandlerResult> {
+  private executionBase(action: Lean, entry: NonNullable<Lean['chain'][number]>) {
+    return {
+      actionId: action._id, spaceId: action.spaceId, integrationId: entry.integrationId ?? null, handlerType: entry.type ?? 'manual',
+      handlerName: entry.name ?? 'manual', chainIndex: action.chainIndex, attempt: action.attempt,
+      idempotencyKey: `${action._id.toString()}:${entry.integrationId?.toString() ?? entry.name}`,
+    };
+  }
+
+  private async execute(handler: ActionHandler, ctx: Omit<HandlerContext, 'signal'>, leaseId: string, job: JobControl): Promise<HandlerResult> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error('step timed out')), this.opts.stepTimeoutMs);
-    const keepAlive = setInterval(() => { job.touch().catch(() => undefined); }, this.opts.touchEveryMs);
+    const renew = setInterval(() => {
+      void StepLease.updateOne({ _id: leaseId }, { $set: { until: new Date(this.now().getTime() + this.opts.leaseMs) } }).catch(() => undefined);
+      void job.touch().catch(() => undefined);
+    }, Math.max(200, Math.floor(this.opts.leaseMs / 3)));
     try {
       return await handler.execute({ ...ctx, signal: controller.signal });
     } catch (err) {
       if (err instanceof HandlerError) return err.retryable ? { kind: 'retryable', error: err } : { kind: 'permanent', error: err };
-      const message = controller.signal.aborted ? 'step timed out' : String((err as Error)?.message ?? err).slice(0, 200);
-      return { kind: 'retryable', error: HandlerError.transient(controller.signal.aborted ? 'timeout' : 'unknown', message) };
+      const timedOut = controller.signal.aborted;
+      return { kind: 'retryable', error: HandlerError.transient(timedOut ? 'timeout' : 'unknown', timedOut ? 'step timed out' : String((err as Error)?.message ?? err).slice(0, 200)) };
     } finally {
       clearTimeout(timer);
-      clearInterval(keepAlive);
+      clearInterval(renew);
     }
   }
 
@@ -136,9 +159,9 @@ export class ActionExecutionService implements ExternalOutcomes {
     const status = result.kind === 'completed' ? 'completed' : result.kind === 'awaiting' ? 'awaiting'
       : willRetry ? 'retrying' : result.kind === 'permanent' && result.error.code === 'declined' ? 'declined' : 'failed';
     const error = 'error' in result ? { code: result.error.code, message: result.error.message } : { code: null, message: null };
-    const stored = 'error' in result ? { ...result, error: { code: result.error.code, message: result.error.message, retryable: result.error.retryable } } : result;
-    const finishedAt = this.now();
+    const stored = 'error' in result ? { ...result, error: { code: result.error.code, message: result.error.message } } : result;
     const started = await ActionExecution.findById(executionId, { startedAt: 1 }).lean();
+    const finishedAt = this.now();
     await ActionExecution.updateOne({ _id: executionId }, {
       $set: {
         status, error, result: stored, externalRef: 'externalRef' in result ? result.externalRef ?? null : null,
@@ -147,206 +170,199 @@ export class ActionExecutionService implements ExternalOutcomes {
     });
   }
 
-  /** Applies a handler result to the action with one fenced transition. */
-  private async apply(action: Lean, provider: ProviderView, executionId: string, raw: HandlerResult): Promise<void> {
-    const result = reviveResult(raw);
-    const entry = action.chain[action.chainIndex]!;
+  /** What a handler result does to the action, as one transition. */
+  private async planFor(action: Lean, provider: ProviderView, executionId: string, result: HandlerResult): Promise<TransitionPlan> {
+    const entry = action.chain[action.chainIndex];
     switch (result.kind) {
       case 'completed':
-        await this.complete(action, provider, result);
-        return;
+        return this.completionPlan(action, provider, result);
       case 'awaiting': {
         const deadline = result.timeoutMs === null ? null : new Date(this.now().getTime() + result.timeoutMs);
-        const moved = await this.transition(action, {
-          status: 'awaiting_confirmation', awaitingExecutionId: executionId, confirmDeadlineAt: deadline,
-          externalRef: result.externalRef ?? null, nextStepAt: null,
-        });
-        if (!moved) return;
-        await this.record(action, 'awaiting_confirmation', result.message);
-        if (deadline) await this.scheduler.scheduleConfirmTimeout(action._id.toString(), moved.stepSeq, deadline);
-        return;
+        return {
+          set: { status: 'awaiting_confirmation', phase: 'awaiting', awaitingExecutionId: executionId, confirmDeadlineAt: deadline, externalRef: result.externalRef ?? null, nextStepAt: null },
+          update: { status: 'awaiting_confirmation', message: result.message },
+          ...(deadline ? { schedule: { confirmTimeoutAt: deadline } } : {}),
+        };
       }
       case 'retryable': {
-        const policy = this.opts.registry.retryPolicy(entry.name ?? '');
+        const policy = this.opts.registry.retryPolicy(entry?.name ?? '');
         if (action.attempt < policy.maxAttempts) {
           const delay = result.retryAfterMs ?? backoffDelay(policy, action.attempt);
           const at = new Date(this.now().getTime() + delay);
-          const moved = await this.transition(action, { attempt: action.attempt + 1, nextStepAt: at, status: 'executing' });
-          if (!moved) return;
-          await this.record(action, 'executing', `${capitalize(label(entry))} didn't answer (${result.error.message}); retrying in ${Math.max(1, Math.round(delay / 1000))} s (attempt ${action.attempt + 1} of ${policy.maxAttempts})`);
-          return this.scheduler.enqueueStep(action._id.toString(), moved.stepSeq, at);
+          return {
+            set: { phase: 'ready', status: 'executing', attempt: action.attempt + 1, nextStepAt: at },
+            update: { status: 'executing', message: `${capitalize(label(entry))} didn't answer (${result.error.message}); retrying in ${Math.max(1, Math.round(delay / 1000))} s (attempt ${action.attempt + 1} of ${policy.maxAttempts})` },
+            schedule: { stepAt: at },
+          };
         }
-        return this.advance(action, `${capitalize(label(entry))} failed ${action.attempt} times (${result.error.message})`);
+        return this.advancePlan(action, `${capitalize(label(entry))} failed ${action.attempt} times (${result.error.message})`);
       }
       case 'permanent':
-        return this.advance(action, `${capitalize(label(entry))} couldn't take the order (${result.error.message})`);
+        return this.advancePlan(action, `${capitalize(label(entry))} couldn't take the order (${result.error.message})`);
     }
   }
 
-  private async complete(action: Lean, provider: ProviderView, completion: Completion): Promise<OutcomeResult> {
+  private async completionPlan(action: Lean, provider: ProviderView, completion: Completion, execution?: TransitionPlan['execution']): Promise<TransitionPlan> {
     const actionId = action._id.toString();
     const orderNumber = completion.orderNumber ?? (await this.allocateOrderNumber(actionId, provider));
     const readyInMinutes = completion.readyInMinutes ?? provider.prepMinutes;
     const now = this.now();
-    const moved = await this.transition(action, {
-      status: 'completed', completedAt: now, orderNumber, externalRef: completion.externalRef ?? action.externalRef ?? null,
-      nextStepAt: null, awaitingExecutionId: null, confirmDeadlineAt: null, error: null,
-    });
-    if (!moved) return { applied: false, status: (await this.currentStatus(actionId)) ?? 'completed' };
+    const externalRef = completion.externalRef ?? action.externalRef ?? null;
     const data = buildReceiptData(toActionView(action).order, provider, { orderNumber, readyInMinutes, totalCents: completion.totalCents, now });
-    await Receipt.updateOne({ actionId: action._id }, { $setOnInsert: { spaceId: action.spaceId, receiptNumber: newReceiptNumber(now), status: 'issued', data } }, { upsert: true });
-    const message = completion.message ?? `Order confirmed! Order #${orderNumber}, ready in ${readyInMinutes} minutes`;
-    await this.record(action, 'completed', message, [{
-      type: 'action.completed', actionId, spaceId: action.spaceId.toString(), externalReference: completion.externalRef ?? action.externalRef ?? null, receiptData: data, timestamp: now.toISOString(),
-    }]);
-    await this.scheduler.enqueueNotify(actionId, 'action.completed');
-    return { applied: true, status: 'completed' };
+    return {
+      set: { status: 'completed', phase: 'done', completedAt: now, orderNumber, externalRef, error: null, ...DONE },
+      receipt: { receiptNumber: newReceiptNumber(now), data },
+      update: {
+        status: 'completed',
+        message: completion.message ?? `Order confirmed! Order #${orderNumber}, ready in ${readyInMinutes} minutes`,
+        events: [{ type: 'action.completed', actionId, spaceId: action.spaceId.toString(), externalReference: externalRef, receiptData: data, timestamp: now.toISOString() }],
+      },
+      schedule: { notify: 'action.completed' },
+      ...(execution ? { execution } : {}),
+    };
   }
 
-  /** Falls through to the next handler in the chain; manual is last, so this only fails if manual itself failed. */
+  /** Fall through to the next handler; manual is last, so running out means manual itself failed. */
+  private advancePlan(action: Lean, reason: string, execution?: TransitionPlan['execution']): TransitionPlan {
+    const next = action.chain[action.chainIndex + 1];
+    if (!next) return { ...this.failPlan(action, reason), ...(execution ? { execution } : {}) };
+    return {
+      set: { chainIndex: action.chainIndex + 1, attempt: 1, phase: 'ready', status: 'executing', ...DONE, nextStepAt: this.now() },
+      update: { status: 'executing', message: `${reason}. Trying ${label(next)}...` },
+      schedule: { stepAt: this.now() },
+      ...(execution ? { execution } : {}),
+    };
+  }
+
+  private failPlan(action: Lean, reason: string): TransitionPlan {
+    const message = `We couldn't complete this request: ${reason}`;
+    return {
+      set: { status: 'failed', phase: 'done', error: reason, ...DONE },
+      update: { status: 'failed', message, events: [{ type: 'action.failed', actionId: action._id.toString(), spaceId: action.spaceId.toString(), error: reason, timestamp: this.now().toISOString() }] },
+    };
+  }
+
   private async advance(action: Lean, reason: string): Promise<void> {
-    const nextIndex = action.chainIndex + 1;
-    const next = action.chain[nextIndex];
-    if (!next) return void (await this.fail(action, reason));
-    const moved = await this.transition(action, {
-      chainIndex: nextIndex, attempt: 1, status: 'executing', nextStepAt: this.now(), awaitingExecutionId: null, confirmDeadlineAt: null,
-    });
-    if (!moved) return;
-    await this.record(action, 'executing', `${reason}. Trying ${label(next)}...`);
-    await this.scheduler.enqueueStep(action._id.toString(), moved.stepSeq);
+    await this.log.commit(action, this.advancePlan(action, reason));
   }
 
   private async fail(action: Lean, reason: string): Promise<void> {
-    const moved = await this.transition(action, { status: 'failed', error: reason, nextStepAt: null, awaitingExecutionId: null, confirmDeadlineAt: null });
-    if (!moved) return;
-    const message = `We couldn't complete this request: ${reason}`;
-    await this.record(action, 'failed', message, [{ type: 'action.failed', actionId: action._id.toString(), spaceId: action.spaceId.toString(), error: reason, timestamp: this.now().toISOString() }]);
+    await this.log.commit(action, this.failPlan(action, reason));
+  }
+
+  /**
+   * Decides against the latest state and commits; if another writer moved the action meanwhile, decides again.
+   * `decide` returns null when nothing applies (the outcome is then `applied: false`).
+   */
+  private async decideAndCommit(actionId: string, decide: (a: Lean) => Promise<TransitionPlan | null>): Promise<OutcomeResult> {
+    for (let i = 0; i < 5; i++) {
+      const action = await this.log.load(actionId);
+      if (!action) return { applied: false, status: 'failed' };
+      const plan = await decide(action);
+      if (!plan) return { applied: false, status: action.status as ActionStatus };
+      const after = await this.log.commit(action, plan);
+      if (after) return { applied: true, status: after.status as ActionStatus };
+    }
+    const latest = await this.log.load(actionId);
+    return { applied: false, status: (latest?.status ?? 'failed') as ActionStatus };
   }
 
   // ---- inbound outcomes (confirm links, webhook confirmations, operators, POS webhooks) ----
 
+  /** Any attempt of the awaited step counts: a receiver may confirm an earlier delivery of the same webhook-id. */
+  private awaits(action: Lean, executionId: string): boolean {
+    const [aid, chainIndex] = executionId.split(':');
+    return action.status === 'awaiting_confirmation' && aid === action._id.toString() && Number(chainIndex) === action.chainIndex;
+  }
+
   async confirm(executionId: string, completion: Completion): Promise<OutcomeResult> {
-    const found = await this.awaitingAction(executionId);
-    if ('result' in found) return found.result;
-    const provider = await loadProviderView(found.action.providerId);
-    if (!provider) return { applied: false, status: found.action.status };
-    const result = await this.complete(found.action, provider, completion);
-    if (result.applied) await ActionExecution.updateOne({ _id: found.action.awaitingExecutionId }, { $set: { status: 'completed', finishedAt: this.now(), externalRef: completion.externalRef ?? null } });
-    return result;
+    return this.decideAndCommit(executionId.split(':')[0]!, async (action) => {
+      if (!this.awaits(action, executionId)) return null;
+      const provider = await loadProviderView(action.providerId);
+      if (!provider) return null;
+      return this.completionPlan(action, provider, completion, { id: action.awaitingExecutionId!, set: { status: 'completed', finishedAt: this.now(), externalRef: completion.externalRef ?? null } });
+    });
   }
 
   async decline(executionId: string, reason: string): Promise<OutcomeResult> {
-    const found = await this.awaitingAction(executionId);
-    if ('result' in found) return found.result;
-    await ActionExecution.updateOne({ _id: found.action.awaitingExecutionId }, { $set: { status: 'declined', finishedAt: this.now(), error: { code: 'declined', message: reason } } });
-    const entry = found.action.chain[found.action.chainIndex];
-    await this.advance(found.action, `${capitalize(label(entry ?? {}))} declined (${reason})`);
-    return { applied: true, status: (await this.currentStatus(found.action._id.toString())) ?? 'executing' };
+    return this.decideAndCommit(executionId.split(':')[0]!, async (action) => {
+      if (!this.awaits(action, executionId)) return null;
+      const entry = action.chain[action.chainIndex];
+      return this.advancePlan(action, `${capitalize(label(entry))} declined (${reason})`, { id: action.awaitingExecutionId!, set: { status: 'declined', finishedAt: this.now(), error: { code: 'declined', message: reason } } });
+    });
   }
 
   async confirmationTimeout(actionId: string, stepSeq: number): Promise<void> {
-    const action = await Action.findById(actionId).lean<Lean>();
-    if (!action || action.stepSeq !== stepSeq || action.status !== 'awaiting_confirmation') return;
-    if (action.awaitingExecutionId) {
-      await ActionExecution.updateOne({ _id: action.awaitingExecutionId, status: 'awaiting' }, { $set: { status: 'timed_out', finishedAt: this.now(), error: { code: 'timeout', message: 'no confirmation in time' } } });
-    }
-    const entry = action.chain[action.chainIndex];
-    await this.advance(action, `No confirmation from ${label(entry ?? {})} in time`);
+    await this.decideAndCommit(actionId, async (action) => {
+      if (action.stepSeq !== stepSeq || action.status !== 'awaiting_confirmation' || !action.awaitingExecutionId) return null;
+      return this.advancePlan(action, `No confirmation from ${label(action.chain[action.chainIndex])} in time`, {
+        id: action.awaitingExecutionId, set: { status: 'timed_out', finishedAt: this.now(), error: { code: 'timeout', message: 'no confirmation in time' } },
+      });
+    });
   }
 
   async reportFulfillment(actionId: string, state: FulfillmentState, message: string): Promise<OutcomeResult> {
-    const set: Record<string, unknown> = { fulfillment: state };
-    if (state === 'cancelled') set.status = 'cancelled';
-    const action = await Action.findOneAndUpdate({ _id: actionId, fulfillment: { $ne: state } }, { $set: set }, { returnDocument: 'before' }).lean<Lean>();
-    if (!action) return { applied: false, status: (await this.currentStatus(actionId)) ?? 'completed' };
-    const extra: ActionEvent[] = state === 'ready' ? [{ type: 'action.ready', actionId, spaceId: action.spaceId.toString(), message, timestamp: this.now().toISOString() }] : [];
-    await this.record(action, state, message, extra);
-    if (state === 'ready') await this.scheduler.enqueueNotify(actionId, 'action.ready');
-    return { applied: true, status: (state === 'cancelled' ? 'cancelled' : action.status) as ActionStatus };
+    return this.decideAndCommit(actionId, async (action) => {
+      if (action.fulfillment === state || (action.status !== 'completed' && state !== 'cancelled')) return null;
+      const ready = state === 'ready';
+      return {
+        set: { fulfillment: state, ...(state === 'cancelled' ? { status: 'cancelled', phase: 'done', ...DONE } : {}) },
+        update: { status: state, message, ...(ready ? { events: [{ type: 'action.ready' as const, actionId, spaceId: action.spaceId.toString(), message, timestamp: this.now().toISOString() }] } : {}) },
+        ...(ready ? { schedule: { notify: 'action.ready' as const } } : {}),
+      };
+    });
   }
 
-  /** The requester cancels: allowed until the action completes. */
+  /** The requester cancels: allowed until the action completes. A handler call in flight is not recalled. */
   async cancel(actionId: string, reason = 'Cancelled by the requester'): Promise<OutcomeResult> {
-    for (let i = 0; i < 3; i++) {
-      const action = await Action.findById(actionId).lean<Lean>();
-      if (!action) return { applied: false, status: 'cancelled' };
-      if (TERMINAL.has(action.status)) return { applied: false, status: action.status as ActionStatus };
-      const moved = await this.transition(action, { status: 'cancelled', nextStepAt: null, awaitingExecutionId: null, confirmDeadlineAt: null, error: reason });
-      if (moved) {
-        await this.record(action, 'cancelled', reason);
-        return { applied: true, status: 'cancelled' };
-      }
-    }
-    return { applied: false, status: (await this.currentStatus(actionId)) ?? 'executing' };
+    return this.decideAndCommit(actionId, async (action) => (TERMINAL.has(action.status) ? null : {
+      set: { status: 'cancelled', phase: 'done', error: reason, ...DONE },
+      update: { status: 'cancelled', message: reason },
+    }));
   }
 
-  /** Re-enqueues steps and timeouts whose jobs were lost (e.g. a crash between a transition and its enqueue). */
+  /** Re-enqueues steps whose jobs were lost or whose worker died, and overdue confirmation timeouts. */
   async sweep(graceMs: number): Promise<number> {
     const cutoff = new Date(this.now().getTime() - graceMs);
     let n = 0;
-    for (const a of await Action.find({ status: { $in: ['queued', 'executing'] }, nextStepAt: { $lt: cutoff } }, { stepSeq: 1 }).limit(200).lean()) {
-      await this.scheduler.enqueueStep(a._id.toString(), a.stepSeq); n++;
-    }
-    for (const a of await Action.find({ status: 'awaiting_confirmation', confirmDeadlineAt: { $lt: cutoff } }, { stepSeq: 1 }).limit(200).lean()) {
-      await this.scheduler.scheduleConfirmTimeout(a._id.toString(), a.stepSeq, this.now()); n++;
-    }
+    const stuck = await Action.find({ $or: [{ phase: 'ready', nextStepAt: { $lt: cutoff } }, { phase: 'running', updatedAt: { $lt: cutoff } }] }, { stepSeq: 1 }).limit(200).lean();
+    for (const a of stuck) { await this.scheduler.enqueueStep(a._id.toString(), a.stepSeq); n++; }
+    const overdue = await Action.find({ phase: 'awaiting', confirmDeadlineAt: { $lt: cutoff } }, { stepSeq: 1 }).limit(200).lean();
+    for (const a of overdue) { await this.scheduler.scheduleConfirmTimeout(a._id.toString(), a.stepSeq, this.now()); n++; }
     return n;
   }
 
-  // ---- helpers ----
-
-  private async awaitingAction(executionId: string): Promise<{ action: Lean } | { result: OutcomeResult }> {
-    const execution = await ActionExecution.findById(executionId).lean();
-    if (!execution) return { result: { applied: false, status: 'failed' } };
-    const action = await Action.findById(execution.actionId).lean<Lean>();
-    if (!action) return { result: { applied: false, status: 'failed' } };
-    // Any attempt of the awaited step counts: a receiver may confirm the delivery of an earlier attempt
-    // (same webhook-id) whose answer we never read.
-    const sameStep = action.awaitingExecutionId === executionId || (execution.chainIndex === action.chainIndex && !!action.awaitingExecutionId);
-    if (action.status !== 'awaiting_confirmation' || !sameStep) return { result: { applied: false, status: action.status as ActionStatus } };
-    return { action };
-  }
-
-  private async transition(action: Lean, set: Record<string, unknown>): Promise<Lean | null> {
-    return Action.findOneAndUpdate({ _id: action._id, stepSeq: action.stepSeq }, { $set: set, $inc: { stepSeq: 1 } }, { returnDocument: 'after' }).lean<Lean>();
-  }
-
-  private async currentStatus(actionId: string): Promise<ActionStatus | null> {
-    const a = await Action.findById(actionId, { status: 1 }).lean();
-    return (a?.status as ActionStatus) ?? null;
-  }
-
-  /** PREFIX-counter, allocated once per action (a retry reuses it; a lost race wastes one number, never reuses one). */
+  /** PREFIX-n: each n is claimed by one insert; the action keeps the first number it got (retries reuse it). */
   async allocateOrderNumber(actionId: string, provider: ProviderView): Promise<string> {
-    const current = await Action.findById(actionId, { orderNumber: 1 }).lean();
-    if (current?.orderNumber) return current.orderNumber;
-    const p = await Provider.findOneAndUpdate({ _id: provider.id }, { $inc: { orderCounter: 1 } }, { returnDocument: 'after' }).lean();
-    const candidate = `${provider.orderPrefix}-${p?.orderCounter ?? Date.now() % 100000}`;
-    await Action.updateOne({ _id: actionId, orderNumber: null }, { $set: { orderNumber: candidate } });
-    const final = await Action.findById(actionId, { orderNumber: 1 }).lean();
-    return final?.orderNumber ?? candidate;
+    const existing = await OrderNumber.findById(actionId).lean();
+    if (existing) return existing.orderNumber;
+    const [last, p] = await Promise.all([
+      OrderNumberAllocation.findOne({ providerId: provider.id }).sort({ n: -1 }).lean(),
+      Provider.findById(provider.id, { orderCounter: 1 }).lean(),
+    ]);
+    let n = Math.max(last?.n ?? 0, p?.orderCounter ?? 0) + 1;
+    for (let i = 0; ; i++, n++) {
+      try {
+        await OrderNumberAllocation.create({ _id: `${provider.id}:${n}`, providerId: provider.id, n });
+        break;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000 || i >= 50) throw err;
+      }
+    }
+    try {
+      await OrderNumber.create({ _id: actionId, orderNumber: `${provider.orderPrefix}-${n}` });
+      return `${provider.orderPrefix}-${n}`;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+      return (await OrderNumber.findById(actionId).lean())!.orderNumber;
+    }
   }
-
-  /** One status update per transition; it stores every event it broadcast so another process (ROLE=api) can replay them. */
-  private async record(action: Lean, status: string, message: string, extra: ActionEvent[] = []): Promise<void> {
-    const timestamp = this.now();
-    const events: ActionEvent[] = [
-      { type: 'action.status', actionId: action._id.toString(), spaceId: action.spaceId.toString(), status: status as ActionStatus, message, timestamp: timestamp.toISOString() },
-      ...extra,
-    ];
-    await ActionStatusUpdate.create({ actionId: action._id, spaceId: action.spaceId, status, message, timestamp, events });
-    for (const e of events) this.opts.bus.publish(e);
-  }
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** Results stored on an execution lose their class; rebuild the HandlerError. */
 function reviveResult(r: HandlerResult): HandlerResult {
   if ((r.kind === 'retryable' || r.kind === 'permanent') && !(r.error instanceof HandlerError)) {
-    const e = r.error as { code: HandlerError['code']; message: string; retryable?: boolean };
+    const e = r.error as { code: HandlerError['code']; message: string };
     return { ...r, error: new HandlerError(e.code, e.message, r.kind === 'retryable') } as HandlerResult;
   }
   return r;

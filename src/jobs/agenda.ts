@@ -55,7 +55,7 @@ export function defineJobs(agenda: Agenda, deps: { service: ActionExecutionServi
   const backoff = backoffStrategies.exponential({ delay: 500, factor: 2, maxRetries: 5, maxDelay: 30_000 });
   const opts = { lockLifetime: deps.lockLifetimeMs, backoff, removeOnComplete: true };
   agenda.define<{ actionId: string; stepSeq: number }>(JOB.step, async (job) => {
-    await service.runStep(job.attrs.data.actionId, job.attrs.data.stepSeq, { touch: () => job.touch() });
+    await service.runStep(job.attrs.data.actionId, { touch: () => job.touch() });
   }, opts);
   agenda.define<{ actionId: string; stepSeq: number }>(JOB.confirmTimeout, async (job) => {
     await service.confirmationTimeout(job.attrs.data.actionId, job.attrs.data.stepSeq);

@@ -27,7 +27,6 @@ export class NotifierDispatcher {
         this.logger.warn({ actionId, notifier: notifier.name, err: (err as Error).message }, 'notifier failed');
       }
     }
-    await Action.updateOne({ _id: actionId }, { $addToSet: { notified: eventType } });
   }
 
   private async rebuildEvent(actionId: string, eventType: NotifyEventType): Promise<ActionEvent | null> {

@@ -29,7 +29,7 @@ const ProviderSchema = new Schema({
   orderPrefix: { type: String, required: true },
   contactEmail: { type: String, default: null },
   prepMinutes: { type: Number, default: 10 },
-  /** Next order number is orderPrefix-(orderCounter+1); incremented atomically. */
+  /** Order numbers start after this one (orderPrefix-(orderCounter+1)); see OrderNumberAllocation. */
   orderCounter: { type: Number, default: 1000 },
   /** Overrides the default api → webhook → email → manual order of integration types. */
   chainOrder: { type: [String], default: undefined },
@@ -122,6 +122,8 @@ const ActionSchema = new Schema({
     specialInstructions: { type: String, default: null },
   },
   status: { type: String, enum: ACTION_STATUSES, required: true, default: 'queued' },
+  /** Where the chain stands: ready (a step is due), running (a worker holds the step's lease), awaiting, done. */
+  phase: { type: String, enum: ['ready', 'running', 'awaiting', 'done'], default: 'ready' },
   fulfillment: { type: String, default: null },
   origin: { channel: { type: String, default: 'api' }, ref: { type: Schema.Types.Mixed, default: null } },
   idempotencyKey: { type: String, default: null },
@@ -129,7 +131,7 @@ const ActionSchema = new Schema({
   chain: [ChainEntrySchema],
   chainIndex: { type: Number, default: 0 },
   attempt: { type: Number, default: 1 },
-  /** Fencing token: every transition is a conditional update on it, so a step never advances twice. */
+  /** Position in the action's transition log: transition N is the Transition document `${actionId}:N`. */
   stepSeq: { type: Number, default: 0 },
   /** When the current step's job is due; the sweeper re-enqueues steps whose job was lost. */
   nextStepAt: { type: Date, default: null },
@@ -138,12 +140,11 @@ const ActionSchema = new Schema({
   orderNumber: { type: String, default: null },
   externalRef: { type: String, default: null },
   error: { type: String, default: null },
-  notified: { type: [String], default: [] },
   completedAt: { type: Date, default: null },
 }, { ...opts, minimize: false });
 ActionSchema.index({ spaceId: 1, _id: -1 });
 ActionSchema.index({ spaceId: 1, status: 1, _id: -1 });
-ActionSchema.index({ status: 1, nextStepAt: 1 });
+ActionSchema.index({ phase: 1, nextStepAt: 1 });
 ActionSchema.index({ providerId: 1, externalRef: 1 });
 export const Action = model('Action', ActionSchema);
 export type ActionDoc = InferSchemaType<typeof ActionSchema> & { _id: mongoose.Types.ObjectId };
@@ -191,6 +192,7 @@ const ReceiptSchema = new Schema({
 export const Receipt = model('Receipt', ReceiptSchema);
 
 const ActionStatusUpdateSchema = new Schema({
+  _id: { type: String, required: true }, // `${actionId}:${seq}` of the transition that wrote it: one per transition
   actionId: { type: Schema.Types.ObjectId, required: true },
   spaceId: { type: Schema.Types.ObjectId, required: true },
   status: { type: String, required: true },
@@ -242,5 +244,45 @@ export const Notification = model('Notification', NotificationSchema);
 const ProcessedEventSchema = new Schema({ _id: { type: String, required: true } }, { ...opts, versionKey: false });
 export const ProcessedEvent = model('ProcessedEvent', ProcessedEventSchema);
 
-export const ALL_MODELS = [Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
+/**
+ * The action's transition log. Inserting `${actionId}:${seq}` (unique _id) is the only way to move an action
+ * from seq to seq+1; the plan stored here is then applied (and re-applied by anyone who finds it unapplied).
+ * Conditional updates are not atomic on FerretDB 1.24 (read-modify-write), unique inserts are; so every
+ * decision that must happen once is an insert.
+ */
+const TransitionSchema = new Schema({
+  _id: { type: String, required: true },
+  actionId: { type: Schema.Types.ObjectId, required: true },
+  seq: { type: Number, required: true },
+  plan: { type: Schema.Types.Mixed, required: true },
+}, { timestamps: { createdAt: true, updatedAt: false }, versionKey: false, minimize: false });
+export const Transition = model('Transition', TransitionSchema);
+
+/** A worker's hold on a running step (`${actionId}:${seq}`); only its owner renews it. */
+const StepLeaseSchema = new Schema({
+  _id: { type: String, required: true },
+  until: { type: Date, required: true },
+}, { versionKey: false });
+export const StepLease = model('StepLease', StepLeaseSchema);
+
+/** Order numbers: each (provider, n) is claimed by one insert; each action keeps the first number it got. */
+const OrderNumberAllocationSchema = new Schema({
+  _id: { type: String, required: true }, // `${providerId}:${n}`
+  providerId: { type: Schema.Types.ObjectId, required: true },
+  n: { type: Number, required: true },
+}, { versionKey: false });
+OrderNumberAllocationSchema.index({ providerId: 1, n: -1 });
+export const OrderNumberAllocation = model('OrderNumberAllocation', OrderNumberAllocationSchema);
+
+const OrderNumberSchema = new Schema({
+  _id: { type: Schema.Types.ObjectId, required: true }, // action id
+  orderNumber: { type: String, required: true },
+}, { versionKey: false });
+export const OrderNumber = model('OrderNumber', OrderNumberSchema);
+
+/** One-time decisions outside the action log (an operator claiming a task...): the first insert wins. */
+const ClaimSchema = new Schema({ _id: { type: String, required: true }, by: { type: String, default: null } }, { timestamps: true, versionKey: false });
+export const Claim = model('Claim', ClaimSchema);
+
+export const ALL_MODELS = [Transition, StepLease, OrderNumberAllocation, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
   IdempotencyRecord, ActionExecution, Receipt, ActionStatusUpdate, ManualTask, Notification, ProcessedEvent];

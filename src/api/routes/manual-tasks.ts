@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { RequestError } from '../../engine/errors.js';
 import type { ExternalOutcomes } from '../../engine/types.js';
-import { ManualTask } from '../../storage/models.js';
+import { Claim, ManualTask } from '../../storage/models.js';
 import { fromZod } from '../errors.js';
 
 const Operator = z.object({ operatorId: z.string().trim().min(1).max(100) });
@@ -35,39 +35,47 @@ export function manualTasksRouter(deps: { outcomes: ExternalOutcomes; now: () =>
     res.json({ tasks: tasks.map(view) });
   });
 
+  // Claims are inserts (first wins): conditional updates are not atomic on FerretDB.
+  const claimOnce = async (key: string, by: string): Promise<string> => {
+    try {
+      await Claim.create({ _id: key, by });
+      return by;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+      return (await Claim.findById(key).lean())?.by ?? '';
+    }
+  };
+
   router.post('/manual-tasks/:id/claim', async (req, res) => {
     const { operatorId } = parse(Operator, req.body);
-    await load(req.params.id, req.spaceId!);
-    const task = await ManualTask.findOneAndUpdate(
-      { _id: req.params.id, spaceId: req.spaceId, $or: [{ status: 'open' }, { status: 'claimed', operatorId }] },
-      { $set: { status: 'claimed', operatorId, claimedAt: deps.now() } }, { returnDocument: 'after' },
-    ).lean();
-    if (!task) throw new RequestError(409, 'already_claimed', 'task is already claimed by another operator or closed');
-    res.json({ task: view(task) });
+    const task = await load(req.params.id, req.spaceId!);
+    if (task.status === 'completed' || task.status === 'failed') throw new RequestError(409, 'task_closed', `task is already ${task.status}`);
+    const owner = await claimOnce(`manual-task:${task._id}:claim`, operatorId);
+    if (owner !== operatorId) throw new RequestError(409, 'already_claimed', 'task is already claimed by another operator');
+    if (task.status === 'open') await ManualTask.updateOne({ _id: task._id, status: 'open' }, { $set: { status: 'claimed', operatorId, claimedAt: deps.now() } });
+    res.json({ task: view((await ManualTask.findById(task._id).lean())!) });
   });
 
   router.post('/manual-tasks/:id/complete', async (req, res) => {
     const body = parse(Complete, req.body);
-    await load(req.params.id, req.spaceId!);
-    const task = await ManualTask.findOneAndUpdate(
-      { _id: req.params.id, spaceId: req.spaceId, status: 'claimed', operatorId: body.operatorId },
-      { $set: { status: 'completed', completedAt: deps.now(), orderNumber: body.orderNumber ?? null, readyInMinutes: body.readyInMinutes ?? null } }, { returnDocument: 'after' },
-    ).lean();
-    if (!task) throw new RequestError(409, 'not_claimed_by_you', 'claim the task before completing it');
-    const outcome = await deps.outcomes.confirm(task._id, { orderNumber: body.orderNumber, readyInMinutes: body.readyInMinutes, externalRef: `manual:${task._id}`, message: undefined });
-    res.json({ task: view(task), action: outcome });
+    const task = await load(req.params.id, req.spaceId!);
+    if (task.status !== 'claimed' || task.operatorId !== body.operatorId) throw new RequestError(409, 'not_claimed_by_you', 'claim the task before completing it');
+    if ((await claimOnce(`manual-task:${task._id}:close`, body.operatorId)) !== body.operatorId) throw new RequestError(409, 'task_closed', 'task is already closed');
+    await ManualTask.updateOne({ _id: task._id }, { $set: { status: 'completed', completedAt: deps.now(), orderNumber: body.orderNumber ?? null, readyInMinutes: body.readyInMinutes ?? null } });
+    const outcome = await deps.outcomes.confirm(task._id, { orderNumber: body.orderNumber, readyInMinutes: body.readyInMinutes, externalRef: `manual:${task._id}` });
+    res.json({ task: view((await ManualTask.findById(task._id).lean())!), action: outcome });
   });
 
   router.post('/manual-tasks/:id/fail', async (req, res) => {
     const body = parse(Fail, req.body);
-    await load(req.params.id, req.spaceId!);
-    const task = await ManualTask.findOneAndUpdate(
-      { _id: req.params.id, spaceId: req.spaceId, status: { $in: ['open', 'claimed'] }, $or: [{ operatorId: null }, { operatorId: body.operatorId }] },
-      { $set: { status: 'failed', failedAt: deps.now(), failureReason: body.reason, operatorId: body.operatorId } }, { returnDocument: 'after' },
-    ).lean();
-    if (!task) throw new RequestError(409, 'not_open', 'task is closed or claimed by another operator');
+    const task = await load(req.params.id, req.spaceId!);
+    if (task.status === 'claimed' && task.operatorId !== body.operatorId) throw new RequestError(409, 'already_claimed', 'task is claimed by another operator');
+    if (task.status === 'completed' || task.status === 'failed' || (await claimOnce(`manual-task:${task._id}:close`, body.operatorId)) !== body.operatorId) {
+      throw new RequestError(409, 'task_closed', 'task is already closed');
+    }
+    await ManualTask.updateOne({ _id: task._id }, { $set: { status: 'failed', failedAt: deps.now(), failureReason: body.reason, operatorId: body.operatorId } });
     const outcome = await deps.outcomes.decline(task._id, body.reason);
-    res.json({ task: view(task), action: outcome });
+    res.json({ task: view((await ManualTask.findById(task._id).lean())!), action: outcome });
   });
 
   return router;

@@ -1,0 +1,104 @@
+/**
+ * The transition log: the single way an action changes. A writer inserts Transition `${actionId}:${seq}`
+ * (a unique _id, so exactly one writer wins each seq), then applies its plan: the action's fields, one
+ * status update (deterministic _id, so events are broadcast once), a receipt, and the jobs to schedule.
+ * Anyone who loads an action whose current transition exists but was not applied (a crash in between)
+ * applies it first: every part of a plan is idempotent.
+ */
+import type { Logger } from 'pino';
+import { Action, ActionExecution, ActionStatusUpdate, Receipt, Transition, type ActionDoc } from '../storage/models.js';
+import type { StatusBus } from './status-bus.js';
+import type { ActionEvent, ActionStatus, ReceiptData } from './types.js';
+
+export type NotifyEventType = 'action.completed' | 'action.ready';
+
+export interface StepScheduler {
+  enqueueStep(actionId: string, stepSeq: number, runAt?: Date): Promise<void>;
+  scheduleConfirmTimeout(actionId: string, stepSeq: number, at: Date): Promise<void>;
+  enqueueNotify(actionId: string, eventType: NotifyEventType): Promise<void>;
+}
+
+export interface TransitionPlan {
+  set: Record<string, unknown>;
+  update?: { status: string; message: string; events?: ActionEvent[] };
+  receipt?: { receiptNumber: string; data: ReceiptData };
+  execution?: { id: string; set: Record<string, unknown> };
+  schedule?: { stepAt?: Date; confirmTimeoutAt?: Date; notify?: NotifyEventType };
+}
+
+export type Lean = ActionDoc;
+
+const isDuplicate = (err: unknown) => (err as { code?: number }).code === 11000;
+
+export class TransitionLog {
+  private scheduler!: StepScheduler;
+
+  constructor(private readonly deps: { bus: StatusBus; logger: Logger; now: () => Date }) {}
+
+  useScheduler(scheduler: StepScheduler): void {
+    this.scheduler = scheduler;
+  }
+
+  /** The action with every committed transition applied. */
+  async load(actionId: string): Promise<Lean | null> {
+    for (let i = 0; i < 20; i++) {
+      const action = await Action.findById(actionId).lean<Lean>();
+      if (!action) return null;
+      const pending = await Transition.findById(`${actionId}:${action.stepSeq}`).lean();
+      if (!pending) return action;
+      this.deps.logger.debug({ actionId, seq: action.stepSeq }, 'rolling a committed transition forward');
+      await this.apply(action, action.stepSeq, pending.plan as TransitionPlan);
+    }
+    throw new Error(`action ${actionId}: transition log did not settle`);
+  }
+
+  /** Claims the next transition; null when another writer got there first (reload and decide again). */
+  async commit(action: Lean, plan: TransitionPlan): Promise<Lean | null> {
+    const seq = action.stepSeq;
+    try {
+      await Transition.create({ _id: `${action._id.toString()}:${seq}`, actionId: action._id, seq, plan });
+    } catch (err) {
+      if (isDuplicate(err)) return null;
+      throw err;
+    }
+    return this.apply(action, seq, plan);
+  }
+
+  /** Records the first status update ("queued") of a new action; not a transition. */
+  async recordCreated(action: Pick<Lean, '_id' | 'spaceId'>, message: string): Promise<void> {
+    await this.writeUpdate(action, `${action._id.toString()}:created`, { status: 'queued', message });
+  }
+
+  private async apply(action: Lean, seq: number, plan: TransitionPlan): Promise<Lean> {
+    const actionId = action._id.toString();
+    await Action.updateOne({ _id: action._id, stepSeq: seq }, { $set: { ...plan.set, stepSeq: seq + 1 } });
+    if (plan.execution) await ActionExecution.updateOne({ _id: plan.execution.id }, { $set: plan.execution.set });
+    if (plan.receipt) {
+      await Receipt.create({ actionId: action._id, spaceId: action.spaceId, status: 'issued', ...plan.receipt }).catch((err) => {
+        if (!isDuplicate(err)) throw err;
+      });
+    }
+    if (plan.update) await this.writeUpdate(action, `${actionId}:${seq}`, plan.update);
+    const s = plan.schedule;
+    if (s?.stepAt) await this.scheduler.enqueueStep(actionId, seq + 1, s.stepAt);
+    if (s?.confirmTimeoutAt) await this.scheduler.scheduleConfirmTimeout(actionId, seq + 1, s.confirmTimeoutAt);
+    if (s?.notify) await this.scheduler.enqueueNotify(actionId, s.notify);
+    return { ...action, ...plan.set, stepSeq: seq + 1 } as Lean;
+  }
+
+  /** The status update and its events; only the writer whose insert succeeds broadcasts them. */
+  private async writeUpdate(action: Pick<Lean, '_id' | 'spaceId'>, id: string, update: NonNullable<TransitionPlan['update']>): Promise<void> {
+    const timestamp = this.deps.now();
+    const events: ActionEvent[] = [
+      { type: 'action.status', actionId: action._id.toString(), spaceId: action.spaceId.toString(), status: update.status as ActionStatus, message: update.message, timestamp: timestamp.toISOString() },
+      ...(update.events ?? []),
+    ];
+    try {
+      await ActionStatusUpdate.create({ _id: id, actionId: action._id, spaceId: action.spaceId, status: update.status, message: update.message, timestamp, events });
+    } catch (err) {
+      if (isDuplicate(err)) return;
+      throw err;
+    }
+    for (const e of events) this.deps.bus.publish(e);
+  }
+}
