@@ -15,6 +15,7 @@ import type { Config } from './config.js';
 import { connectDatabase, type Database } from './db/connect.js';
 import { ActionExecutionService } from './engine/execution-service.js';
 import { HandlerRegistry } from './engine/registry.js';
+import { testIntegration } from './engine/test-integration.js';
 import { StatusBus } from './engine/status-bus.js';
 import type { ActionHandler, Notifier, RetryPolicy } from './engine/types.js';
 import { agendaScheduler, createAgenda, defineJobs } from './jobs/agenda.js';
@@ -93,7 +94,11 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   let stopFeed = () => {};
   let port = 0;
   if (config.ROLE !== 'worker') {
-    const app = createApp({ service, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters: integrationRouters(config, service, logger) });
+    const app = createApp({
+      service, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters: integrationRouters(config, service, logger),
+      handlerNames: registry.names(),
+      testIntegration: (integrationId, spaceId) => testIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
+    });
     server = http.createServer(app);
     attachSocketServer(server, bus, logger);
     await new Promise<void>((resolve, reject) => {

@@ -27,7 +27,9 @@ export type SquareSimFault =
   /** Answers 401 as if the token had been revoked. */
   | { kind: 'bad_token'; count?: number }
   /** Performs the request (the order IS created) then destroys the connection before answering. */
-  | { kind: 'accept_then_drop'; count?: number };
+  | { kind: 'accept_then_drop'; count?: number }
+  /** Performs the request (the order IS created) and never answers: the caller's process can be killed meanwhile. */
+  | { kind: 'accept_then_hang'; count?: number };
 
 interface FulfillmentUpdate { fulfillment_uid: string; old_state: SimFulfillmentState; new_state: SimFulfillmentState }
 
@@ -111,6 +113,7 @@ export async function startSquareSimulator(opts: SquareSimulatorOptions = {}): P
       res.socket?.destroy();
       return;
     }
+    if (res.locals['hangResponse'] === true) return; // close() tears the socket down
     res.status(status).json(body);
   }
 
@@ -211,6 +214,9 @@ export async function startSquareSimulator(opts: SquareSimulatorOptions = {}): P
       }
       case 'accept_then_drop':
         res.locals['dropResponse'] = true;
+        return next();
+      case 'accept_then_hang':
+        res.locals['hangResponse'] = true;
         return next();
       default:
         return next();

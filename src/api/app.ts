@@ -8,6 +8,8 @@ import { errorHandler, notFoundRoute } from './errors.js';
 import { actionsRouter } from './routes/actions.js';
 import { confirmLinksRouter } from './routes/confirm-links.js';
 import { manualTasksRouter } from './routes/manual-tasks.js';
+import { providersRouter } from './routes/providers.js';
+import type { TestResult } from '../engine/test-integration.js';
 
 export interface AppDeps {
   service: ActionExecutionService;
@@ -15,6 +17,8 @@ export interface AppDeps {
   linkSecret: string;
   maxBodyBytes: number;
   now: () => Date;
+  handlerNames: string[];
+  testIntegration: (integrationId: string, spaceId: string) => Promise<TestResult>;
   /** Inbound integration routers (signed webhooks read their own raw bodies). */
   integrationRouters?: Router[];
 }
@@ -45,6 +49,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(requireApiKey);
   api.use(actionsRouter({ service: deps.service, now: deps.now }));
   api.use(manualTasksRouter({ outcomes: deps.service, now: deps.now }));
+  api.use(providersRouter({ now: deps.now, testIntegration: deps.testIntegration, handlerNames: deps.handlerNames }));
   app.use(api);
 
   app.use(notFoundRoute);

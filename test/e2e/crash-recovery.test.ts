@@ -3,12 +3,13 @@
  * already accepted the order; a second worker takes the step over after the lock expires and finishes the
  * action exactly once — one provider order, one receipt, one completion.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
 import { ActionExecution, ActionStatusUpdate, Integration, Receipt } from '../../src/storage/models.js';
 import { startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
+import { kill, startWorker } from '../support/workers.js';
 
 jest.setTimeout(90_000);
 
@@ -33,16 +34,6 @@ function startPos() {
   });
 }
 
-function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
-    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
-    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(child); });
-  });
-}
-
 let svc: TestService;
 let pos: Awaited<ReturnType<typeof startPos>>;
 const workers: ChildProcess[] = [];
@@ -53,7 +44,7 @@ beforeAll(async () => {
   await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'http-pos', priority: 1, enabled: true, config: {} });
 });
 afterAll(async () => {
-  for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+  for (const w of workers) await kill(w);
   await svc?.close();
   await pos?.close();
 });
@@ -69,8 +60,7 @@ test('a worker killed mid-step is replaced; the order is placed once and complet
   const id = body.action.id;
 
   await waitFor(() => pos.orders.size === 1, 'the POS to accept the order');
-  first.kill('SIGKILL');
-  await new Promise((r) => first.once('exit', r));
+  await kill(first);
   const execution = await ActionExecution.findOne({ actionId: id }).lean();
   expect(execution).toMatchObject({ status: 'running', runs: 1 }); // the crash left the step in flight
 

@@ -1,14 +1,15 @@
 /**
  * A separate worker process (ROLE=worker) for crash tests: the real service with one extra handler,
  * `http-pos`, which places orders on a fake POS over HTTP with the execution's idempotency key.
- * Env: MONGODB_URI, TEST_DB_NAME, POS_URL, plus any service settings.
+ * Env: MONGODB_URI, TEST_DB_NAME, POS_URL, TWILIO_SIM_URL (the twilio SDK's requests go there), plus service settings.
  */
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/service.js';
 import { HandlerError, type ActionHandler } from '../../src/engine/types.js';
+import { createSimulatorHttpClient } from '../../src/notify/sms/twilio-simulator.js';
 
-const posUrl = process.env.POS_URL!;
+const posUrl = process.env.POS_URL ?? 'http://127.0.0.1:9';
 const httpPos: ActionHandler = {
   name: 'http-pos', integrationType: 'api', actionTypes: ['order'],
   canHandle: () => ({ ok: true }),
@@ -25,6 +26,9 @@ const httpPos: ActionHandler = {
 };
 
 const config = loadConfig({ ...process.env, ROLE: 'worker', SEED_DEMO: 'false' });
-const running = await startService(config, createLogger(config.LOG_LEVEL), { dbName: process.env.TEST_DB_NAME, extraHandlers: [httpPos] });
+const running = await startService(config, createLogger(config.LOG_LEVEL), {
+  dbName: process.env.TEST_DB_NAME, extraHandlers: [httpPos],
+  ...(process.env.TWILIO_SIM_URL ? { twilioHttpClient: createSimulatorHttpClient(process.env.TWILIO_SIM_URL) } : {}),
+});
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => { void running.close().then(() => process.exit(0)); });

@@ -1,0 +1,108 @@
+/**
+ * Exactly once across a crash: the worker process is killed after the provider accepted the order and
+ * before our result was saved; a new worker resumes the step. Square ends with one order and the customer
+ * with one SMS; the webhook receiver sees one webhook-id.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { jest } from '@jest/globals';
+import { startSquareSimulator, type SquareSimulator } from '../../handlers/square/simulator.js';
+import { generateWebhookSecret } from '../../handlers/webhook/signing.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../handlers/webhook/simulator.js';
+import { startTwilioSimulator, type TwilioSimulator } from '../../src/notify/sms/twilio-simulator.js';
+import { ActionExecution, Integration, IntegrationSecret, Notification, Receipt } from '../../src/storage/models.js';
+import { SEED_ORDER, startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
+import { kill, startWorker } from '../support/workers.js';
+
+jest.setTimeout(120_000);
+
+const TWILIO = { sid: `AC${'a'.repeat(32)}`, token: 'twilio-test-auth-token-123456', from: '+15005550006' };
+const PHONE = '+14155550199';
+let svc: TestService;
+let square: SquareSimulator;
+let receiver: WebhookReceiver;
+let twilioSim: TwilioSimulator;
+const workers: ChildProcess[] = [];
+let squareIntegrationId: string;
+let webhookIntegrationId: string;
+
+beforeAll(async () => {
+  twilioSim = await startTwilioSimulator({ accountSid: TWILIO.sid, authToken: TWILIO.token });
+  svc = await startTestService({ env: { ROLE: 'api', TWILIO_ACCOUNT_SID: TWILIO.sid, TWILIO_AUTH_TOKEN: TWILIO.token, TWILIO_FROM: TWILIO.from } });
+  square = await startSquareSimulator({ webhook: { url: `${svc.baseUrl}/integrations/square/webhooks/${svc.creds.providerId}`, signatureKey: 'sq-signature-key' } });
+  const secret = generateWebhookSecret();
+  receiver = await startWebhookReceiver({ secret, mode: 'hang' });
+  const [sq, wh] = await Integration.create([
+    { spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'square', priority: 10, config: { baseUrl: square.baseUrl, locationId: 'L1', timeoutSeconds: 10 } },
+    { spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'webhook', name: 'webhook', priority: 20, config: { url: receiver.url, timeoutSeconds: 10 } },
+  ]);
+  squareIntegrationId = sq!._id.toString();
+  webhookIntegrationId = wh!._id.toString();
+  await IntegrationSecret.create([
+    { _id: sq!._id, values: { accessToken: square.accessToken, webhookSignatureKey: 'sq-signature-key' } },
+    { _id: wh!._id, values: { signingSecret: secret } },
+  ]);
+});
+afterEach(async () => {
+  for (const w of workers.splice(0)) await kill(w); // each test starts with no worker running
+});
+afterAll(async () => {
+  await svc?.close();
+  await Promise.all([square?.close(), receiver?.close(), twilioSim?.close()]);
+});
+
+const workerEnv = () => ({
+  MONGODB_URI: process.env.TEST_MONGODB_URI!, TEST_DB_NAME: svc.dbName, DATA_DIR: svc.dataDir, TWILIO_SIM_URL: twilioSim.url,
+  TWILIO_ACCOUNT_SID: TWILIO.sid, TWILIO_AUTH_TOKEN: TWILIO.token, TWILIO_FROM: TWILIO.from, PUBLIC_BASE_URL: svc.baseUrl,
+  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', AGENDA_LOCK_LIFETIME_MS: '3000', AGENDA_PROCESS_EVERY_MS: '200', STEP_TIMEOUT_MS: '2500',
+});
+
+async function crashAndResume(accepted: () => boolean, beforeResume: () => void): Promise<string> {
+  const first = await startWorker(workerEnv());
+  workers.push(first);
+  const { body } = await svc.order({ ...SEED_ORDER, customer_phone: PHONE });
+  const id = body.action.id;
+  await waitFor(accepted, 'the provider to accept the order');
+  await kill(first);
+  expect(await ActionExecution.findOne({ actionId: id }).sort({ chainIndex: -1 }).lean()).toMatchObject({ status: 'running', runs: 1 });
+  beforeResume();
+  workers.push(await startWorker(workerEnv()));
+  await waitForStatus(svc, id, 'completed', 60_000);
+  return id;
+}
+
+const smsTo = () => twilioSim.messages().filter((m) => m.to === PHONE);
+
+test('Square: killed after Square accepted the order → one Square order, one receipt, one SMS', async () => {
+  square.setFault({ kind: 'accept_then_hang', count: 1 });
+  const id = await crashAndResume(() => square.orders().length === 1, () => undefined);
+
+  const status = await svc.status(id);
+  const squareOrder = square.orders()[0]!;
+  expect(square.orders()).toHaveLength(1);
+  expect(square.ordersForIdempotencyKey(`${id}:${squareIntegrationId}`)).toBe(1);
+  expect(status.action.executions).toEqual([expect.objectContaining({ handlerName: 'square', status: 'completed', externalRef: squareOrder.id })]);
+  expect(await ActionExecution.findOne({ actionId: id }).lean()).toMatchObject({ runs: 2 });
+  expect(await Receipt.countDocuments({ actionId: id })).toBe(1);
+  expect(status.action.receipts[0]!.data).toMatchObject({ total: '$8.75', total_cents: 875 });
+
+  await waitFor(() => smsTo().length === 1, 'the confirmation SMS');
+  await new Promise((r) => setTimeout(r, 1000)); // a second SMS would have been sent by now
+  expect(smsTo()).toHaveLength(1);
+  expect(smsTo()[0]!.body).toMatch(/Downtown Café: Order #DC-\d+ confirmed/);
+  expect(await Notification.countDocuments({ actionId: id, channel: 'sms' })).toBe(1);
+});
+
+test('webhook: killed after the receiver got the delivery → one webhook-id at the receiver, one completion', async () => {
+  await Integration.updateOne({ _id: squareIntegrationId }, { $set: { enabled: false } });
+  const smsBefore = smsTo().length;
+  const id = await crashAndResume(() => receiver.deliveries().length === 1, () => receiver.setMode('confirm'));
+
+  const ids = receiver.deliveries().map((d) => d.webhookId);
+  expect(ids.length).toBeGreaterThanOrEqual(2); // delivered again after the crash…
+  expect(new Set(ids)).toEqual(new Set([`${id}:${webhookIntegrationId}`])); // …with the same webhook-id
+  expect(receiver.deliveries().every((d) => d.verified)).toBe(true);
+  const status = await svc.status(id);
+  expect(status.action.executions).toEqual([expect.objectContaining({ handlerName: 'webhook', status: 'completed' })]);
+  expect(await Receipt.countDocuments({ actionId: id })).toBe(1);
+  await waitFor(() => smsTo().length === smsBefore + 1, 'the confirmation SMS');
+});
