@@ -6,7 +6,7 @@
  * worker takes the step over, re-running the handler with the same idempotency key.
  */
 import type { Logger } from 'pino';
-import { Action, ActionExecution, OrderNumber, OrderNumberAllocation, Provider, StepLease } from '../storage/models.js';
+import { Action, ActionExecution, OrderCounterHint, OrderNumber, OrderNumberAllocation, Provider, StepLease } from '../storage/models.js';
 import { loadIntegrationView, loadProviderView, toActionView } from '../storage/views.js';
 import { buildReceiptData, newReceiptNumber } from './receipts.js';
 import { backoffDelay, type HandlerRegistry } from './registry.js';
@@ -336,19 +336,17 @@ export class ActionExecutionService implements ExternalOutcomes {
   async allocateOrderNumber(actionId: string, provider: ProviderView): Promise<string> {
     const existing = await OrderNumber.findById(actionId).lean();
     if (existing) return existing.orderNumber;
-    const [last, p] = await Promise.all([
-      OrderNumberAllocation.findOne({ providerId: provider.id }).sort({ n: -1 }).lean(),
-      Provider.findById(provider.id, { orderCounter: 1 }).lean(),
-    ]);
-    let n = Math.max(last?.n ?? 0, p?.orderCounter ?? 0) + 1;
+    const [hint, p] = await Promise.all([OrderCounterHint.findById(provider.id).lean(), Provider.findById(provider.id, { orderCounter: 1 }).lean()]);
+    let n = Math.max(hint?.n ?? 0, p?.orderCounter ?? 0) + 1;
     for (let i = 0; ; i++, n++) {
       try {
         await OrderNumberAllocation.create({ _id: `${provider.id}:${n}`, providerId: provider.id, n });
         break;
       } catch (err) {
-        if ((err as { code?: number }).code !== 11000 || i >= 50) throw err;
+        if ((err as { code?: number }).code !== 11000 || i >= 1000) throw err;
       }
     }
+    await OrderCounterHint.updateOne({ _id: provider.id }, { $max: { n } }, { upsert: true });
     try {
       await OrderNumber.create({ _id: actionId, orderNumber: `${provider.orderPrefix}-${n}` });
       return `${provider.orderPrefix}-${n}`;

@@ -15,7 +15,8 @@ export type NotifyEventType = 'action.completed' | 'action.ready';
 export interface StepScheduler {
   enqueueStep(actionId: string, stepSeq: number, runAt?: Date): Promise<void>;
   scheduleConfirmTimeout(actionId: string, stepSeq: number, at: Date): Promise<void>;
-  enqueueNotify(actionId: string, eventType: NotifyEventType): Promise<void>;
+  /** `statusUpdateId` holds the event to send (looked up by _id: FerretDB only pushes _id filters down to SQLite). */
+  enqueueNotify(actionId: string, eventType: NotifyEventType, statusUpdateId: string): Promise<void>;
 }
 
 export interface TransitionPlan {
@@ -82,7 +83,7 @@ export class TransitionLog {
     const s = plan.schedule;
     if (s?.stepAt) await this.scheduler.enqueueStep(actionId, seq + 1, s.stepAt);
     if (s?.confirmTimeoutAt) await this.scheduler.scheduleConfirmTimeout(actionId, seq + 1, s.confirmTimeoutAt);
-    if (s?.notify) await this.scheduler.enqueueNotify(actionId, s.notify);
+    if (s?.notify) await this.scheduler.enqueueNotify(actionId, s.notify, `${actionId}:${seq}`);
     return { ...action, ...plan.set, stepSeq: seq + 1 } as Lean;
   }
 

@@ -44,7 +44,7 @@ export function agendaScheduler(agenda: Agenda): StepScheduler {
   return {
     enqueueStep: (actionId, stepSeq, runAt) => save(JOB.step, { actionId, stepSeq }, runAt),
     scheduleConfirmTimeout: (actionId, stepSeq, at) => save(JOB.confirmTimeout, { actionId, stepSeq }, at),
-    enqueueNotify: (actionId, eventType: NotifyEventType) => save(JOB.notify, { actionId, eventType }),
+    enqueueNotify: (actionId, eventType: NotifyEventType, statusUpdateId: string) => save(JOB.notify, { actionId, eventType, statusUpdateId }),
   };
 }
 
@@ -60,13 +60,18 @@ export function defineJobs(agenda: Agenda, deps: { service: ActionExecutionServi
   agenda.define<{ actionId: string; stepSeq: number }>(JOB.confirmTimeout, async (job) => {
     await service.confirmationTimeout(job.attrs.data.actionId, job.attrs.data.stepSeq);
   }, opts);
-  agenda.define<{ actionId: string; eventType: NotifyEventType }>(JOB.notify, async (job) => {
-    await dispatcher.dispatch(job.attrs.data.actionId, job.attrs.data.eventType);
+  agenda.define<{ actionId: string; eventType: NotifyEventType; statusUpdateId: string }>(JOB.notify, async (job) => {
+    await dispatcher.dispatch(job.attrs.data.actionId, job.attrs.data.eventType, job.attrs.data.statusUpdateId);
   }, opts);
   agenda.define(JOB.sweep, async () => {
     const n = await service.sweep(deps.lockLifetimeMs * 2);
     if (n) deps.logger.warn({ requeued: n }, 'sweeper re-enqueued lost steps');
   }, { lockLifetime: deps.lockLifetimeMs });
-  agenda.on('error', (err) => deps.logger.error({ err: err.message }, 'agenda error'));
+  agenda.on('error', (err) => {
+    // Agenda's job lock is a conditional update, which FerretDB does not run atomically: the same job can be
+    // run twice and the second save finds it removed. The transition log makes the duplicate a no-op.
+    if (/cannot be updated in the database/.test(err.message)) return void deps.logger.debug({ err: err.message }, 'duplicate job run');
+    deps.logger.error({ err: err.message }, 'agenda error');
+  });
   agenda.on('fail', (err: Error | string, job: { attrs?: { name?: string } }) => deps.logger.error({ job: job.attrs?.name, err: typeof err === 'string' ? err : err.message }, 'job failed'));
 }

@@ -274,6 +274,10 @@ const OrderNumberAllocationSchema = new Schema({
 OrderNumberAllocationSchema.index({ providerId: 1, n: -1 });
 export const OrderNumberAllocation = model('OrderNumberAllocation', OrderNumberAllocationSchema);
 
+/** Where the last allocation was, per provider: a hint only (updates may be lost), allocation probes from it. */
+const OrderCounterHintSchema = new Schema({ _id: { type: Schema.Types.ObjectId, required: true }, n: { type: Number, required: true } }, { versionKey: false });
+export const OrderCounterHint = model('OrderCounterHint', OrderCounterHintSchema);
+
 const OrderNumberSchema = new Schema({
   _id: { type: Schema.Types.ObjectId, required: true }, // action id
   orderNumber: { type: String, required: true },
@@ -284,5 +288,5 @@ export const OrderNumber = model('OrderNumber', OrderNumberSchema);
 const ClaimSchema = new Schema({ _id: { type: String, required: true }, by: { type: String, default: null } }, { timestamps: true, versionKey: false });
 export const Claim = model('Claim', ClaimSchema);
 
-export const ALL_MODELS = [Transition, StepLease, OrderNumberAllocation, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
+export const ALL_MODELS = [Transition, StepLease, OrderNumberAllocation, OrderCounterHint, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
   IdempotencyRecord, ActionExecution, Receipt, ActionStatusUpdate, ManualTask, Notification, ProcessedEvent];
