@@ -2,7 +2,8 @@
  * Queue latency: how long from POST /actions until a worker starts executing the action
  * (the "executing" status event), and until it completes, over a few hundred actions on one node.
  * The provider is the Square simulator through the real SDK, so "completed" includes a real HTTP order.
- * Bounded: N actions (BENCH_ACTIONS, default 300), at most BENCH_CONCURRENCY in flight, 5-minute cap.
+ * Bounded: N actions (BENCH_ACTIONS, default 300), at most BENCH_CONCURRENCY submitters, 5-minute cap.
+ * BENCH_MODE=paced submits one action at a time and waits for it to complete (latency on an idle node).
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -18,6 +19,8 @@ import { Integration } from '../src/storage/models.js';
 
 const N = Number(process.env.BENCH_ACTIONS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+/** paced: one action at a time, each submitted after the previous completed (latency without queueing). */
+const PACED = process.env.BENCH_MODE === 'paced';
 const DEADLINE = Date.now() + 5 * 60_000;
 
 const quiet = createLogger('warn');
@@ -49,11 +52,14 @@ async function submit(): Promise<void> {
   const id = ((await res.json()) as { action: { id: string } }).action.id;
   submitted.set(id, t0);
   responded.set(id, performance.now());
+  while (PACED && !early.some((e) => e.id === id && e.kind === 'completed') && !completed.has(id) && Date.now() < DEADLINE) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 const t = performance.now();
 let next = 0;
-await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+await Promise.all(Array.from({ length: PACED ? 1 : CONCURRENCY }, async () => {
   while (next < N && Date.now() < DEADLINE) { next++; await submit(); }
 }));
 while (completed.size < submitted.size && Date.now() < DEADLINE) {
@@ -67,7 +73,7 @@ const delays = (m: Map<string, number>) => [...m].filter(([id]) => submitted.has
 const toStart = delays(started);
 const toDone = delays(completed);
 const f = (x: number) => `${x.toFixed(1)} ms`;
-console.log(`actions: ${submitted.size} submitted, ${toStart.length} started, ${toDone.length} completed via the Square simulator; concurrency ${CONCURRENCY}; ${(submitted.size / (wall / 1000)).toFixed(1)} actions/s`);
+console.log(`actions: ${submitted.size} submitted, ${toStart.length} started, ${toDone.length} completed via the Square simulator; ${PACED ? 'paced (one at a time)' : `${CONCURRENCY} concurrent submitters`}; ${(submitted.size / (wall / 1000)).toFixed(1)} actions/s`);
 console.log(`POST /actions → 201: p50 ${f(pct(delays(responded), 50))}  p99 ${f(pct(delays(responded), 99))}`);
 console.log(`submit → executing: p50 ${f(pct(toStart, 50))}  p99 ${f(pct(toStart, 99))}  max ${f(Math.max(...toStart))}`);
 console.log(`submit → completed: p50 ${f(pct(toDone, 50))}  p99 ${f(pct(toDone, 99))}  max ${f(Math.max(...toDone))}`);
