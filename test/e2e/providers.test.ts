@@ -18,7 +18,7 @@ interface ProviderBody { id: string; name: string; timezone: string; currency: s
 interface IntegrationBody { id: string; type: string; name: string; priority: number; enabled: boolean; config: Record<string, unknown>; secretNames: string[]; hasSecrets: boolean }
 interface CatalogBody { items: Array<Record<string, unknown>>; modifiers: Array<Record<string, unknown>> }
 
-const CAFE = JSON.parse(readFileSync(path.resolve(process.cwd(), '../shared/eval/catalog-cafe.json'), 'utf8')) as CatalogBody & { provider: Record<string, string> };
+const CAFE = JSON.parse(readFileSync(path.resolve(process.cwd(), 'test/fixtures/catalog-cafe.json'), 'utf8')) as CatalogBody & { provider: Record<string, string> };
 const SQUARE_TOKEN = 'sq0atp-super-secret-token-value-123';
 
 let svc: TestService;

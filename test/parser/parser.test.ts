@@ -3,8 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CatalogSchema, createParser, type ParseResult } from '../../src/parser/index.js';
 
-const catalogPath = path.resolve(process.cwd(), '../shared/eval/catalog-cafe.json');
-if (!existsSync(catalogPath)) throw new Error(`café catalog not found at ${catalogPath}; run jest from the repo root next to ../shared/eval`);
+// A copy of ../shared/eval/catalog-cafe.json, so these tests don't depend on the eval folder being present.
+const catalogPath = path.resolve(process.cwd(), 'test/fixtures/catalog-cafe.json');
+if (!existsSync(catalogPath)) throw new Error(`café catalog not found at ${catalogPath}; run jest from the repo root`);
 const parser = createParser(CatalogSchema.parse(JSON.parse(readFileSync(catalogPath, 'utf8'))));
 
 // 09:00 in New York (UTC-5 in January).
