@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
 import type { CreateActionBody } from '../api/schemas.js';
 import { Action, IdempotencyRecord, Integration, Item, MenuItem, MenuModifier, Provider, type ActionDoc } from '../storage/models.js';
+import { insertOnce } from '../storage/insert-once.js';
 import { buildChain } from './chain.js';
 import { RequestError, badRequest, notFound } from './errors.js';
 import { parsePickupTime, priceOrder } from './pricing.js';
@@ -46,10 +47,7 @@ export async function createAction(input: CreateActionInput): Promise<CreateActi
 
   const actionId = new mongoose.Types.ObjectId();
   if (idemId) {
-    try {
-      await IdempotencyRecord.create({ _id: idemId, requestHash: hash, actionId });
-    } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
+    if (!(await insertOnce(IdempotencyRecord, { _id: idemId, requestHash: hash, actionId }))) {
       const replay = await replayFor(idemId, hash, spaceId);
       if (replay) return replay;
       throw new RequestError(409, 'idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly');

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { Action, ActionExecution, OrderCounterHint, OrderNumber, OrderNumberAllocation, Provider, StepLease } from '../storage/models.js';
+import { insertOnce } from '../storage/insert-once.js';
 import { loadIntegrationView, loadProviderView, toActionView } from '../storage/views.js';
 import { buildReceiptData, newReceiptNumber } from './receipts.js';
 import { backoffDelay, type HandlerRegistry } from './registry.js';
@@ -338,22 +339,12 @@ export class ActionExecutionService implements ExternalOutcomes {
     if (existing) return existing.orderNumber;
     const [hint, p] = await Promise.all([OrderCounterHint.findById(provider.id).lean(), Provider.findById(provider.id, { orderCounter: 1 }).lean()]);
     let n = Math.max(hint?.n ?? 0, p?.orderCounter ?? 0) + 1;
-    for (let i = 0; ; i++, n++) {
-      try {
-        await OrderNumberAllocation.create({ _id: `${provider.id}:${n}`, providerId: provider.id, n });
-        break;
-      } catch (err) {
-        if ((err as { code?: number }).code !== 11000 || i >= 1000) throw err;
-      }
+    for (let tries = 0; !(await insertOnce(OrderNumberAllocation, { _id: `${provider.id}:${n}`, providerId: provider.id, n })); n++) {
+      if (++tries > 1000) throw new Error(`no free order number after ${n}`);
     }
     await OrderCounterHint.updateOne({ _id: provider.id }, { $max: { n } }, { upsert: true });
-    try {
-      await OrderNumber.create({ _id: actionId, orderNumber: `${provider.orderPrefix}-${n}` });
-      return `${provider.orderPrefix}-${n}`;
-    } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
-      return (await OrderNumber.findById(actionId).lean())!.orderNumber;
-    }
+    if (await insertOnce(OrderNumber, { _id: actionId, orderNumber: `${provider.orderPrefix}-${n}` })) return `${provider.orderPrefix}-${n}`;
+    return (await OrderNumber.findById(actionId).lean())!.orderNumber;
   }
 }
 

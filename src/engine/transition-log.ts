@@ -6,6 +6,7 @@
  * applies it first: every part of a plan is idempotent.
  */
 import type { Logger } from 'pino';
+import { insertOnce } from '../storage/insert-once.js';
 import { Action, ActionExecution, ActionStatusUpdate, Receipt, Transition, type ActionDoc } from '../storage/models.js';
 import type { StatusBus } from './status-bus.js';
 import type { ActionEvent, ActionStatus, ReceiptData } from './types.js';
@@ -28,8 +29,6 @@ export interface TransitionPlan {
 }
 
 export type Lean = ActionDoc;
-
-const isDuplicate = (err: unknown) => (err as { code?: number }).code === 11000;
 
 export class TransitionLog {
   private scheduler!: StepScheduler;
@@ -56,13 +55,8 @@ export class TransitionLog {
   /** Claims the next transition; null when another writer got there first (reload and decide again). */
   async commit(action: Lean, plan: TransitionPlan): Promise<Lean | null> {
     const seq = action.stepSeq;
-    try {
-      await Transition.create({ _id: `${action._id.toString()}:${seq}`, actionId: action._id, seq, plan });
-    } catch (err) {
-      if (isDuplicate(err)) return null;
-      throw err;
-    }
-    return this.apply(action, seq, plan);
+    const won = await insertOnce(Transition, { _id: `${action._id.toString()}:${seq}`, actionId: action._id, seq, plan });
+    return won ? this.apply(action, seq, plan) : null;
   }
 
   /** Records the first status update ("queued") of a new action; not a transition. */
@@ -74,11 +68,7 @@ export class TransitionLog {
     const actionId = action._id.toString();
     await Action.updateOne({ _id: action._id, stepSeq: seq }, { $set: { ...plan.set, stepSeq: seq + 1 } });
     if (plan.execution) await ActionExecution.updateOne({ _id: plan.execution.id }, { $set: plan.execution.set });
-    if (plan.receipt) {
-      await Receipt.create({ actionId: action._id, spaceId: action.spaceId, status: 'issued', ...plan.receipt }).catch((err) => {
-        if (!isDuplicate(err)) throw err;
-      });
-    }
+    if (plan.receipt) await insertOnce(Receipt, { actionId: action._id, spaceId: action.spaceId, status: 'issued', ...plan.receipt });
     if (plan.update) await this.writeUpdate(action, `${actionId}:${seq}`, plan.update);
     const s = plan.schedule;
     if (s?.stepAt) await this.scheduler.enqueueStep(actionId, seq + 1, s.stepAt);
@@ -94,12 +84,7 @@ export class TransitionLog {
       { type: 'action.status', actionId: action._id.toString(), spaceId: action.spaceId.toString(), status: update.status as ActionStatus, message: update.message, timestamp: timestamp.toISOString() },
       ...(update.events ?? []),
     ];
-    try {
-      await ActionStatusUpdate.create({ _id: id, actionId: action._id, spaceId: action.spaceId, status: update.status, message: update.message, timestamp, events });
-    } catch (err) {
-      if (isDuplicate(err)) return;
-      throw err;
-    }
-    for (const e of events) this.deps.bus.publish(e);
+    const inserted = await insertOnce(ActionStatusUpdate, { _id: id, actionId: action._id, spaceId: action.spaceId, status: update.status, message: update.message, timestamp, events });
+    if (inserted) for (const e of events) this.deps.bus.publish(e);
   }
 }

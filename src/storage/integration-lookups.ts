@@ -1,5 +1,6 @@
 /** Lookups the inbound integration routers need, scoped by provider. */
 import mongoose from 'mongoose';
+import { insertOnce } from './insert-once.js';
 import { Action, ActionExecution, Integration, IntegrationSecret, ProcessedEvent } from './models.js';
 
 const isId = (v: string) => mongoose.isValidObjectId(v) && /^[a-f0-9]{24}$/.test(v);
@@ -28,11 +29,5 @@ export async function actionIdByExternalRef(providerId: string, externalRef: str
 
 /** True the first time an inbound event id is seen (insert on a unique _id). */
 export async function markEventSeen(eventId: string): Promise<boolean> {
-  try {
-    await ProcessedEvent.create({ _id: eventId });
-    return true;
-  } catch (err) {
-    if ((err as { code?: number }).code === 11000) return false;
-    throw err;
-  }
+  return insertOnce(ProcessedEvent, { _id: eventId });
 }

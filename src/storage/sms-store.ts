@@ -1,16 +1,11 @@
 /** SmsStore on MongoDB: the claim is one insert on a unique _id (the dedupe key), written before Twilio is called. */
 import { isStatusAdvance, type SmsStore } from '../notify/sms/store.js';
+import { insertOnce } from './insert-once.js';
 import { Notification } from './models.js';
 
 export const mongoSmsStore: SmsStore = {
   async claim(key, data) {
-    try {
-      await Notification.create({ _id: key, actionId: data.actionId, channel: 'sms', event: data.event, toMasked: data.toMasked, status: 'claimed' });
-      return true;
-    } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
-      throw err;
-    }
+    return insertOnce(Notification, { _id: key, actionId: data.actionId, channel: 'sms', event: data.event, toMasked: data.toMasked, status: 'claimed' });
   },
   async markSent(key, sid) {
     await Notification.updateOne({ _id: key }, { $set: { status: 'sent', externalId: sid } });

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { RequestError } from '../../engine/errors.js';
 import type { ExternalOutcomes } from '../../engine/types.js';
+import { insertOnce } from '../../storage/insert-once.js';
 import { Claim, ManualTask } from '../../storage/models.js';
 import { fromZod } from '../errors.js';
 
@@ -36,15 +37,8 @@ export function manualTasksRouter(deps: { outcomes: ExternalOutcomes; now: () =>
   });
 
   // Claims are inserts (first wins): conditional updates are not atomic on FerretDB.
-  const claimOnce = async (key: string, by: string): Promise<string> => {
-    try {
-      await Claim.create({ _id: key, by });
-      return by;
-    } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
-      return (await Claim.findById(key).lean())?.by ?? '';
-    }
-  };
+  const claimOnce = async (key: string, by: string): Promise<string> =>
+    (await insertOnce(Claim, { _id: key, by })) ? by : ((await Claim.findById(key).lean())?.by ?? '');
 
   router.post('/manual-tasks/:id/claim', async (req, res) => {
     const { operatorId } = parse(Operator, req.body);
