@@ -22,6 +22,7 @@ import { agendaScheduler, createAgenda, defineJobs } from './jobs/agenda.js';
 import { JOB } from './jobs/names.js';
 import { NotifierDispatcher } from './notify/dispatcher.js';
 import { attachSocketServer } from './realtime/socket.js';
+import type { Server as SocketServer } from 'socket.io';
 import { startStatusFeed } from './realtime/status-feed.js';
 import { integrationRouters, smsNotifier } from './integrations.js';
 import type { TwilioHttpClient } from './notify/sms/twilio-http.js';
@@ -91,6 +92,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   if (runsWorkers) await agenda.every('30 seconds', JOB.sweep);
 
   let server: http.Server | null = null;
+  let io: SocketServer | null = null;
   let stopFeed = () => {};
   let port = 0;
   if (config.ROLE !== 'worker') {
@@ -100,7 +102,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       testIntegration: (integrationId, spaceId) => testIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
     });
     server = http.createServer(app);
-    attachSocketServer(server, bus, logger);
+    io = attachSocketServer(server, bus, logger);
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.PORT, config.HOST, () => resolve());
@@ -118,6 +120,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       closed = true;
       stopFeed();
       if (server) {
+        await io?.close(); // also ends upgraded websocket connections, which closeAllConnections does not track
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }

@@ -85,6 +85,6 @@ export class TransitionLog {
       ...(update.events ?? []),
     ];
     const inserted = await insertOnce(ActionStatusUpdate, { _id: id, actionId: action._id, spaceId: action.spaceId, status: update.status, message: update.message, timestamp, events });
-    if (inserted) for (const e of events) this.deps.bus.publish(e);
+    if (inserted) this.deps.bus.publishUpdate(id, events);
   }
 }

@@ -22,7 +22,7 @@ export function startStatusFeed(bus: StatusBus, opts: { everyMs: number; overlap
         const id = u._id.toString();
         if (seen.has(id)) continue;
         seen.set(id, u.timestamp.getTime());
-        for (const e of (u.events ?? []) as ActionEvent[]) bus.publish(e);
+        bus.publishUpdate(id, (u.events ?? []) as ActionEvent[]);
         if (u.timestamp > since) since = u.timestamp;
       }
       for (const [id, t] of seen) if (t < from.getTime() - overlap) seen.delete(id);

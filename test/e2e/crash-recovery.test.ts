@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
 import { ActionExecution, ActionStatusUpdate, Integration, Receipt } from '../../src/storage/models.js';
-import { startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
+import { listen, startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
 import { kill, startWorker } from '../support/workers.js';
 
 jest.setTimeout(90_000);
@@ -56,6 +56,7 @@ test('a worker killed mid-step is replaced; the order is placed once and complet
   };
   const first = await startWorker(env);
   workers.push(first);
+  const socket = await listen(svc); // connected to the API process; the work happens in worker processes
   const { body } = await svc.order();
   const id = body.action.id;
 
@@ -75,4 +76,13 @@ test('a worker killed mid-step is replaced; the order is placed once and complet
   expect(await ActionStatusUpdate.countDocuments({ actionId: id, status: 'completed' })).toBe(1);
   const final = await waitFor(async () => { const s = await svc.status(id); return s.statusUpdates.length === 3 ? s : null; }, 'the completed status update');
   expect(final.statusUpdates.map((u) => u.status)).toEqual(['queued', 'executing', 'completed']);
+
+  // Events written by the workers reach sockets on the API process (ROLE=api replays them), once each.
+  const seen = await waitFor(() => {
+    const mine = socket.events.filter((e) => e.payload.actionId === id);
+    return mine.some((e) => e.name === 'action.completed') ? mine : null;
+  }, 'the completed event on the API process', 5000);
+  expect(seen.filter((e) => e.name === 'action.status').map((e) => e.payload.status)).toEqual(['queued', 'executing', 'completed']);
+  expect(seen.filter((e) => e.name === 'action.completed')).toHaveLength(1);
+  socket.close();
 });
