@@ -27,6 +27,7 @@ export interface IntegrationDoc extends Timestamps {
   priority: number;
   enabled?: boolean | null;
   config?: unknown;
+  health?: { lastError?: { code?: string | null; message?: string | null; at?: Date | null; actionId?: string | null } | null; lastSuccessAt?: Date | null } | null;
 }
 
 export interface MenuItemDoc { sku: string; name: string; aliases?: string[] | null; priceCents: number; category?: string | null; externalIds?: unknown }
@@ -61,6 +62,10 @@ export function serializeIntegration(i: IntegrationDoc, secretNames: string[] = 
     config: (i.config ?? {}) as Record<string, unknown>,
     secretNames: [...secretNames].sort(),
     hasSecrets: secretNames.length > 0,
+    health: {
+      lastError: i.health?.lastError?.code ? i.health.lastError : null,
+      lastSuccessAt: i.health?.lastSuccessAt ?? null,
+    },
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,
   };

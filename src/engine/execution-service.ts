@@ -6,7 +6,7 @@
  * worker takes the step over, re-running the handler with the same idempotency key.
  */
 import type { Logger } from 'pino';
-import { Action, ActionExecution, OrderCounterHint, OrderNumber, OrderNumberAllocation, Provider, StepLease } from '../storage/models.js';
+import { Action, ActionExecution, Integration, OrderCounterHint, OrderNumber, OrderNumberAllocation, Provider, StepLease } from '../storage/models.js';
 import { insertOnce } from '../storage/insert-once.js';
 import { loadIntegrationView, loadProviderView, toActionView } from '../storage/views.js';
 import { buildReceiptData, newReceiptNumber } from './receipts.js';
@@ -38,6 +38,7 @@ const LABEL: Record<string, string> = { api: 'the POS', webhook: 'the provider w
 const label = (entry?: { type?: string | null; name?: string | null }) => LABEL[entry?.type ?? ''] ?? entry?.name ?? 'the handler';
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const DONE = { nextStepAt: null, awaitingExecutionId: null, confirmDeadlineAt: null };
+const NEEDS_A_PERSON: ReadonlySet<string> = new Set(['unauthorized', 'misconfigured', 'bad_request']);
 
 export class ActionExecutionService implements ExternalOutcomes {
   readonly log: TransitionLog;
@@ -123,6 +124,7 @@ export class ActionExecutionService implements ExternalOutcomes {
         now: this.now,
       }, leaseId, job);
       await this.saveResult(executionId, result, action);
+      await this.recordHealth(entry.integrationId?.toString() ?? null, actionId, result);
     }
     await this.log.commit(running, await this.planFor(running, provider, executionId, result));
   }
@@ -169,6 +171,17 @@ export class ActionExecutionService implements ExternalOutcomes {
         finishedAt, durationMs: started ? finishedAt.getTime() - new Date(started.startedAt).getTime() : null,
       },
     });
+  }
+
+  /** Failures a person must fix (credentials, configuration, mapping) are shown on the integration for operators. */
+  private async recordHealth(integrationId: string | null, actionId: string, result: HandlerResult): Promise<void> {
+    if (!integrationId) return;
+    if (result.kind === 'completed' || result.kind === 'awaiting') {
+      await Integration.updateOne({ _id: integrationId }, { $set: { 'health.lastSuccessAt': this.now() } });
+    } else if (result.kind === 'permanent' && NEEDS_A_PERSON.has(result.error.code)) {
+      await Integration.updateOne({ _id: integrationId }, { $set: { 'health.lastError': { code: result.error.code, message: result.error.message, at: this.now(), actionId } } });
+      this.opts.logger.warn({ integrationId, actionId, code: result.error.code }, 'integration needs attention');
+    }
   }
 
   /** What a handler result does to the action, as one transition. */

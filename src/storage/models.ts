@@ -46,6 +46,11 @@ const IntegrationSchema = new Schema({
   priority: { type: Number, required: true },
   enabled: { type: Boolean, default: true },
   config: { type: Schema.Types.Mixed, default: {} },
+  /** What operators need to see: the last failure that needs a person (bad token, bad mapping) and the last success. */
+  health: {
+    lastError: { code: { type: String, default: null }, message: { type: String, default: null }, at: { type: Date, default: null }, actionId: { type: String, default: null } },
+    lastSuccessAt: { type: Date, default: null },
+  },
 }, { ...opts, minimize: false });
 IntegrationSchema.index({ providerId: 1, priority: 1 });
 export const Integration = model('Integration', IntegrationSchema);

@@ -104,6 +104,9 @@ test('Square 401 skips straight to the webhook without retrying', async () => {
   expect(square.requestCount() - before).toBe(1);
   expect(chainOf(status)).toEqual(['square:failed', 'webhook:completed']);
   expect(status.action.executions[0]!.error).toMatchObject({ code: 'unauthorized' });
+  // Operators see what needs fixing on the integration itself.
+  const integrations = await svc.api<{ integrations: Array<{ id: string; health: { lastError: { code: string; actionId: string } | null } }> }>('GET', `/providers/${svc.creds.providerId}/integrations`);
+  expect(integrations.body.integrations.find((i) => i.id === ids.square)!.health.lastError).toMatchObject({ code: 'unauthorized', actionId: body.action.id });
 });
 
 test('webhook 202 then a signed asynchronous confirmation; a forged one is refused', async () => {
