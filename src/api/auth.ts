@@ -13,9 +13,18 @@ export async function createApiKey(spaceId: mongoose.Types.ObjectId | string, la
   return key;
 }
 
+/** Known keys are cached for a minute (keys are never reassigned; unknown keys are not cached). */
+const keyCache = new Map<string, { spaceId: string; until: number }>();
+
 export async function spaceForKey(key: string): Promise<string | null> {
-  const found = await ApiKey.findById(hashKey(key), { spaceId: 1 }).lean();
-  return found ? String(found.spaceId) : null;
+  const hash = hashKey(key);
+  const cached = keyCache.get(hash);
+  if (cached && cached.until > Date.now()) return cached.spaceId;
+  const found = await ApiKey.findById(hash, { spaceId: 1 }).lean();
+  if (!found) return null;
+  if (keyCache.size > 10_000) keyCache.clear();
+  keyCache.set(hash, { spaceId: String(found.spaceId), until: Date.now() + 60_000 });
+  return String(found.spaceId);
 }
 
 declare module 'express-serve-static-core' {

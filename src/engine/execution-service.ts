@@ -58,8 +58,10 @@ export class ActionExecutionService implements ExternalOutcomes {
 
   /** Called once, right after the action was stored: records "queued" and enqueues the first step. */
   async start(action: Pick<Lean, '_id' | 'spaceId'>): Promise<void> {
-    await this.log.recordCreated(action, 'Request received; finding the best way to place it...');
-    await this.scheduler.enqueueStep(action._id.toString(), 0);
+    await Promise.all([
+      this.log.recordCreated(action, 'Request received; finding the best way to place it...'),
+      this.scheduler.enqueueStep(action._id.toString(), 0),
+    ]);
   }
 
   /** Runs the action's current step if it is due and nobody holds it. Safe to call any number of times. */
@@ -78,10 +80,12 @@ export class ActionExecutionService implements ExternalOutcomes {
     }
 
     const entry = action.chain[action.chainIndex];
-    const provider = await loadProviderView(action.providerId);
+    const [provider, integration] = await Promise.all([
+      loadProviderView(action.providerId),
+      entry ? loadIntegrationView(entry.integrationId, { type: (entry.type ?? 'manual') as 'manual', name: entry.name ?? 'manual' }) : null,
+    ]);
     if (!entry || !provider) return void (await this.fail(action, 'no handler is configured for this request'));
     const handler = this.opts.registry.get(entry.name ?? '');
-    const integration = await loadIntegrationView(entry.integrationId, { type: (entry.type ?? 'manual') as 'manual', name: entry.name ?? 'manual' });
     const view = toActionView(action);
     const can = !handler || !integration ? { ok: false as const, reason: `handler "${entry.name}" is not available` } : handler.canHandle(view, provider, integration);
     if (!can.ok || !handler || !integration) {

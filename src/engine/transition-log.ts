@@ -66,9 +66,13 @@ export class TransitionLog {
 
   private async apply(action: Lean, seq: number, plan: TransitionPlan): Promise<Lean> {
     const actionId = action._id.toString();
-    await Action.updateOne({ _id: action._id, stepSeq: seq }, { $set: { ...plan.set, stepSeq: seq + 1 } });
-    if (plan.execution) await ActionExecution.updateOne({ _id: plan.execution.id }, { $set: plan.execution.set });
-    if (plan.receipt) await insertOnce(Receipt, { actionId: action._id, spaceId: action.spaceId, status: 'issued', ...plan.receipt });
+    // The action, its execution and receipt first (independent, so together); the status update — which
+    // broadcasts — last, so a client reacting to an event reads the state that event describes.
+    await Promise.all([
+      Action.updateOne({ _id: action._id, stepSeq: seq }, { $set: { ...plan.set, stepSeq: seq + 1 } }),
+      plan.execution ? ActionExecution.updateOne({ _id: plan.execution.id }, { $set: plan.execution.set }) : null,
+      plan.receipt ? insertOnce(Receipt, { actionId: action._id, spaceId: action.spaceId, status: 'issued', ...plan.receipt }) : null,
+    ]);
     if (plan.update) await this.writeUpdate(action, `${actionId}:${seq}`, plan.update);
     const s = plan.schedule;
     if (s?.stepAt) await this.scheduler.enqueueStep(actionId, seq + 1, s.stepAt);

@@ -33,13 +33,14 @@ export function createAgenda(connection: mongoose.Connection, settings: AgendaSe
   });
 }
 
-/** The StepScheduler the engine uses: one-off, de-duplicated jobs keyed by (actionId, stepSeq). */
+/**
+ * The StepScheduler the engine uses: plain one-off jobs. No `unique()`: its upsert is a conditional write
+ * (not atomic on FerretDB, and the slowest job write), and duplicates are already harmless because every
+ * job re-reads the action and acts through the transition log.
+ */
 export function agendaScheduler(agenda: Agenda): StepScheduler {
   const save = async (name: string, data: Record<string, unknown>, at?: Date) => {
-    const job = agenda.create(name, data);
-    job.unique(Object.fromEntries(Object.entries(data).map(([k, v]) => [`data.${k}`, v])), { insertOnly: true });
-    job.schedule(at ?? new Date());
-    await job.save();
+    await agenda.schedule(at ?? new Date(), name, data);
   };
   return {
     enqueueStep: (actionId, stepSeq, runAt) => save(JOB.step, { actionId, stepSeq }, runAt),
