@@ -1,16 +1,10 @@
 /** ManualTaskHandler: always last, always available: a human operator places the order. */
+import { summarizeOrder } from '../../src/engine/order-summary.js';
 import type { ActionHandler, ActionView, ProviderView } from '../../src/engine/types.js';
-import { formatMoney } from '../../src/engine/money.js';
 
 export interface ManualTaskStore {
   /** Idempotent: one task per execution id. */
   open(task: { executionId: string; action: ActionView; provider: ProviderView; summary: string }): Promise<void>;
-}
-
-export function summarizeOrder(action: ActionView): string {
-  const o = action.order;
-  const items = o.lines.map((l) => `${l.quantity}× ${l.name}${l.modifiers.length ? ` (${l.modifiers.map((m) => m.name).join(', ')})` : ''}`).join(', ');
-  return `${items} — ${formatMoney(o.totalCents, o.currency)}${o.customerName ? ` for ${o.customerName}` : ''}`;
 }
 
 export function createManualHandler(deps: { store: ManualTaskStore }): ActionHandler {

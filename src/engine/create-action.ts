@@ -4,15 +4,28 @@
  */
 import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
-import type { CreateActionBody } from '../api/schemas.js';
 import { Action, IdempotencyRecord, Integration, Item, MenuItem, MenuModifier, Provider, type ActionDoc } from '../storage/models.js';
 import { insertOnce } from '../storage/insert-once.js';
 import { buildChain } from './chain.js';
 import { RequestError, badRequest, notFound } from './errors.js';
-import { parsePickupTime, priceOrder } from './pricing.js';
+import { parsePickupTime, priceOrder, type RequestedItem } from './pricing.js';
 import type { IntegrationType } from './types.js';
 
-export interface CreateActionInput { spaceId: string; userId: string; body: CreateActionBody; idempotencyKey?: string; now: Date }
+/** A validated request (the API validates it with zod; bots build it from a parse). */
+export interface ActionRequest {
+  itemId: string;
+  type: 'order';
+  parameters: {
+    items: RequestedItem[];
+    pickup_time?: string | null;
+    customer_name?: string;
+    customer_phone?: string;
+    special_instructions?: string;
+  };
+  origin?: { channel: 'api' | 'slack' | 'telegram'; ref?: Record<string, string> };
+}
+
+export interface CreateActionInput { spaceId: string; userId: string; body: ActionRequest; idempotencyKey?: string; now: Date }
 export interface CreateActionResult { action: ActionDoc; replayed: boolean }
 
 function requestHash(userId: string, body: unknown): string {

@@ -4,7 +4,7 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { summarizeOrder } from '../../../handlers/manual/handler.js';
+import { summarizeOrder } from '../../engine/order-summary.js';
 import type { ExternalOutcomes } from '../../engine/types.js';
 import { Action, ActionExecution } from '../../storage/models.js';
 import { loadProviderView, toActionView } from '../../storage/views.js';
