@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
-import { Action, IdempotencyRecord, Integration, Item, MenuItem, MenuModifier, Provider, type ActionDoc } from '../storage/models.js';
+import { Action, ActionLive, IdempotencyRecord, Integration, Item, MenuItem, MenuModifier, Provider, type ActionDoc } from '../storage/models.js';
+import { loadAction, liveFieldsOf } from '../storage/action-state.js';
 import { insertOnce } from '../storage/insert-once.js';
 import { buildChain } from './chain.js';
 import { RequestError, badRequest, notFound } from './errors.js';
@@ -80,7 +81,9 @@ export async function createAction(input: CreateActionInput): Promise<CreateActi
       chain: chain.map((c) => ({ ...c, integrationId: c.integrationId ? new mongoose.Types.ObjectId(c.integrationId) : null })),
       nextStepAt: now,
     });
-    return { action: doc.toObject() as ActionDoc, replayed: false };
+    const action = doc.toObject() as ActionDoc;
+    await insertOnce(ActionLive, { _id: actionId, spaceId, ...liveFieldsOf(action as unknown as Record<string, unknown>) });
+    return { action, replayed: false };
   } catch (err) {
     if (idemId) await IdempotencyRecord.deleteOne({ _id: idemId, actionId });
     throw err;
@@ -93,6 +96,6 @@ async function replayFor(idemId: string, hash: string, spaceId: string): Promise
   if (record.requestHash !== hash) {
     throw new RequestError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
   }
-  const action = await Action.findOne({ _id: record.actionId, spaceId }).lean<ActionDoc>();
+  const action = await loadAction({ _id: record.actionId, spaceId });
   return action ? { action, replayed: true } : null;
 }

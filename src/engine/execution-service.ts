@@ -6,7 +6,7 @@
  * worker takes the step over, re-running the handler with the same idempotency key.
  */
 import type { Logger } from 'pino';
-import { Action, ActionExecution, Integration, OrderCounterHint, OrderNumber, OrderNumberAllocation, Provider, StepLease } from '../storage/models.js';
+import { ActionExecution, ActionLive, Integration, OrderCounterHint, OrderNumber, OrderNumberAllocation, Provider, StepLease } from '../storage/models.js';
 import { insertOnce } from '../storage/insert-once.js';
 import { loadIntegrationView, loadProviderView, toActionView } from '../storage/views.js';
 import { buildReceiptData, newReceiptNumber } from './receipts.js';
@@ -343,9 +343,9 @@ export class ActionExecutionService implements ExternalOutcomes {
   async sweep(graceMs: number): Promise<number> {
     const cutoff = new Date(this.now().getTime() - graceMs);
     let n = 0;
-    const stuck = await Action.find({ $or: [{ phase: 'ready', nextStepAt: { $lt: cutoff } }, { phase: 'running', updatedAt: { $lt: cutoff } }] }, { stepSeq: 1 }).limit(200).lean();
+    const stuck = await ActionLive.find({ $or: [{ phase: 'ready', nextStepAt: { $lt: cutoff } }, { phase: 'running', updatedAt: { $lt: cutoff } }] }, { stepSeq: 1 }).limit(200).lean();
     for (const a of stuck) { await this.scheduler.enqueueStep(a._id.toString(), a.stepSeq); n++; }
-    const overdue = await Action.find({ phase: 'awaiting', confirmDeadlineAt: { $lt: cutoff } }, { stepSeq: 1 }).limit(200).lean();
+    const overdue = await ActionLive.find({ phase: 'awaiting', confirmDeadlineAt: { $lt: cutoff } }, { stepSeq: 1 }).limit(200).lean();
     for (const a of overdue) { await this.scheduler.scheduleConfirmTimeout(a._id.toString(), a.stepSeq, this.now()); n++; }
     return n;
   }

@@ -7,7 +7,8 @@
  */
 import type { Logger } from 'pino';
 import { insertOnce } from '../storage/insert-once.js';
-import { Action, ActionExecution, ActionStatusUpdate, Receipt, Transition, type ActionDoc } from '../storage/models.js';
+import { loadAction, writeActionState } from '../storage/action-state.js';
+import { ActionExecution, ActionStatusUpdate, Receipt, Transition, type ActionDoc } from '../storage/models.js';
 import type { StatusBus } from './status-bus.js';
 import type { ActionEvent, ActionStatus, ReceiptData } from './types.js';
 
@@ -42,7 +43,7 @@ export class TransitionLog {
   /** The action with every committed transition applied. */
   async load(actionId: string): Promise<Lean | null> {
     for (let i = 0; i < 20; i++) {
-      const action = await Action.findById(actionId).lean<Lean>();
+      const action = await loadAction({ _id: actionId });
       if (!action) return null;
       const pending = await Transition.findById(`${actionId}:${action.stepSeq}`).lean();
       if (!pending) return action;
@@ -69,7 +70,7 @@ export class TransitionLog {
     // The action, its execution and receipt first (independent, so together); the status update — which
     // broadcasts — last, so a client reacting to an event reads the state that event describes.
     await Promise.all([
-      Action.updateOne({ _id: action._id, stepSeq: seq }, { $set: { ...plan.set, stepSeq: seq + 1 } }),
+      writeActionState(action, seq, plan.set),
       plan.execution ? ActionExecution.updateOne({ _id: plan.execution.id }, { $set: plan.execution.set }) : null,
       plan.receipt ? insertOnce(Receipt, { actionId: action._id, spaceId: action.spaceId, status: 'issued', ...plan.receipt }) : null,
     ]);

@@ -154,6 +154,31 @@ ActionSchema.index({ providerId: 1, externalRef: 1 });
 export const Action = model('Action', ActionSchema);
 export type ActionDoc = InferSchemaType<typeof ActionSchema> & { _id: mongoose.Types.ObjectId };
 
+/**
+ * The changing part of an action while it is live (not yet done). On FerretDB every update scans its whole
+ * collection, so the state that changes on every step lives in this small collection; when the action is
+ * done its final state is copied onto the Action document (one update) and this document is deleted.
+ */
+const ActionLiveSchema = new Schema({
+  _id: { type: Schema.Types.ObjectId, required: true }, // the action id
+  spaceId: { type: Schema.Types.ObjectId, required: true },
+  status: { type: String, enum: ACTION_STATUSES, required: true },
+  phase: { type: String, enum: ['ready', 'running', 'awaiting', 'done'], required: true },
+  chainIndex: { type: Number, default: 0 },
+  attempt: { type: Number, default: 1 },
+  stepSeq: { type: Number, default: 0 },
+  nextStepAt: { type: Date, default: null },
+  awaitingExecutionId: { type: String, default: null },
+  confirmDeadlineAt: { type: Date, default: null },
+  orderNumber: { type: String, default: null },
+  externalRef: { type: String, default: null },
+  error: { type: String, default: null },
+  fulfillment: { type: String, default: null },
+  completedAt: { type: Date, default: null },
+}, { timestamps: true, versionKey: false });
+ActionLiveSchema.index({ spaceId: 1, status: 1, _id: -1 });
+export const ActionLive = model('ActionLive', ActionLiveSchema);
+
 /** Same key + same body → same action; the _id is `${spaceId}:${key}` so the claim is one atomic insert. */
 const IdempotencyRecordSchema = new Schema({
   _id: { type: String, required: true },
@@ -293,5 +318,5 @@ export const OrderNumber = model('OrderNumber', OrderNumberSchema);
 const ClaimSchema = new Schema({ _id: { type: String, required: true }, by: { type: String, default: null } }, { timestamps: true, versionKey: false });
 export const Claim = model('Claim', ClaimSchema);
 
-export const ALL_MODELS = [Transition, StepLease, OrderNumberAllocation, OrderCounterHint, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
+export const ALL_MODELS = [ActionLive, Transition, StepLease, OrderNumberAllocation, OrderCounterHint, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
   IdempotencyRecord, ActionExecution, Receipt, ActionStatusUpdate, ManualTask, Notification, ProcessedEvent];

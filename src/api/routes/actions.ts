@@ -2,7 +2,10 @@ import { Router } from 'express';
 import { createAction } from '../../engine/create-action.js';
 import { RequestError } from '../../engine/errors.js';
 import type { ActionExecutionService } from '../../engine/execution-service.js';
-import { Action, ActionExecution, ActionStatusUpdate, Receipt, type ActionDoc } from '../../storage/models.js';
+import { loadAction, withLiveState } from '../../storage/action-state.js';
+import { Action, ActionExecution, ActionLive, ActionStatusUpdate, Receipt, type ActionDoc } from '../../storage/models.js';
+
+const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
 import { fromZod } from '../errors.js';
 import { CreateActionBody, IdempotencyKeyHeader, ListActionsQuery, UserIdHeader, objectId } from '../schemas.js';
 import { ledgerEntry, serializeAction } from '../serialize.js';
@@ -28,16 +31,24 @@ export function actionsRouter(deps: { service: ActionExecutionService; now: () =
     const q = ListActionsQuery.safeParse(req.query);
     if (!q.success) throw fromZod(q.error, 'query');
     const filter: Record<string, unknown> = { spaceId: req.spaceId };
-    if (q.data.status) filter.status = q.data.status;
     if (q.data.cursor) filter._id = { $lt: q.data.cursor };
-    const docs = await Action.find(filter).sort({ _id: -1 }).limit(q.data.limit + 1).lean<ActionDoc[]>();
+    let docs: ActionDoc[];
+    if (q.data.status && !TERMINAL_STATUSES.has(q.data.status)) {
+      // Live statuses are only current on the live documents.
+      const live = await ActionLive.find({ ...filter, status: q.data.status }, { _id: 1 }).sort({ _id: -1 }).limit(q.data.limit + 1).lean();
+      const byId = new Map((await Action.find({ _id: { $in: live.map((l) => l._id) } }).lean<ActionDoc[]>()).map((a) => [a._id.toString(), a]));
+      docs = live.map((l) => byId.get(l._id.toString())).filter((a): a is ActionDoc => !!a);
+    } else {
+      docs = await Action.find(q.data.status ? { ...filter, status: q.data.status } : filter).sort({ _id: -1 }).limit(q.data.limit + 1).lean<ActionDoc[]>();
+    }
+    docs = await withLiveState(docs);
     const page = docs.slice(0, q.data.limit);
     res.json({ actions: page.map(serializeAction), nextCursor: docs.length > q.data.limit ? page.at(-1)!._id.toString() : null });
   });
 
   const findOwned = async (id: string, spaceId: string) => {
     if (!objectId.safeParse(id).success) throw new RequestError(404, 'not_found', 'action not found');
-    const action = await Action.findOne({ _id: id, spaceId }).lean<ActionDoc>();
+    const action = await loadAction({ _id: id, spaceId });
     if (!action) throw new RequestError(404, 'not_found', 'action not found');
     return action;
   };
@@ -70,7 +81,7 @@ export function actionsRouter(deps: { service: ActionExecutionService; now: () =
     const action = await findOwned(req.params.id, req.spaceId!);
     const result = await deps.service.cancel(action._id.toString());
     if (!result.applied) throw new RequestError(409, 'not_cancellable', `action is already ${result.status}`);
-    res.json({ action: serializeAction((await Action.findById(action._id).lean<ActionDoc>())!) });
+    res.json({ action: serializeAction((await loadAction({ _id: action._id }))!) });
   });
 
   return router;

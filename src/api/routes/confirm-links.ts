@@ -6,7 +6,8 @@ import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { summarizeOrder } from '../../engine/order-summary.js';
 import type { ExternalOutcomes } from '../../engine/types.js';
-import { Action, ActionExecution } from '../../storage/models.js';
+import { loadAction } from '../../storage/action-state.js';
+import { ActionExecution } from '../../storage/models.js';
 import { loadProviderView, toActionView } from '../../storage/views.js';
 import { verifyLink } from '../links.js';
 
@@ -43,7 +44,7 @@ export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: s
       return null;
     }
     const execution = await ActionExecution.findById(link.payload.executionId).lean();
-    const action = execution ? await Action.findById(execution.actionId).lean() : null;
+    const action = execution ? await loadAction({ _id: execution.actionId }) : null;
     if (!execution || !action) {
       reply(req, res, 404, 'Order not found', 'This order no longer exists.', 'not_found');
       return null;

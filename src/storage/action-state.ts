@@ -1,0 +1,56 @@
+/**
+ * An action = its Action document (what was asked, fixed at creation; final state once done) overlaid with
+ * its ActionLive document while it is live. Every reader that needs the current state goes through here.
+ */
+import type { Types } from 'mongoose';
+import { Action, ActionLive, type ActionDoc } from './models.js';
+import { insertOnce } from './insert-once.js';
+
+export const LIVE_FIELDS = [
+  'status', 'phase', 'chainIndex', 'attempt', 'stepSeq', 'nextStepAt', 'awaitingExecutionId', 'confirmDeadlineAt',
+  'orderNumber', 'externalRef', 'error', 'fulfillment', 'completedAt',
+] as const;
+
+export function liveFieldsOf(doc: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(LIVE_FIELDS.filter((k) => doc[k] !== undefined).map((k) => [k, doc[k]]));
+}
+
+function overlay(base: ActionDoc, live: Record<string, unknown> | null): ActionDoc {
+  return live ? ({ ...base, ...liveFieldsOf(live), updatedAt: live.updatedAt ?? (base as { updatedAt?: Date }).updatedAt } as ActionDoc) : base;
+}
+
+/** The current state. An action that is not done but has no live document (a crash at creation) gets one. */
+export async function loadAction(filter: { _id: string | Types.ObjectId; spaceId?: string | Types.ObjectId }): Promise<ActionDoc | null> {
+  // Live first, then base: the final transition updates the base before deleting the live document, so a
+  // missing live document read here means the base we read next is already final (no stale resurrection).
+  const live = await ActionLive.findById(filter._id).lean();
+  const base = await Action.findOne(filter as Record<string, unknown>).lean<ActionDoc>();
+  if (!base) return null;
+  if (!live && base.phase !== 'done') {
+    await insertOnce(ActionLive, { _id: base._id, spaceId: base.spaceId, ...liveFieldsOf(base as unknown as Record<string, unknown>) });
+    return overlay(base, await ActionLive.findById(base._id).lean());
+  }
+  return overlay(base, live as Record<string, unknown> | null);
+}
+
+export async function withLiveState(docs: ActionDoc[]): Promise<ActionDoc[]> {
+  if (docs.length === 0) return docs;
+  const lives = await ActionLive.find({ _id: { $in: docs.map((d) => d._id) } }).lean();
+  const byId = new Map(lives.map((l) => [l._id.toString(), l as unknown as Record<string, unknown>]));
+  return docs.map((d) => overlay(d, byId.get(d._id.toString()) ?? null));
+}
+
+/**
+ * Writes the fields of one transition. Live actions change their small live document; the transition that
+ * makes an action done copies the final state onto the Action document, then drops the live one.
+ */
+export async function writeActionState(current: ActionDoc, seq: number, set: Record<string, unknown>): Promise<void> {
+  const next: Record<string, unknown> = { ...set, stepSeq: seq + 1 };
+  const done = (next.phase ?? current.phase) === 'done';
+  if (!done) {
+    await ActionLive.updateOne({ _id: current._id, stepSeq: seq }, { $set: next });
+    return;
+  }
+  await Action.updateOne({ _id: current._id }, { $set: { ...liveFieldsOf(current as unknown as Record<string, unknown>), ...next } });
+  await ActionLive.deleteOne({ _id: current._id });
+}
