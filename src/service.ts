@@ -93,7 +93,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
 
   let server: http.Server | null = null;
   let io: SocketServer | null = null;
-  let stopFeed = () => {};
+  let stopFeed: () => Promise<void> = async () => {};
   let port = 0;
   if (config.ROLE !== 'worker') {
     const app = createApp({
@@ -108,7 +108,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       server!.listen(config.PORT, config.HOST, () => resolve());
     });
     port = (server.address() as { port: number }).port;
-    if (config.ROLE === 'api') stopFeed = startStatusFeed(bus, { everyMs: 250 });
+    if (config.ROLE === 'api') stopFeed = startStatusFeed(bus, { everyMs: 250, logger });
   }
   const baseUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
 
@@ -118,13 +118,15 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     async close() {
       if (closed) return;
       closed = true;
-      stopFeed();
+      await stopFeed();
       if (server) {
         await io?.close(); // also ends upgraded websocket connections, which closeAllConnections does not track
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
-      await agenda.stop();
+      // Let running steps finish (bounded) so none is cut off mid-write; the rest resume after lock expiry.
+      await agenda.drain(5000).catch(() => undefined);
+      await agenda.stop().catch(() => undefined);
       await db.close();
     },
   };

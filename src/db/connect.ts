@@ -15,7 +15,8 @@ export async function connectDatabase(opts: { uri?: string; dbName?: string; dat
   return {
     connection: mongoose.connection,
     async close() {
-      await mongoose.disconnect();
+      // Operations still in flight at shutdown fail with "client was closed"; that is expected here.
+      await mongoose.disconnect().catch(() => undefined);
       await embedded?.stop();
     },
   };
