@@ -83,7 +83,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   const runsWorkers = config.ROLE !== 'api';
   const agenda = createAgenda(db.connection, {
     processEveryMs: config.AGENDA_PROCESS_EVERY_MS, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, concurrency: config.AGENDA_CONCURRENCY,
-    inProcessNotifications: config.ROLE === 'all', sweepEvery: '30 seconds',
+    inProcessNotifications: config.ROLE === 'all',
   });
   service.useScheduler(agendaScheduler(agenda));
   const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger);

@@ -18,7 +18,6 @@ export interface AgendaSettings {
   concurrency: number;
   /** true when API and worker share this process: new jobs start without waiting for a poll. */
   inProcessNotifications: boolean;
-  sweepEvery: string;
 }
 
 export function createAgenda(connection: mongoose.Connection, settings: AgendaSettings): Agenda {
