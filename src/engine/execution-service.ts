@@ -109,11 +109,10 @@ export class ActionExecutionService implements ExternalOutcomes {
     // Persist before calling out: the execution record and its idempotency key exist before the handler runs.
     const executionId = `${actionId}:${action.chainIndex}:${action.attempt}`;
     const base = this.executionBase(action, entry);
-    const previous = await ActionExecution.findOneAndUpdate(
-      { _id: executionId },
-      { $setOnInsert: { ...base, status: 'running', startedAt: now }, $inc: { runs: 1 } },
-      { upsert: true, returnDocument: 'before' },
-    ).lean();
+    // An insert in the normal case (updates scan their collection on FerretDB); a takeover bumps `runs`.
+    const fresh = await insertOnce(ActionExecution, { _id: executionId, ...base, status: 'running', startedAt: now, runs: 1 });
+    const previous = fresh ? null : await ActionExecution.findById(executionId).lean();
+    if (previous) await ActionExecution.updateOne({ _id: executionId }, { $inc: { runs: 1 } });
     let result: HandlerResult;
     if (previous?.result) {
       result = reviveResult(previous.result as HandlerResult);
@@ -127,7 +126,7 @@ export class ActionExecutionService implements ExternalOutcomes {
         logger: this.opts.logger.child({ actionId, handler: handler.name }),
         now: this.now,
       }, leaseId, job);
-      await this.saveResult(executionId, result, action);
+      await this.saveResult(executionId, result, action, previous?.startedAt ?? now);
       await this.recordHealth(entry.integrationId?.toString() ?? null, actionId, result);
     }
     await this.log.commit(running, await this.planFor(running, provider, executionId, result));
@@ -160,19 +159,18 @@ export class ActionExecutionService implements ExternalOutcomes {
     }
   }
 
-  private async saveResult(executionId: string, result: HandlerResult, action: Lean): Promise<void> {
+  private async saveResult(executionId: string, result: HandlerResult, action: Lean, startedAt: Date): Promise<void> {
     const policy = this.opts.registry.retryPolicy(action.chain[action.chainIndex]?.name ?? '');
     const willRetry = result.kind === 'retryable' && action.attempt < policy.maxAttempts;
     const status = result.kind === 'completed' ? 'completed' : result.kind === 'awaiting' ? 'awaiting'
       : willRetry ? 'retrying' : result.kind === 'permanent' && result.error.code === 'declined' ? 'declined' : 'failed';
     const error = 'error' in result ? { code: result.error.code, message: result.error.message } : { code: null, message: null };
     const stored = 'error' in result ? { ...result, error: { code: result.error.code, message: result.error.message } } : result;
-    const started = await ActionExecution.findById(executionId, { startedAt: 1 }).lean();
     const finishedAt = this.now();
     await ActionExecution.updateOne({ _id: executionId }, {
       $set: {
         status, error, result: stored, externalRef: 'externalRef' in result ? result.externalRef ?? null : null,
-        finishedAt, durationMs: started ? finishedAt.getTime() - new Date(started.startedAt).getTime() : null,
+        finishedAt, durationMs: finishedAt.getTime() - new Date(startedAt).getTime(),
       },
     });
   }
