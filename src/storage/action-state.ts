@@ -3,13 +3,10 @@
  * its ActionLive document while it is live. Every reader that needs the current state goes through here.
  */
 import type { Types } from 'mongoose';
-import { Action, ActionLive, type ActionDoc } from './models.js';
+import { Action, ActionLive, actionStateFields, type ActionDoc } from './models.js';
 import { insertOnce } from './insert-once.js';
 
-export const LIVE_FIELDS = [
-  'status', 'phase', 'chainIndex', 'attempt', 'stepSeq', 'nextStepAt', 'awaitingExecutionId', 'confirmDeadlineAt',
-  'orderNumber', 'externalRef', 'error', 'fulfillment', 'completedAt',
-] as const;
+export const LIVE_FIELDS = Object.keys(actionStateFields) as Array<keyof typeof actionStateFields>;
 
 export function liveFieldsOf(doc: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(LIVE_FIELDS.filter((k) => doc[k] !== undefined).map((k) => [k, doc[k]]));

@@ -109,6 +109,29 @@ const ChainEntrySchema = new Schema({
   name: String,
 }, { _id: false });
 
+/**
+ * The fields of an action that change as its chain runs: kept on ActionLive while the action is live and
+ * copied onto the Action document when it is done (src/storage/action-state.ts).
+ */
+export const actionStateFields = {
+  status: { type: String, enum: ACTION_STATUSES, required: true, default: 'queued' },
+  /** Where the chain stands: ready (a step is due), running (a worker holds the step's lease), awaiting, done. */
+  phase: { type: String, enum: ['ready', 'running', 'awaiting', 'done'], default: 'ready' },
+  chainIndex: { type: Number, default: 0 },
+  attempt: { type: Number, default: 1 },
+  /** Position in the action's transition log: transition N is the Transition document `${actionId}:N`. */
+  stepSeq: { type: Number, default: 0 },
+  /** When the current step's job is due; the sweeper re-enqueues steps whose job was lost. */
+  nextStepAt: { type: Date, default: null },
+  awaitingExecutionId: { type: String, default: null },
+  confirmDeadlineAt: { type: Date, default: null },
+  orderNumber: { type: String, default: null },
+  externalRef: { type: String, default: null },
+  error: { type: String, default: null },
+  fulfillment: { type: String, default: null },
+  completedAt: { type: Date, default: null },
+} as const;
+
 const ActionSchema = new Schema({
   spaceId: { type: Schema.Types.ObjectId, required: true },
   userId: { type: String, required: true },
@@ -126,30 +149,14 @@ const ActionSchema = new Schema({
     customerPhone: { type: String, default: null },
     specialInstructions: { type: String, default: null },
   },
-  status: { type: String, enum: ACTION_STATUSES, required: true, default: 'queued' },
-  /** Where the chain stands: ready (a step is due), running (a worker holds the step's lease), awaiting, done. */
-  phase: { type: String, enum: ['ready', 'running', 'awaiting', 'done'], default: 'ready' },
-  fulfillment: { type: String, default: null },
   origin: { channel: { type: String, default: 'api' }, ref: { type: Schema.Types.Mixed, default: null } },
   idempotencyKey: { type: String, default: null },
   /** The handler chain, fixed when the action was created. */
   chain: [ChainEntrySchema],
-  chainIndex: { type: Number, default: 0 },
-  attempt: { type: Number, default: 1 },
-  /** Position in the action's transition log: transition N is the Transition document `${actionId}:N`. */
-  stepSeq: { type: Number, default: 0 },
-  /** When the current step's job is due; the sweeper re-enqueues steps whose job was lost. */
-  nextStepAt: { type: Date, default: null },
-  awaitingExecutionId: { type: String, default: null },
-  confirmDeadlineAt: { type: Date, default: null },
-  orderNumber: { type: String, default: null },
-  externalRef: { type: String, default: null },
-  error: { type: String, default: null },
-  completedAt: { type: Date, default: null },
+  ...actionStateFields,
 }, { ...opts, minimize: false });
 ActionSchema.index({ spaceId: 1, _id: -1 });
 ActionSchema.index({ spaceId: 1, status: 1, _id: -1 });
-ActionSchema.index({ phase: 1, nextStepAt: 1 });
 ActionSchema.index({ providerId: 1, externalRef: 1 });
 export const Action = model('Action', ActionSchema);
 export type ActionDoc = InferSchemaType<typeof ActionSchema> & { _id: mongoose.Types.ObjectId };
@@ -162,21 +169,10 @@ export type ActionDoc = InferSchemaType<typeof ActionSchema> & { _id: mongoose.T
 const ActionLiveSchema = new Schema({
   _id: { type: Schema.Types.ObjectId, required: true }, // the action id
   spaceId: { type: Schema.Types.ObjectId, required: true },
-  status: { type: String, enum: ACTION_STATUSES, required: true },
-  phase: { type: String, enum: ['ready', 'running', 'awaiting', 'done'], required: true },
-  chainIndex: { type: Number, default: 0 },
-  attempt: { type: Number, default: 1 },
-  stepSeq: { type: Number, default: 0 },
-  nextStepAt: { type: Date, default: null },
-  awaitingExecutionId: { type: String, default: null },
-  confirmDeadlineAt: { type: Date, default: null },
-  orderNumber: { type: String, default: null },
-  externalRef: { type: String, default: null },
-  error: { type: String, default: null },
-  fulfillment: { type: String, default: null },
-  completedAt: { type: Date, default: null },
+  ...actionStateFields,
 }, { timestamps: true, versionKey: false });
 ActionLiveSchema.index({ spaceId: 1, status: 1, _id: -1 });
+ActionLiveSchema.index({ phase: 1, nextStepAt: 1 });
 export const ActionLive = model('ActionLive', ActionLiveSchema);
 
 /** Same key + same body → same action; the _id is `${spaceId}:${key}` so the claim is one atomic insert. */
