@@ -30,7 +30,7 @@ const port = await freePort();
 const config = loadConfig({ ...process.env, PORT: String(port), MONGODB_URI: process.env.MONGODB_URI ?? db!.uri, DATA_DIR: dir, LOG_LEVEL: 'warn' });
 const svc = await startService(config, quiet, { dbName: `bench_${Date.now()}` });
 const creds = await seedDemo(dir, svc.baseUrl);
-const square = await startDemoSquare(creds, config.publicBaseUrl);
+const square = await startDemoSquare(creds, config.publicBaseUrl, config.dataDir);
 await Integration.updateMany({ providerId: creds.providerId, type: 'email' }, { $set: { enabled: false } });
 
 const submitted = new Map<string, number>();

@@ -26,9 +26,13 @@ const ConfigSchema = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{1,14}|MG[0-9a-fA-F]{32}|[A-Za-z0-9 ]{1,11})$/, 'must be an E.164 number, a Messaging Service SID or an alphanumeric sender').optional(),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(100_000),
+  /** Failed API-key authentications allowed per client address per minute before 429. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** `production` turns off the demo's stand-ins (Square simulator, SMS outbox callbacks) and warns about missing secrets. */
+  NODE_ENV: z.string().optional(),
 });
 
-export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; publicBaseUrl: string };
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; publicBaseUrl: string; production: boolean };
 
 export class ConfigError extends Error {}
 
@@ -40,7 +44,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const name = issue?.path.join('.') ?? 'config';
     throw new ConfigError(`Invalid configuration: ${name} ${issue?.message ?? 'is invalid'}`);
   }
-  const c = parsed.data;
+  const production = parsed.data.NODE_ENV === 'production';
+  // The demo's simulators accept credentials generated on this machine: never something to run in production.
+  if (production && env.DEMO_SQUARE_SIMULATOR === 'true') {
+    throw new ConfigError('Invalid configuration: DEMO_SQUARE_SIMULATOR is a demo stand-in and is refused when NODE_ENV=production');
+  }
+  const c = { ...parsed.data, DEMO_SQUARE_SIMULATOR: parsed.data.DEMO_SQUARE_SIMULATOR && !production };
   const twilio = [c.TWILIO_ACCOUNT_SID, c.TWILIO_AUTH_TOKEN, c.TWILIO_FROM].filter(Boolean).length;
   if (twilio !== 0 && twilio !== 3) {
     throw new ConfigError('Invalid configuration: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM must be set together');
@@ -50,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     ...c,
+    production,
     dataDir: path.resolve(c.DATA_DIR),
     publicBaseUrl: (c.PUBLIC_BASE_URL ?? `http://${c.HOST === '0.0.0.0' ? '127.0.0.1' : c.HOST}:${c.PORT}`).replace(/\/$/, ''),
   };

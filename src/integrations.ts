@@ -9,6 +9,7 @@ import twilio from 'twilio';
 import { createSquareWebhookRouter } from '../handlers/square/webhook.js';
 import { createWebhookConfirmRouter } from '../handlers/webhook/confirm-router.js';
 import type { Config } from './config.js';
+import type { ServiceSecrets } from './local-secrets.js';
 import type { ExternalOutcomes, Notifier } from './engine/types.js';
 import { createOutboxHttpClient } from './notify/sms/outbox-http-client.js';
 import { createTwilioStatusRouter, STATUS_CALLBACK_PATH } from './notify/sms/status-router.js';
@@ -18,11 +19,17 @@ import { ProcessedEvent } from './storage/models.js';
 import { actionIdByExternalRef, executionBelongsTo, integrationSecret, markEventSeen } from './storage/integration-lookups.js';
 import { mongoSmsStore } from './storage/sms-store.js';
 
-/** The demo's stand-in credentials for the SMS outbox (the SDK insists on an AC… account sid). */
-const OUTBOX_ACCOUNT = { sid: `AC${'0'.repeat(32)}`, token: 'outbox-auth-token-not-a-secret', from: '+15005550006' };
+/** The SMS outbox's stand-in account (the SDK insists on an AC… sid); its token is generated per data folder. */
+const OUTBOX_ACCOUNT = { sid: `AC${'0'.repeat(32)}`, from: '+15005550006' };
 
-export function integrationRouters(config: Config, outcomes: ExternalOutcomes, logger: Logger): Router[] {
+/** Twilio's status callbacks are checked with the real auth token, or the outbox's own one outside production. */
+function twilioCallbackToken(config: Config, secrets: ServiceSecrets): string | null {
+  return config.TWILIO_AUTH_TOKEN ?? (config.production ? null : secrets.smsOutboxToken);
+}
+
+export function integrationRouters(config: Config, secrets: ServiceSecrets, outcomes: ExternalOutcomes, logger: Logger): Router[] {
   const base = config.publicBaseUrl;
+  const twilioToken = twilioCallbackToken(config, secrets);
   return [
     createSquareWebhookRouter({
       signatureKeyFor: (providerId) => integrationSecret(providerId, 'square', 'webhookSignatureKey'),
@@ -39,21 +46,28 @@ export function integrationRouters(config: Config, outcomes: ExternalOutcomes, l
       outcomes,
       logger,
     }),
-    createTwilioStatusRouter({
-      authToken: config.TWILIO_AUTH_TOKEN ?? OUTBOX_ACCOUNT.token,
+    ...(twilioToken ? [createTwilioStatusRouter({
+      authToken: twilioToken,
       publicUrl: (req) => new URL(req.originalUrl, `${base}/`).href,
       store: mongoSmsStore,
       logger,
-    }),
+    })] : []),
   ];
 }
 
-/** Twilio when configured; otherwise the real SDK writing each SMS to DATA_DIR/outbox/sms. */
-export function smsNotifier(config: Config, logger: Logger, httpClient?: TwilioHttpClient): Notifier {
+/**
+ * Twilio when configured; otherwise (not in production) the real SDK writing each SMS to DATA_DIR/outbox/sms.
+ * null: production without Twilio credentials sends no SMS rather than writing them to a folder.
+ */
+export function smsNotifier(config: Config, secrets: ServiceSecrets, logger: Logger, httpClient?: TwilioHttpClient): Notifier | null {
   const live = config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && config.TWILIO_FROM;
+  if (!live && config.production) {
+    logger.warn('TWILIO_* are not set: customer SMS are off (the SMS outbox is a demo stand-in, refused when NODE_ENV=production)');
+    return null;
+  }
   const client = live
     ? twilio(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, { autoRetry: false, timeout: 15_000, ...(httpClient ? { httpClient: httpClient as never } : {}) })
-    : twilio(OUTBOX_ACCOUNT.sid, OUTBOX_ACCOUNT.token, { httpClient: (httpClient as never) ?? createOutboxHttpClient(path.join(config.dataDir, 'outbox', 'sms')) });
+    : twilio(OUTBOX_ACCOUNT.sid, secrets.smsOutboxToken, { httpClient: (httpClient as never) ?? createOutboxHttpClient(path.join(config.dataDir, 'outbox', 'sms')) });
   return createSmsNotifier({
     client, from: config.TWILIO_FROM ?? OUTBOX_ACCOUNT.from, store: mongoSmsStore, logger,
     statusCallbackUrl: `${config.publicBaseUrl}${STATUS_CALLBACK_PATH}`,

@@ -2,7 +2,6 @@
  * The composition root: database → engine → handlers → Agenda → HTTP + socket.io. `main.ts` calls it with
  * the validated config; tests call it with their own database, SMTP server and fixture handlers.
  */
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import type { Agenda } from 'agenda';
@@ -11,6 +10,7 @@ import { createHandlers } from '../handlers/index.js';
 import { outboxSender, smtpSender, type MailSender } from '../handlers/email/transport.js';
 import { signLink } from './api/links.js';
 import { createApp } from './api/app.js';
+import { createAuthFailureLimiter } from './api/auth.js';
 import type { Config } from './config.js';
 import { connectDatabase, type Database } from './db/connect.js';
 import { ActionExecutionService } from './engine/execution-service.js';
@@ -25,6 +25,7 @@ import { attachSocketServer } from './realtime/socket.js';
 import type { Server as SocketServer } from 'socket.io';
 import { startStatusFeed } from './realtime/status-feed.js';
 import { integrationRouters, smsNotifier } from './integrations.js';
+import { serviceSecrets } from './local-secrets.js';
 import type { TwilioHttpClient } from './notify/sms/twilio-http.js';
 import { mongoManualTaskStore } from './storage/manual-task-store.js';
 
@@ -50,17 +51,13 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** A stable default so links in emails keep working across restarts of the zero-config demo. */
-function linkSecret(config: Config): string {
-  return config.LINK_SIGNING_SECRET ?? createHash('sha256').update(`rouh-demo-links:${config.dataDir}`).digest('hex');
-}
-
 export async function startService(config: Config, logger: Logger, o: ServiceOverrides = {}): Promise<RunningService> {
   const now = o.now ?? (() => new Date());
   const db = await connectDatabase({ uri: config.MONGODB_URI, dbName: o.dbName, dataDir: config.dataDir, logger });
   const bus = new StatusBus();
   const registry = new HandlerRegistry();
-  const secret = linkSecret(config);
+  const secrets = await serviceSecrets(config, logger);
+  const secret = secrets.linkSigning;
   const publicBaseUrl = config.publicBaseUrl;
 
   const mailSender = o.mailSender ?? (config.SMTP_URL ? smtpSender(config.SMTP_URL) : outboxSender(path.join(config.dataDir, 'outbox', 'email'), logger));
@@ -68,8 +65,8 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     email: {
       sender: mailSender, from: config.EMAIL_FROM, defaultConfirmTimeoutMinutes: config.EMAIL_CONFIRM_TIMEOUT_MINUTES,
       links: (executionId, expiresAt) => {
-        const token = signLink({ executionId, expiresAt: expiresAt.getTime() }, secret);
-        return { confirmUrl: `${publicBaseUrl}/confirm/${token}`, declineUrl: `${publicBaseUrl}/decline/${token}` };
+        const link = (purpose: 'confirm' | 'decline') => `${publicBaseUrl}/${purpose}/${signLink({ executionId, expiresAt: expiresAt.getTime(), purpose }, secret)}`;
+        return { confirmUrl: link('confirm'), declineUrl: link('decline') };
       },
     },
     manualTasks: mongoManualTaskStore,
@@ -86,7 +83,8 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     inProcessNotifications: config.ROLE === 'all',
   });
   service.useScheduler(agendaScheduler(agenda));
-  const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger);
+  const sms = smsNotifier(config, secrets, logger, o.twilioHttpClient);
+  const dispatcher = new NotifierDispatcher([...(sms ? [sms] : []), ...(o.notifiers ?? [])], logger);
   if (runsWorkers) defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger });
   await agenda.start();
   if (runsWorkers) await agenda.every('30 seconds', JOB.sweep);
@@ -96,13 +94,14 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   let stopFeed: () => Promise<void> = async () => {};
   let port = 0;
   if (config.ROLE !== 'worker') {
+    const authLimiter = createAuthFailureLimiter(config.AUTH_FAILURES_PER_MINUTE);
     const app = createApp({
-      service, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters: integrationRouters(config, service, logger),
+      service, logger, linkSecret: secret, authLimiter, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters: integrationRouters(config, secrets, service, logger),
       handlerNames: registry.names(),
       testIntegration: (integrationId, spaceId) => testIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
     });
     server = http.createServer(app);
-    io = attachSocketServer(server, bus, logger);
+    io = attachSocketServer(server, bus, logger, authLimiter);
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.PORT, config.HOST, () => resolve());

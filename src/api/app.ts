@@ -3,7 +3,7 @@ import express, { type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { ActionExecutionService } from '../engine/execution-service.js';
-import { requireApiKey } from './auth.js';
+import { requireApiKey, type AuthFailureLimiter } from './auth.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { actionsRouter } from './routes/actions.js';
 import { confirmLinksRouter } from './routes/confirm-links.js';
@@ -16,6 +16,8 @@ export interface AppDeps {
   logger: Logger;
   linkSecret: string;
   maxBodyBytes: number;
+  /** Shared with the socket server: failed authentications per client address. */
+  authLimiter: AuthFailureLimiter;
   now: () => Date;
   handlerNames: string[];
   testIntegration: (integrationId: string, spaceId: string) => Promise<TestResult>;
@@ -46,7 +48,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const api = express.Router();
   api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
-  api.use(requireApiKey);
+  api.use(requireApiKey(deps.authLimiter));
   api.use(actionsRouter({ service: deps.service, now: deps.now }));
   api.use(manualTasksRouter({ outcomes: deps.service, now: deps.now }));
   api.use(providersRouter({ now: deps.now, testIntegration: deps.testIntegration, handlerNames: deps.handlerNames }));

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type mongoose from 'mongoose';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { RequestError } from '../engine/errors.js';
 import { ApiKey } from '../storage/models.js';
 
@@ -10,21 +11,48 @@ export const hashKey = (key: string) => createHash('sha256').update(key).digest(
 export async function createApiKey(spaceId: mongoose.Types.ObjectId | string, label = 'default', plain?: string): Promise<string> {
   const key = plain ?? `rk_${randomBytes(24).toString('base64url')}`;
   await ApiKey.updateOne({ _id: hashKey(key) }, { $setOnInsert: { spaceId, label, prefix: key.slice(0, 7) } }, { upsert: true });
+  keyCache.delete(hashKey(key));
   return key;
 }
 
-/** Known keys are cached for a minute (keys are never reassigned; unknown keys are not cached). */
-const keyCache = new Map<string, { spaceId: string; until: number }>();
+/**
+ * Keys are cached for a minute, known and unknown alike (keys are never reassigned), so a flood of wrong keys
+ * costs no database reads. A key created in another process may be refused for up to that minute if it was
+ * tried before it existed; keys are random and handed out after creation, so that does not happen in practice.
+ */
+const keyCache = new Map<string, { spaceId: string | null; until: number }>();
+const KEY_CACHE_MS = 60_000;
 
 export async function spaceForKey(key: string): Promise<string | null> {
   const hash = hashKey(key);
   const cached = keyCache.get(hash);
   if (cached && cached.until > Date.now()) return cached.spaceId;
   const found = await ApiKey.findById(hash, { spaceId: 1 }).lean();
-  if (!found) return null;
   if (keyCache.size > 10_000) keyCache.clear();
-  keyCache.set(hash, { spaceId: String(found.spaceId), until: Date.now() + 60_000 });
-  return String(found.spaceId);
+  const spaceId = found ? String(found.spaceId) : null;
+  keyCache.set(hash, { spaceId, until: Date.now() + KEY_CACHE_MS });
+  return spaceId;
+}
+
+/** Failed authentications per client address (API and sockets): past the limit, 429 until the minute is over. */
+export interface AuthFailureLimiter {
+  /** Seconds to wait when this client is over its limit, else null. */
+  blockedFor(client: string): Promise<number | null>;
+  recordFailure(client: string): Promise<void>;
+}
+
+export function createAuthFailureLimiter(failuresPerMinute: number): AuthFailureLimiter {
+  const limiter = new RateLimiterMemory({ points: failuresPerMinute, duration: 60 });
+  return {
+    async blockedFor(client) {
+      const state = await limiter.get(client);
+      return state && state.consumedPoints >= failuresPerMinute ? Math.max(1, Math.ceil(state.msBeforeNext / 1000)) : null;
+    },
+    async recordFailure(client) {
+      // consume rejects (with the limiter state) once the client is over the limit; that is the expected case here.
+      await limiter.consume(client).catch(() => undefined);
+    },
+  };
 }
 
 declare module 'express-serve-static-core' {
@@ -34,14 +62,24 @@ declare module 'express-serve-static-core' {
 const unauthorized = (message: string) => new RequestError(401, 'unauthorized', message);
 
 /** Requires a valid key; when x-space-id is sent it must be the key's space. */
-export const requireApiKey: RequestHandler = async (req, res, next) => {
-  const header = req.get('authorization') ?? '';
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match) return next(unauthorized('Missing "Authorization: Bearer <api key>" header'));
-  const spaceId = await spaceForKey(match[1]!);
-  if (!spaceId) return next(unauthorized('Unknown API key'));
-  const claimed = req.get('x-space-id');
-  if (claimed !== undefined && claimed !== spaceId) return next(new RequestError(403, 'forbidden', 'x-space-id does not match the API key\'s space'));
-  req.spaceId = spaceId;
-  next();
-};
+export function requireApiKey(limiter: AuthFailureLimiter): RequestHandler {
+  return async (req, res, next) => {
+    const client = req.ip ?? 'unknown';
+    const wait = await limiter.blockedFor(client);
+    if (wait !== null) {
+      res.set('Retry-After', String(wait));
+      return next(new RequestError(429, 'too_many_failed_attempts', `Too many failed authentication attempts; retry in ${wait} s`));
+    }
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const spaceId = match ? await spaceForKey(match[1]!) : null;
+    if (!spaceId) {
+      await limiter.recordFailure(client);
+      return next(unauthorized(match ? 'Unknown API key' : 'Missing "Authorization: Bearer <api key>" header'));
+    }
+    const claimed = req.get('x-space-id');
+    if (claimed !== undefined && claimed !== spaceId) return next(new RequestError(403, 'forbidden', 'x-space-id does not match the API key\'s space'));
+    req.spaceId = spaceId;
+    next();
+  };
+}

@@ -8,7 +8,7 @@ import { Server } from 'socket.io';
 import type { Logger } from 'pino';
 import type { StatusBus } from '../engine/status-bus.js';
 import type { ActionEvent } from '../engine/types.js';
-import { spaceForKey } from '../api/auth.js';
+import { spaceForKey, type AuthFailureLimiter } from '../api/auth.js';
 import { Action } from '../storage/models.js';
 
 const isObjectId = (v: unknown): v is string => typeof v === 'string' && /^[a-f0-9]{24}$/.test(v);
@@ -23,13 +23,18 @@ function payload(e: ActionEvent): Record<string, unknown> {
   }
 }
 
-export function attachSocketServer(http: HttpServer, bus: StatusBus, logger: Logger): Server {
+export function attachSocketServer(http: HttpServer, bus: StatusBus, logger: Logger, authLimiter: AuthFailureLimiter): Server {
   const io = new Server(http, { serveClient: false, cors: { origin: false } });
 
   io.use(async (socket, next) => {
+    const client = socket.handshake.address;
+    if ((await authLimiter.blockedFor(client)) !== null) return next(new Error('too many failed attempts'));
     const token = (socket.handshake.auth as { token?: unknown }).token;
     const spaceId = typeof token === 'string' ? await spaceForKey(token).catch(() => null) : null;
-    if (!spaceId) return next(new Error('unauthorized'));
+    if (!spaceId) {
+      await authLimiter.recordFailure(client);
+      return next(new Error('unauthorized'));
+    }
     socket.data.spaceId = spaceId;
     next();
   });

@@ -3,14 +3,15 @@
  * pointed at it (re-pointed on every start, since the simulator's port changes).
  */
 import { startSquareSimulator, type SquareSimulator } from '../../handlers/square/simulator.js';
+import { localSecret } from '../local-secrets.js';
 import { Integration, IntegrationSecret } from '../storage/models.js';
 import type { DemoCredentials } from './demo.js';
 
-const DEMO_SIGNATURE_KEY = 'demo-square-webhook-signature-key';
-
-export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: string): Promise<SquareSimulator> {
+/** The signature key is generated per data folder: a constant in the source would let anyone sign a "ready" or a cancel. */
+export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: string, dataDir: string): Promise<SquareSimulator> {
+  const signatureKey = await localSecret(dataDir, 'demo-square-signature-key');
   const sim = await startSquareSimulator({
-    webhook: { url: `${publicBaseUrl}/integrations/square/webhooks/${creds.providerId}`, signatureKey: DEMO_SIGNATURE_KEY },
+    webhook: { url: `${publicBaseUrl}/integrations/square/webhooks/${creds.providerId}`, signatureKey },
   });
   const integration = await Integration.findOneAndUpdate(
     { providerId: creds.providerId, name: 'square' },
@@ -20,6 +21,6 @@ export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: str
     },
     { upsert: true, returnDocument: 'after' },
   ).lean();
-  await IntegrationSecret.updateOne({ _id: integration!._id }, { $set: { values: { accessToken: sim.accessToken, webhookSignatureKey: DEMO_SIGNATURE_KEY } } }, { upsert: true });
+  await IntegrationSecret.updateOne({ _id: integration!._id }, { $set: { values: { accessToken: sim.accessToken, webhookSignatureKey: signatureKey } } }, { upsert: true });
   return sim;
 }

@@ -1,4 +1,7 @@
 /** The engine's pure pieces: chain order, backoff, pricing, pickup times, signed links, config, log redaction. */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { verifyLink, signLink } from '../../src/api/links.js';
 import { loadConfig } from '../../src/config.js';
@@ -8,6 +11,7 @@ import { formatMoney } from '../../src/engine/money.js';
 import { isE164, maskPhone } from '../../src/engine/phone.js';
 import { parsePickupTime, priceOrder } from '../../src/engine/pricing.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY } from '../../src/engine/registry.js';
+import { localSecret } from '../../src/local-secrets.js';
 import { createLogger } from '../../src/logger.js';
 
 const entry = (type: 'api' | 'webhook' | 'email' | 'manual', name: string, priority: number, enabled = true) => ({ integrationId: `${name}-id`, type, name, priority, enabled });
@@ -59,18 +63,41 @@ describe('parsePickupTime', () => {
   });
 });
 
-test('signed links verify, and refuse tampering, other secrets and expiry', () => {
+test('signed links verify, and refuse tampering, other secrets, other purposes, extra parts and expiry', () => {
   const now = new Date('2026-01-15T14:00:00Z');
-  const token = signLink({ executionId: 'a:0:1', expiresAt: now.getTime() + 60_000 }, 'secret-1234567890');
-  expect(verifyLink(token, 'secret-1234567890', now)).toEqual({ ok: true, payload: { executionId: 'a:0:1', expiresAt: now.getTime() + 60_000 } });
-  expect(verifyLink(token, 'another-secret-123', now)).toEqual({ ok: false, reason: 'invalid' });
-  expect(verifyLink(`${token.slice(0, -2)}xx`, 'secret-1234567890', now)).toEqual({ ok: false, reason: 'invalid' });
-  expect(verifyLink(token, 'secret-1234567890', new Date(now.getTime() + 61_000))).toEqual({ ok: false, reason: 'expired' });
+  const token = signLink({ executionId: 'a:0:1', expiresAt: now.getTime() + 60_000, purpose: 'confirm' }, 'secret-1234567890');
+  expect(verifyLink(token, 'secret-1234567890', now, 'confirm')).toEqual({ ok: true, payload: { executionId: 'a:0:1', expiresAt: now.getTime() + 60_000, purpose: 'confirm' } });
+  expect(verifyLink(token, 'another-secret-123', now, 'confirm')).toEqual({ ok: false, reason: 'invalid' });
+  expect(verifyLink(token, 'secret-1234567890', now, 'decline')).toEqual({ ok: false, reason: 'invalid' });
+  expect(verifyLink(`${token.slice(0, -2)}xx`, 'secret-1234567890', now, 'confirm')).toEqual({ ok: false, reason: 'invalid' });
+  for (const extra of [`${token}.anything`, `${token}.`, `.${token}`, `${token} `, `${token}=`]) {
+    expect(verifyLink(extra, 'secret-1234567890', now, 'confirm')).toEqual({ ok: false, reason: 'invalid' });
+  }
+  expect(verifyLink(token, 'secret-1234567890', new Date(now.getTime() + 61_000), 'confirm')).toEqual({ ok: false, reason: 'expired' });
+  const decline = signLink({ executionId: 'a:0:1', expiresAt: now.getTime() + 60_000, purpose: 'decline' }, 'secret-1234567890');
+  expect(decline).not.toBe(token);
+});
+
+test('local secrets: random per data folder, kept across restarts, one winner when created concurrently', async () => {
+  const [a, b] = await Promise.all([fs.mkdtemp(path.join(os.tmpdir(), 'rouh-secret-')), fs.mkdtemp(path.join(os.tmpdir(), 'rouh-secret-'))]);
+  try {
+    const first = await Promise.all(Array.from({ length: 8 }, () => localSecret(a, 'link-signing')));
+    expect(new Set(first).size).toBe(1);
+    expect(first[0]!.length).toBeGreaterThanOrEqual(32);
+    expect(await localSecret(a, 'link-signing')).toBe(first[0]);
+    expect(await localSecret(b, 'link-signing')).not.toBe(first[0]);
+    expect((await fs.readdir(path.join(a, 'secrets'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  } finally {
+    await Promise.all([a, b].map((d) => fs.rm(d, { recursive: true, force: true })));
+  }
 });
 
 describe('config', () => {
   test('defaults need nothing', () => {
-    expect(loadConfig({})).toMatchObject({ PORT: 3000, ROLE: 'all', SEED_DEMO: true, publicBaseUrl: 'http://127.0.0.1:3000' });
+    expect(loadConfig({})).toMatchObject({ PORT: 3000, ROLE: 'all', SEED_DEMO: true, DEMO_SQUARE_SIMULATOR: true, production: false, publicBaseUrl: 'http://127.0.0.1:3000' });
+  });
+  test('production turns the demo Square simulator off by default', () => {
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ DEMO_SQUARE_SIMULATOR: false, production: true });
   });
   test.each([
     [{ PORT: 'abc' }, /PORT/],
@@ -78,6 +105,7 @@ describe('config', () => {
     [{ MONGODB_URI: 'postgres://x' }, /MONGODB_URI/],
     [{ ROLE: 'worker' }, /MONGODB_URI is required/],
     [{ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}` }, /must be set together/],
+    [{ NODE_ENV: 'production', DEMO_SQUARE_SIMULATOR: 'true' }, /DEMO_SQUARE_SIMULATOR .* refused when NODE_ENV=production/],
   ])('%j is refused with one line naming it', (env, message) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(message);
   });

@@ -9,7 +9,7 @@ import type { ExternalOutcomes } from '../../engine/types.js';
 import { loadAction } from '../../storage/action-state.js';
 import { ActionExecution } from '../../storage/models.js';
 import { loadProviderView, toActionView } from '../../storage/views.js';
-import { verifyLink } from '../links.js';
+import { verifyLink, type LinkPurpose } from '../links.js';
 
 const ConfirmForm = z.object({
   order_number: z.string().trim().max(40).optional().transform((v) => v || undefined),
@@ -35,8 +35,8 @@ export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: s
   const form = express.urlencoded({ extended: false, limit: '8kb' });
   const json = express.json({ limit: '8kb' });
 
-  const check = async (req: Request, res: Response) => {
-    const link = verifyLink(String(req.params.token), deps.secret, deps.now());
+  const check = async (req: Request, res: Response, purpose: LinkPurpose) => {
+    const link = verifyLink(String(req.params.token), deps.secret, deps.now(), purpose);
     if (!link.ok) {
       const expired = link.reason === 'expired';
       reply(req, res, expired ? 410 : 404, expired ? 'This link has expired' : 'Link not valid',
@@ -54,7 +54,7 @@ export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: s
   };
 
   router.get('/confirm/:token', async (req, res) => {
-    const found = await check(req, res);
+    const found = await check(req, res, 'confirm');
     if (!found) return;
     const summary = summarizeOrder(toActionView(found.action));
     if (!found.open) return reply(req, res, 409, 'Already handled', `This order is already ${found.action.status.replace('_', ' ')}.`, 'already_handled');
@@ -65,7 +65,7 @@ export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: s
   });
 
   router.post('/confirm/:token', form, json, async (req, res) => {
-    const found = await check(req, res);
+    const found = await check(req, res, 'confirm');
     if (!found) return;
     const body = ConfirmForm.safeParse(req.body ?? {});
     if (!body.success) return reply(req, res, 400, 'Check the form', `${body.error.issues[0]?.path.join('.')}: ${body.error.issues[0]?.message}`, 'validation_failed');
@@ -75,7 +75,7 @@ export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: s
   });
 
   router.get('/decline/:token', async (req, res) => {
-    const found = await check(req, res);
+    const found = await check(req, res, 'decline');
     if (!found) return;
     if (!found.open) return reply(req, res, 409, 'Already handled', `This order is already ${found.action.status.replace('_', ' ')}.`, 'already_handled');
     res.type('html').send(page('Decline this order?', `<p>${esc(summarizeOrder(toActionView(found.action)))}</p>
@@ -84,7 +84,7 @@ export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: s
   });
 
   router.post('/decline/:token', form, json, async (req, res) => {
-    const found = await check(req, res);
+    const found = await check(req, res, 'decline');
     if (!found) return;
     const body = DeclineForm.safeParse(req.body ?? {});
     if (!body.success) return reply(req, res, 400, 'Check the form', 'reason is too long', 'validation_failed');
