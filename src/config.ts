@@ -26,6 +26,8 @@ const ConfigSchema = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{1,14}|MG[0-9a-fA-F]{32}|[A-Za-z0-9 ]{1,11})$/, 'must be an E.164 number, a Messaging Service SID or an alphanumeric sender').optional(),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(100_000),
+  /** A request's headers and body must arrive within this time (a client that stalls mid-body gets 408 and is dropped). */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).default(30_000),
   /** Failed API-key authentications allowed per client address per minute before 429. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** `production` turns off the demo's stand-ins (Square simulator, SMS outbox callbacks) and warns about missing secrets. */

@@ -10,6 +10,7 @@ import { createHandlers } from '../handlers/index.js';
 import { outboxSender, smtpSender, type MailSender } from '../handlers/email/transport.js';
 import { signLink } from './api/links.js';
 import { createApp } from './api/app.js';
+import { answerClientError } from './api/client-errors.js';
 import { createAuthFailureLimiter } from './api/auth.js';
 import type { Config } from './config.js';
 import { connectDatabase, type Database } from './db/connect.js';
@@ -100,7 +101,13 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       handlerNames: registry.names(),
       testIntegration: (integrationId, spaceId) => testIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
     });
-    server = http.createServer(app);
+    server = http.createServer({
+      // Slow or stalled clients (headers or a body that never finishes) are answered 408 and dropped.
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      headersTimeout: Math.min(config.REQUEST_TIMEOUT_MS, 10_000),
+      connectionsCheckingInterval: Math.min(1_000, config.REQUEST_TIMEOUT_MS / 2),
+    }, app);
+    server.on('clientError', answerClientError);
     io = attachSocketServer(server, bus, logger, authLimiter);
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ActionExecutionService } from '../engine/execution-service.js';
 import { requireApiKey, type AuthFailureLimiter } from './auth.js';
 import { errorHandler, notFoundRoute } from './errors.js';
+import { checkJsonShape, rejectRepeatedHeaders } from './input-guards.js';
 import { actionsRouter } from './routes/actions.js';
 import { confirmLinksRouter } from './routes/confirm-links.js';
 import { manualTasksRouter } from './routes/manual-tasks.js';
@@ -42,12 +43,14 @@ export function createApp(deps: AppDeps): express.Express {
   }));
 
   app.get('/health', (_req, res) => { res.json({ ok: true }); });
+  app.use(rejectRepeatedHeaders());
   // Routers that verify signatures over the raw body come before any JSON parsing.
   for (const r of deps.integrationRouters ?? []) app.use(r);
   app.use(confirmLinksRouter({ outcomes: deps.service, secret: deps.linkSecret, now: deps.now }));
 
   const api = express.Router();
   api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
+  api.use(checkJsonShape());
   api.use(requireApiKey(deps.authLimiter));
   api.use(actionsRouter({ service: deps.service, now: deps.now }));
   api.use(manualTasksRouter({ outcomes: deps.service, now: deps.now }));

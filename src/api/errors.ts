@@ -15,6 +15,11 @@ export const notFoundRoute: RequestHandler = (req, res) => {
   res.status(404).json({ error: { code: 'not_found', message: `No route for ${req.method} ${req.path}` } } satisfies ErrorBody);
 };
 
+function isClientError(e: { status?: number; statusCode?: number }): boolean {
+  const status = e.status ?? e.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
 /** Every error leaves as JSON with the right status; no stack traces reach clients. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
@@ -36,6 +41,15 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   } else if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
     status = 415;
     body = { error: { code: 'unsupported_encoding', message: 'Unsupported request encoding' } };
+  } else if (err instanceof URIError) {
+    // The router could not percent-decode a path segment (e.g. /actions/%E0%A4%A).
+    status = 400;
+    body = { error: { code: 'invalid_url', message: 'The request path is not valid percent-encoded UTF-8' } };
+  } else if (isClientError(e)) {
+    // Anything else the HTTP stack already classified as the client's fault (a body that is not the gzip its
+    // Content-Encoding says, a stream aborted mid-body...): keep its 4xx, with a fixed message.
+    status = e.status ?? e.statusCode!;
+    body = { error: { code: 'bad_request', message: status === 408 ? 'The request body did not arrive in time' : 'The request body could not be read' } };
   } else {
     status = 500;
     body = { error: { code: 'internal_error', message: 'Something went wrong; it has been logged' } };

@@ -3,21 +3,58 @@ import { isE164 } from '../engine/phone.js';
 
 const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'must be a 24-character hex id');
 
+// C0/C1 controls; multi-line fields may keep tab and newline. Matching control characters is the point here.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_EXCEPT_NEWLINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+// Bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069): they make text read differently than it is.
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+// With the u flag a well-formed pair is one code point, so only an unpaired half matches \p{Cs}.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Text a person typed that others will read (names, notes): no control characters, no bidi overrides, no
+ * unpaired surrogates (which cannot be encoded to UTF-8 faithfully), and stored in NFC so "é" typed two ways
+ * is one string. `max` counts characters after normalisation.
+ */
+export function plainText(max: number, opts: { multiline?: boolean; allowEmpty?: boolean } = {}) {
+  return z.string()
+    .refine((v) => !LONE_SURROGATE.test(v), 'must be valid Unicode text (no unpaired surrogates)')
+    .refine((v) => !(opts.multiline ? CONTROL_EXCEPT_NEWLINES : CONTROL).test(v), 'must not contain control characters')
+    .refine((v) => !BIDI_CONTROL.test(v), 'must not contain bidirectional override characters')
+    .transform((v) => v.normalize('NFC').trim())
+    .pipe(z.string().min(opts.allowEmpty ? 0 : 1).max(max));
+}
+
+/** A client-sent price: a non-negative number, or "5.50" / "$5.50" (at most two decimals, nothing else). */
+export const ClientPrice = z.union([
+  z.number().nonnegative().finite(),
+  z.string().regex(/^\s*\$?\d{1,7}(\.\d{1,2})?\s*$/, 'must be a price such as 5.50 or "$5.50"'),
+]);
+
+/** origin.ref: a few identifiers of the chat message (Slack channel/ts, Telegram chat/message ids). */
+const ORIGIN_REF_MAX_KEYS = 20;
+const OriginRef = z.record(
+  z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'keys must be 1-64 letters, digits, _ or -'),
+  plainText(200, { allowEmpty: true }),
+).refine((r) => Object.keys(r).length <= ORIGIN_REF_MAX_KEYS, `must have at most ${ORIGIN_REF_MAX_KEYS} keys`);
+
 export const OrderItemInput = z.object({
-  name: z.string().trim().min(1).max(100).optional(),
-  sku: z.string().trim().min(1).max(100).optional(),
+  name: plainText(100).optional(),
+  sku: plainText(100).optional(),
   quantity: z.number().int('must be a whole number').min(1).max(50).default(1),
-  modifications: z.array(z.string().trim().min(1).max(100)).max(10).default([]),
+  modifications: z.array(plainText(100)).max(10).default([]),
   /** Optional: checked against the catalog, never used as the price. */
-  price: z.union([z.number().nonnegative(), z.string().max(20)]).optional(),
+  price: ClientPrice.optional(),
 }).refine((i) => i.name !== undefined || i.sku !== undefined, { message: 'name or sku is required', path: ['name'] });
 
 export const OrderParameters = z.object({
   items: z.array(OrderItemInput).min(1, 'at least one item is required').max(50),
   pickup_time: z.string().max(100).nullable().optional(),
-  customer_name: z.string().trim().min(1).max(80).optional(),
+  customer_name: plainText(80).optional(),
   customer_phone: z.string().refine(isE164, 'must be an E.164 phone number such as +14155550123').optional(),
-  special_instructions: z.string().trim().max(500).optional(),
+  special_instructions: plainText(500, { multiline: true, allowEmpty: true }).optional(),
 });
 
 export const CreateActionBody = z.object({
@@ -26,7 +63,7 @@ export const CreateActionBody = z.object({
   parameters: OrderParameters,
   origin: z.object({
     channel: z.enum(['api', 'slack', 'telegram']).default('api'),
-    ref: z.record(z.string(), z.string().max(200)).optional(),
+    ref: OriginRef.optional(),
   }).optional(),
 });
 export type CreateActionBody = z.infer<typeof CreateActionBody>;
@@ -37,6 +74,6 @@ export const ListActionsQuery = z.object({
   cursor: objectId.optional(),
 });
 
-export const UserIdHeader = z.string().trim().min(1, 'x-user-id header is required').max(200);
+export const UserIdHeader = plainText(200);
 export const IdempotencyKeyHeader = z.string().min(1).max(255);
 export { objectId };

@@ -19,10 +19,11 @@ function indexBy<T>(entries: T[], keys: (e: T) => string[]): Map<string, T> {
   return map;
 }
 
-/** Accepts 5.5, "5.50", "$5.50" as dollars; returns cents or null if unparseable. */
-function clientPriceCents(price: number | string): number | null {
-  const n = typeof price === 'number' ? price : Number(price.replace(/[^0-9.]/g, ''));
-  return Number.isFinite(n) ? Math.round(n * 100) : null;
+/** Accepts 5.5, "5.50", "$5.50" as dollars; anything else ("-5.50", "5.5 EUR garbage") is null, i.e. a mismatch. */
+export function clientPriceCents(price: number | string): number | null {
+  if (typeof price === 'number') return Number.isFinite(price) && price >= 0 ? Math.round(price * 100) : null;
+  const m = /^\s*\$?(\d{1,7})(?:\.(\d{1,2}))?\s*$/.exec(price);
+  return m ? Number(m[1]) * 100 + Number((m[2] ?? '0').padEnd(2, '0')) : null;
 }
 
 export function priceOrder(requested: RequestedItem[], items: CatalogItem[], modifiers: CatalogModifier[]): { lines: PricedLine[]; totalCents: number } {
