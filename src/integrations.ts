@@ -71,5 +71,7 @@ export function smsNotifier(config: Config, secrets: ServiceSecrets, logger: Log
   return createSmsNotifier({
     client, from: config.TWILIO_FROM ?? OUTBOX_ACCOUNT.from, store: mongoSmsStore, logger,
     statusCallbackUrl: `${config.publicBaseUrl}${STATUS_CALLBACK_PATH}`,
+    // A notify job is re-run only after its Agenda lock expired, so a claim that old has no live sender.
+    staleClaimMs: config.AGENDA_LOCK_LIFETIME_MS,
   });
 }

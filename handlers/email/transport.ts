@@ -28,7 +28,9 @@ export function outboxSender(dir: string, logger: Logger): MailSender {
       const info = await transport.sendMail(mail);
       await fs.mkdir(dir, { recursive: true });
       const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^a-zA-Z0-9]/g, '').slice(0, 40)}.eml`);
-      await fs.writeFile(file, info.message as Buffer);
+      // Temp name, then rename: a kill mid-write never leaves a torn .eml.
+      await fs.writeFile(`${file}.tmp`, info.message as Buffer);
+      await fs.rename(`${file}.tmp`, file);
       logger.info({ file }, 'order email written to the outbox (set SMTP_URL to send it)');
       return { messageId: info.messageId, location: file };
     },

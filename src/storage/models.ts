@@ -262,6 +262,9 @@ const NotificationSchema = new Schema({
   error: { type: String, default: null },
   deliveryStatus: { type: String, default: null },
   deliveryErrorCode: { type: String, default: null },
+  /** When the current sender claimed the send (renewed by a takeover of a stale claim). */
+  claimedAt: { type: Date, default: null },
+  takeovers: { type: Number, default: 0 },
 }, opts);
 NotificationSchema.index({ externalId: 1 });
 export const Notification = model('Notification', NotificationSchema);

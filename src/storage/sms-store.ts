@@ -1,11 +1,26 @@
 /** SmsStore on MongoDB: the claim is one insert on a unique _id (the dedupe key), written before Twilio is called. */
-import { isStatusAdvance, type SmsStore } from '../notify/sms/store.js';
+import { isStatusAdvance, type SmsRecord, type SmsStore } from '../notify/sms/store.js';
 import { insertOnce } from './insert-once.js';
-import { Notification } from './models.js';
+import { Notification, ProcessedEvent } from './models.js';
 
 export const mongoSmsStore: SmsStore = {
   async claim(key, data) {
-    return insertOnce(Notification, { _id: key, actionId: data.actionId, channel: 'sms', event: data.event, toMasked: data.toMasked, status: 'claimed' });
+    return insertOnce(Notification, { _id: key, actionId: data.actionId, channel: 'sms', event: data.event, toMasked: data.toMasked, status: 'claimed', claimedAt: new Date() });
+  },
+  async get(key) {
+    const r = await Notification.findById(key).lean();
+    if (!r) return null;
+    return {
+      key, actionId: String(r.actionId), event: r.event, toMasked: r.toMasked ?? '', state: r.status as SmsRecord['state'], sid: r.externalId ?? null,
+      error: r.error ?? null, deliveryStatus: r.deliveryStatus ?? null, deliveryErrorCode: r.deliveryErrorCode ?? null,
+      claimedAt: r.claimedAt ?? r.createdAt, takeovers: r.takeovers ?? 0, updatedAt: r.updatedAt,
+    };
+  },
+  async takeOver(key, takeovers) {
+    // The decision is a unique insert (conditional updates are not atomic on FerretDB); the update just records it.
+    if (!(await insertOnce(ProcessedEvent, { _id: `sms-takeover:${key}:${takeovers}` }))) return false;
+    await Notification.updateOne({ _id: key }, { $set: { claimedAt: new Date(), takeovers: takeovers + 1 } });
+    return true;
   },
   async markSent(key, sid) {
     await Notification.updateOne({ _id: key }, { $set: { status: 'sent', externalId: sid } });

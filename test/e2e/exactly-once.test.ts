@@ -106,3 +106,40 @@ test('webhook: killed after the receiver got the delivery → one webhook-id at 
   expect(await Receipt.countDocuments({ actionId: id })).toBe(1);
   await waitFor(() => smsTo().length === smsBefore + 1, 'the confirmation SMS');
 });
+
+describe('SMS: the worker is killed while Twilio has the send in hand', () => {
+  beforeAll(async () => { await Integration.updateOne({ _id: squareIntegrationId }, { $set: { enabled: true } }); });
+
+  async function killedMidSend(phone: string, accepted: boolean): Promise<string> {
+    twilioSim.hangNext(1, accepted);
+    const first = await startWorker(workerEnv());
+    workers.push(first);
+    const { body } = await svc.order({ ...SEED_ORDER, customer_phone: phone });
+    const id = body.action.id;
+    await waitFor(async () => (await Notification.findOne({ actionId: id, channel: 'sms' }).lean())?.status === 'claimed', 'the SMS to be claimed');
+    if (accepted) await waitFor(() => twilioSim.messages().some((m) => m.to === phone), 'Twilio to accept the SMS');
+    else await new Promise((r) => setTimeout(r, 300)); // the request is at the simulator, which holds it without creating anything
+    await kill(first);
+    workers.push(await startWorker(workerEnv()));
+    await waitFor(async () => (await Notification.findOne({ actionId: id, channel: 'sms' }).lean())?.status === 'sent', 'the SMS to be recorded as sent', 30_000);
+    await new Promise((r) => setTimeout(r, 1000)); // a second SMS would have been sent by now
+    return id;
+  }
+
+  test('Twilio had accepted it → found in the message list, its SID recorded, not sent again', async () => {
+    const phone = '+14155550188';
+    const id = await killedMidSend(phone, true);
+    const texts = twilioSim.messages().filter((m) => m.to === phone);
+    expect(texts).toHaveLength(1);
+    expect(await Notification.findOne({ actionId: id, channel: 'sms' }).lean()).toMatchObject({ status: 'sent', externalId: texts[0]!.sid, takeovers: 1 });
+  });
+
+  test('Twilio never got it → the next worker sends it, once', async () => {
+    const phone = '+14155550177';
+    const id = await killedMidSend(phone, false);
+    const texts = twilioSim.messages().filter((m) => m.to === phone);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]!.body).toMatch(/Order #DC-\d+ confirmed/);
+    expect(await Notification.findOne({ actionId: id, channel: 'sms' }).lean()).toMatchObject({ status: 'sent', externalId: texts[0]!.sid });
+  });
+});

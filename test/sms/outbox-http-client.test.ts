@@ -30,7 +30,7 @@ describe('SMS outbox (zero-credential default)', () => {
     expect(file).not.toContain('5551234567');
     const content = JSON.parse(await readFile(path.join(dir, 'outbox', file ?? ''), 'utf8')) as Record<string, unknown>;
     expect(content).toMatchObject({ to: '+15551234567', from: FROM, body: 'Downtown Café: Order #DC-1547 confirmed, ready in 12 minutes!', status: 'queued', accountSid: ACCOUNT_SID });
-    expect(store.get(notifyContext(a, event).dedupeKey)).toMatchObject({ state: 'sent', sid: content.sid });
+    expect(store.peek(notifyContext(a, event).dedupeKey)).toMatchObject({ state: 'sent', sid: content.sid });
   });
 
   test('answers like Twilio: the SDK returns a queued message resource', async () => {
@@ -40,5 +40,15 @@ describe('SMS outbox (zero-credential default)', () => {
     expect(message.status).toBe('queued');
     expect(message.to).toBe('+15550009999');
     expect(message.dateCreated).toBeInstanceOf(Date);
+  });
+
+  test('lists what it wrote (the exactly-once lookup works on the outbox too), written whole: no temp file left', async () => {
+    const client = twilio(ACCOUNT_SID, 'outbox', { httpClient: createOutboxHttpClient(dir) });
+    const before = new Date(Date.now() - 1000);
+    const sent = await client.messages.create({ to: '+15550008888', from: FROM, body: 'one' });
+    await client.messages.create({ to: '+15550007777', from: FROM, body: 'other' });
+    const listed = await client.messages.list({ to: '+15550008888', dateSentAfter: before, limit: 50 });
+    expect(listed.map((m) => [m.sid, m.body])).toEqual([[sent.sid, 'one']]);
+    expect((await readdir(dir)).filter((f) => !f.endsWith('.json'))).toEqual([]);
   });
 });

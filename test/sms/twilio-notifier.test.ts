@@ -42,7 +42,7 @@ describe('SMS notifier with the real twilio SDK against the simulator', () => {
   });
 
   function notifier(extra: { client?: TwilioLike } = {}) {
-    return createSmsNotifier({ client: extra.client ?? client, from: FROM, statusCallbackUrl: `${apiBase}${STATUS_CALLBACK_PATH}`, store, logger: silentLogger, ...extra });
+    return createSmsNotifier({ client: extra.client ?? client, from: FROM, statusCallbackUrl: `${apiBase}${STATUS_CALLBACK_PATH}`, store, logger: silentLogger, staleClaimMs: 60_000, ...extra });
   }
 
   const sentTo = (to: string) => sim.messages().filter((m) => m.to === to);
@@ -65,7 +65,7 @@ describe('SMS notifier with the real twilio SDK against the simulator', () => {
     const sent = sentTo('+15550000001');
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ from: FROM, body: 'Downtown Café: Order #DC-1547 confirmed, ready in 12 minutes!', statusCallback: `${apiBase}/integrations/twilio/status` });
-    expect(store.get(notifyContext(a, event).dedupeKey)).toMatchObject({ state: 'sent', sid: sent[0]?.sid, toMasked: '+1***01', event: 'action.completed' });
+    expect(store.peek(notifyContext(a, event).dedupeKey)).toMatchObject({ state: 'sent', sid: sent[0]?.sid, toMasked: '+1***01', event: 'action.completed' });
 
     const ready = readyEvent('act_once');
     await notifier().notify(ready, notifyContext(a, ready)); // the engine passes the order number in the context
@@ -82,19 +82,49 @@ describe('SMS notifier with the real twilio SDK against the simulator', () => {
       const a = action({ id: `act_phone_${String(phone)}`, customerPhone: phone });
       const event = completedEvent(a.id);
       await n.notify(event, notifyContext(a, event));
-      expect(store.get(notifyContext(a, event).dedupeKey)).toBeUndefined();
+      expect(store.peek(notifyContext(a, event).dedupeKey)).toBeUndefined();
     }
     expect(sim.messages()).toHaveLength(before);
   });
 
-  test('a claim left by a crash mid-send blocks any resend (at-most-once)', async () => {
-    const a = action({ id: 'act_crashed', customerPhone: '+15550000002' });
-    const event = completedEvent(a.id);
-    const ctx = notifyContext(a, event);
-    await store.claim(ctx.dedupeKey, { actionId: a.id, event: event.type, toMasked: '+1***02' });
-    await notifier().notify(event, ctx);
-    expect(sentTo('+15550000002')).toEqual([]);
-    expect(store.get(ctx.dedupeKey)?.state).toBe('claimed');
+  describe('a claim left by a sender that died mid-send', () => {
+    const crashed = async (id: string, phone: string) => {
+      const a = action({ id, customerPhone: phone });
+      const event = completedEvent(a.id);
+      const ctx = notifyContext(a, event);
+      await store.claim(ctx.dedupeKey, { actionId: a.id, event: event.type, toMasked: 'x' });
+      return { a, event, ctx };
+    };
+
+    test('while fresh, it belongs to a sender that may still be running: nothing is sent', async () => {
+      const { event, ctx } = await crashed('act_fresh_claim', '+15550000002');
+      await notifier().notify(event, ctx);
+      expect(sentTo('+15550000002')).toEqual([]);
+      expect(store.peek(ctx.dedupeKey)?.state).toBe('claimed');
+    });
+
+    test('once stale, the message is looked up at Twilio: found → its SID is recorded and nothing is re-sent', async () => {
+      const { event, ctx } = await crashed('act_reached_twilio', '+15550000012');
+      // What the dead sender managed to send before it died:
+      const earlier = await client.messages.create({ to: '+15550000012', from: FROM, body: 'Downtown Café: Order #DC-1547 confirmed, ready in 12 minutes!' });
+      store.age(ctx.dedupeKey, 120_000);
+      const lookups = sim.listCalls();
+      await notifier().notify(event, ctx);
+      expect(sim.listCalls()).toBe(lookups + 1);
+      expect(sentTo('+15550000012')).toHaveLength(1);
+      expect(store.peek(ctx.dedupeKey)).toMatchObject({ state: 'sent', sid: earlier.sid });
+    });
+
+    test('once stale and not at Twilio (another event\'s text does not count), it is sent exactly once, even by concurrent attempts', async () => {
+      const { event, ctx } = await crashed('act_never_sent', '+15550000013');
+      await client.messages.create({ to: '+15550000013', from: FROM, body: 'Downtown Café: Order #DC-1547 is ready for pickup!' });
+      store.age(ctx.dedupeKey, 120_000);
+      await Promise.all([notifier().notify(event, ctx), notifier().notify(event, ctx), notifier().notify(event, ctx)]);
+      await notifier().notify(event, ctx);
+      const confirmations = sentTo('+15550000013').filter((m) => m.body.includes('confirmed'));
+      expect(confirmations).toHaveLength(1);
+      expect(store.peek(ctx.dedupeKey)).toMatchObject({ state: 'sent', sid: confirmations[0]!.sid, takeovers: 1 });
+    });
   });
 
   test('a Twilio rejection is recorded as failed with the number masked, and not retried', async () => {
@@ -103,7 +133,7 @@ describe('SMS notifier with the real twilio SDK against the simulator', () => {
     const ctx = notifyContext(a, event);
     const n = notifier();
     await n.notify(event, ctx);
-    const record = store.get(ctx.dedupeKey);
+    const record = store.peek(ctx.dedupeKey);
     expect(record?.state).toBe('failed');
     expect(record?.error).toContain('Twilio error 21211 (HTTP 400)');
     expect(record?.error).not.toContain('5005550001');
@@ -118,7 +148,7 @@ describe('SMS notifier with the real twilio SDK against the simulator', () => {
     const event = completedEvent(a.id);
     const ctx = notifyContext(a, event);
     await notifier({ client: unreachable }).notify(event, ctx);
-    expect(store.get(ctx.dedupeKey)).toMatchObject({ state: 'failed', sid: null });
+    expect(store.peek(ctx.dedupeKey)).toMatchObject({ state: 'failed', sid: null });
   });
 
   test('signed status callbacks are recorded; out-of-order ones do not regress the status', async () => {
@@ -130,10 +160,10 @@ describe('SMS notifier with the real twilio SDK against the simulator', () => {
     if (!message) throw new Error('no message sent');
 
     expect(await sim.deliver(message.sid, 'sent')).toEqual({ status: 204 });
-    expect(store.get(ctx.dedupeKey)?.deliveryStatus).toBe('sent');
+    expect(store.peek(ctx.dedupeKey)?.deliveryStatus).toBe('sent');
     expect(await sim.deliver(message.sid, 'delivered')).toEqual({ status: 204 });
     expect(await sim.deliver(message.sid, 'sent')).toEqual({ status: 204 });
-    expect(store.get(ctx.dedupeKey)?.deliveryStatus).toBe('delivered');
+    expect(store.peek(ctx.dedupeKey)?.deliveryStatus).toBe('delivered');
   });
 
   test('a status callback with a bad signature is 403 and records nothing', async () => {
@@ -141,7 +171,7 @@ describe('SMS notifier with the real twilio SDK against the simulator', () => {
     const event = completedEvent(a.id);
     const ctx = notifyContext(a, event);
     await notifier().notify(event, ctx);
-    const sid = store.get(ctx.dedupeKey)?.sid ?? '';
+    const sid = store.peek(ctx.dedupeKey)?.sid ?? '';
     const url = `${apiBase}${STATUS_CALLBACK_PATH}`;
     const params = { AccountSid: ACCOUNT_SID, MessageSid: sid, MessageStatus: 'delivered' };
 
@@ -154,11 +184,11 @@ describe('SMS notifier with the real twilio SDK against the simulator', () => {
     expect((await post(twilio.getExpectedTwilioSignature('wrong-token', url, params))).status).toBe(403);
     expect((await post(twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${url}?x=1`, params))).status).toBe(403);
     expect((await post(null)).status).toBe(403);
-    expect(store.get(ctx.dedupeKey)?.deliveryStatus).toBeNull();
+    expect(store.peek(ctx.dedupeKey)?.deliveryStatus).toBeNull();
 
     // The same request correctly signed is accepted: the 403s were about the signature alone.
     expect((await post(twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params))).status).toBe(204);
-    expect(store.get(ctx.dedupeKey)?.deliveryStatus).toBe('delivered');
+    expect(store.peek(ctx.dedupeKey)?.deliveryStatus).toBe('delivered');
   });
 
   test('a signed callback with a malformed MessageSid is 400', async () => {

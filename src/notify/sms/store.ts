@@ -1,8 +1,8 @@
 /**
- * The SMS dedupe record. `claim` is written before Twilio is called, so a crash between the call and
- * `markSent` leaves a claimed record behind, and no later attempt sends again: customer SMS is at-most-once
- * per (action, event). A duplicate text is worse for a customer than a missing one, and the order status
- * stays visible in the chat anyway.
+ * The SMS dedupe record. `claim` is written before Twilio is called. A crash between the call and `markSent`
+ * leaves a claimed record behind; once that claim is stale, one later attempt wins `takeOver`, looks the
+ * message up in Twilio's message list, and sends only if Twilio has no such message: exactly once per
+ * (action, event), except for the window described in twilio-notifier.ts.
  */
 
 export type SmsRecordState = 'claimed' | 'sent' | 'failed';
@@ -17,6 +17,13 @@ export interface SmsClaim {
 export interface SmsStore {
   /** Insert-if-absent. False when any record exists for the key (claimed, sent or failed): do not send. */
   claim(key: string, data: SmsClaim): Promise<boolean>;
+  /** The record for a key, or null. */
+  get(key: string): Promise<SmsRecord | null>;
+  /**
+   * Takes over a stale claim: true for exactly one caller per (key, takeovers), which then owns the send
+   * (the record's claimedAt is renewed and takeovers incremented).
+   */
+  takeOver(key: string, takeovers: number): Promise<boolean>;
   markSent(key: string, sid: string): Promise<void>;
   markFailed(key: string, message: string): Promise<void>;
   /** Twilio status callback. False when no record has this message sid; a regression (e.g. `sent` after `delivered`) is ignored but still true. */
@@ -31,6 +38,8 @@ export interface SmsRecord extends SmsClaim {
   deliveryStatus: string | null;
   deliveryErrorCode: string | null;
   claimedAt: Date;
+  /** How many times a stale claim was taken over. */
+  takeovers: number;
   updatedAt: Date;
 }
 
@@ -64,6 +73,7 @@ export function isStatusAdvance(current: string | null, next: string): boolean {
 /** For tests and single-process demos; production uses the Mongo store with a unique index on `key`. */
 export class InMemorySmsStore implements SmsStore {
   private readonly records = new Map<string, SmsRecord>();
+  private readonly takeoverClaims = new Set<string>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
@@ -71,7 +81,15 @@ export class InMemorySmsStore implements SmsStore {
     // Check-and-set in one synchronous step: concurrent notify calls cannot both win.
     if (this.records.has(key)) return false;
     const at = this.now();
-    this.records.set(key, { key, ...data, state: 'claimed', sid: null, error: null, deliveryStatus: null, deliveryErrorCode: null, claimedAt: at, updatedAt: at });
+    this.records.set(key, { key, ...data, state: 'claimed', sid: null, error: null, deliveryStatus: null, deliveryErrorCode: null, claimedAt: at, takeovers: 0, updatedAt: at });
+    return true;
+  }
+
+  async takeOver(key: string, takeovers: number): Promise<boolean> {
+    const claim = `${key}:${takeovers}`;
+    if (this.takeoverClaims.has(claim) || !this.records.has(key)) return false;
+    this.takeoverClaims.add(claim);
+    this.update(key, { claimedAt: this.now(), takeovers: takeovers + 1 });
     return true;
   }
 
@@ -92,9 +110,21 @@ export class InMemorySmsStore implements SmsStore {
     return true;
   }
 
-  get(key: string): SmsRecord | undefined {
+  async get(key: string): Promise<SmsRecord | null> {
+    const record = this.records.get(key);
+    return record ? { ...record } : null;
+  }
+
+  /** Synchronous read for tests. */
+  peek(key: string): SmsRecord | undefined {
     const record = this.records.get(key);
     return record ? { ...record } : undefined;
+  }
+
+  /** Tests: back-date a claim as if its sender had died long ago. */
+  age(key: string, ms: number): void {
+    const record = this.records.get(key);
+    if (record) this.records.set(key, { ...record, claimedAt: new Date(record.claimedAt.getTime() - ms) });
   }
 
   all(): SmsRecord[] {

@@ -63,6 +63,8 @@ export interface MessageFields {
   body: string;
   status: string;
   createdAt: Date;
+  /** When it left for the carrier; null while queued (Twilio's DateSent). */
+  sentAt?: Date | null;
 }
 
 /** The Message resource JSON as Twilio returns it from `POST .../Messages.json`. */
@@ -73,7 +75,7 @@ export function messageResource(m: MessageFields): Record<string, unknown> {
     api_version: '2010-04-01',
     body: m.body,
     date_created: rfc2822(m.createdAt),
-    date_sent: null,
+    date_sent: m.sentAt ? rfc2822(m.sentAt) : null,
     date_updated: rfc2822(m.createdAt),
     direction: 'outbound-api',
     error_code: null,
@@ -96,6 +98,30 @@ export function twilioError(status: number, code: number, message: string): Twil
   return {
     statusCode: status,
     body: JSON.stringify({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }),
+    headers: { 'content-type': 'application/json' },
+  };
+}
+
+/**
+ * `GET .../Messages.json` filtered the way our lookup asks: `To` (exact) and `DateSent>` (an ISO instant; Twilio
+ * compares at day precision, we compare exactly, which only narrows). Newest first, one page.
+ */
+export function messageListPage(accountSid: string, query: URLSearchParams, messages: MessageFields[]): TwilioHttpResponse {
+  const to = query.get('To');
+  const after = query.get('DateSent>');
+  const afterMs = after ? Date.parse(after) : Number.NEGATIVE_INFINITY;
+  const pageSize = Math.min(1000, Math.max(1, Number(query.get('PageSize') ?? 50) || 50));
+  const matching = messages
+    .filter((m) => (!to || m.to === to) && m.sentAt && m.sentAt.getTime() >= afterMs)
+    .sort((a, b) => b.sentAt!.getTime() - a.sentAt!.getTime())
+    .slice(0, pageSize);
+  const uri = `/2010-04-01/Accounts/${accountSid}/Messages.json?${query.toString()}`;
+  return {
+    statusCode: 200,
+    body: JSON.stringify({
+      messages: matching.map(messageResource), page: 0, page_size: pageSize, start: 0, end: Math.max(0, matching.length - 1),
+      uri, first_page_uri: uri, next_page_uri: null, previous_page_uri: null,
+    }),
     headers: { 'content-type': 'application/json' },
   };
 }

@@ -1,7 +1,14 @@
 /**
- * Texts the customer when their order is confirmed and when it is ready, through Twilio.
+ * Texts the customer about their order through Twilio, exactly once per (action, event).
  * Persist before calling out: the dedupe record is claimed first, the outcome written in `finally`.
- * A claim that exists for any reason (sent, failed, or a crash mid-send) means no second SMS.
+ * A sent or failed record means no second SMS. A record still "claimed" after `staleClaimMs` means its sender
+ * died mid-send (the notify job is re-run only after its lock expired): one later attempt takes the claim over,
+ * asks Twilio's message list whether the message exists (To + DateSent, matched on the exact body, which
+ * carries the order number), records its SID if so, and sends only if not.
+ *
+ * The window that remains: a message Twilio accepted but has not yet given a DateSent (still queued at
+ * Twilio when the takeover looks, i.e. more than `staleClaimMs` after it was sent) is not listed, and would be
+ * sent twice. A failed lookup sends nothing (and records why), preferring a missing text to a duplicate.
  */
 import type { Logger } from 'pino';
 import type { ActionEvent, Notifier, NotifyContext } from '../../engine/types.js';
@@ -13,8 +20,12 @@ import { isSmsEvent, smsTextFor } from './templates.js';
 export interface TwilioLike {
   messages: {
     create(params: { to: string; from: string; body: string; statusCallback?: string }): Promise<{ sid: string; status?: string }>;
+    list(params: { to: string; dateSentAfter: Date; limit: number }): Promise<Array<{ sid: string; body: string; to: string }>>;
   };
 }
+
+/** Clock skew between us and Twilio that the DateSent filter tolerates. */
+const LOOKUP_MARGIN_MS = 10 * 60_000;
 
 export interface SmsNotifierDeps {
   client: TwilioLike;
@@ -24,6 +35,9 @@ export interface SmsNotifierDeps {
   statusCallbackUrl?: string;
   store: SmsStore;
   logger: Logger;
+  /** A claim older than this whose record is not sent/failed belongs to a sender that died (default 60 s: Agenda's lock). */
+  staleClaimMs?: number;
+  now?: () => Date;
 }
 
 /** Twilio error text can quote the number ("The 'To' number +1555... is not valid"): keep code and status, mask digits. */
@@ -39,6 +53,39 @@ export function describeSendError(err: unknown, to: string): string {
 export function createSmsNotifier(deps: SmsNotifierDeps): Notifier {
   if (!deps.from) throw new Error('SMS notifier needs a `from` sender');
   const log = deps.logger.child({ notifier: 'sms' });
+  const staleClaimMs = deps.staleClaimMs ?? 60_000;
+  const now = deps.now ?? (() => new Date());
+
+  /** true: the send is ours. false: someone else sent, is sending, or we found the dead sender's message. */
+  async function ownTheSend(key: string, to: string, body: string, meta: Record<string, unknown>): Promise<boolean> {
+    const existing = await deps.store.get(key);
+    if (!existing || existing.state !== 'claimed') {
+      log.info(meta, 'SMS already sent or attempted for this event; not sending again');
+      return false;
+    }
+    if (now().getTime() - existing.claimedAt.getTime() < staleClaimMs) {
+      log.info(meta, 'SMS is being sent by another attempt');
+      return false;
+    }
+    if (!(await deps.store.takeOver(key, existing.takeovers))) return false;
+    let listed: Array<{ sid: string; body: string; to: string }>;
+    try {
+      listed = await deps.client.messages.list({ to, dateSentAfter: new Date(existing.claimedAt.getTime() - LOOKUP_MARGIN_MS), limit: 50 });
+    } catch (err) {
+      const failure = `could not check Twilio for an earlier send, so not sending (a duplicate is worse): ${describeSendError(err, to)}`;
+      log.warn({ ...meta, error: failure }, 'SMS lookup failed');
+      await deps.store.markFailed(key, failure);
+      return false;
+    }
+    const found = listed.find((m) => m.to === to && m.body === body);
+    if (found) {
+      log.info({ ...meta, sid: found.sid }, 'SMS of a stopped sender found at Twilio; recorded, not sent again');
+      await deps.store.markSent(key, found.sid);
+      return false;
+    }
+    log.warn(meta, 'SMS of a stopped sender is not at Twilio; sending it now');
+    return true;
+  }
 
   const orderNumberFor = (event: ActionEvent, context: NotifyContext): string | null =>
     event.type === 'action.completed' ? event.receiptData.order_number : context.orderNumber;
@@ -66,10 +113,8 @@ export function createSmsNotifier(deps: SmsNotifierDeps): Notifier {
       });
       if (!body) return;
 
-      if (!(await deps.store.claim(context.dedupeKey, { actionId: context.action.id, event: event.type, toMasked }))) {
-        log.info({ ...meta, toMasked }, 'SMS already sent or attempted for this event; not sending again');
-        return;
-      }
+      if (!(await deps.store.claim(context.dedupeKey, { actionId: context.action.id, event: event.type, toMasked }))
+        && !(await ownTheSend(context.dedupeKey, to, body, { ...meta, toMasked }))) return;
 
       let sid: string | null = null;
       let failure = 'SMS send did not complete';

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { isE164 } from '../../engine/phone.js';
 import type { TwilioHttpResponse, TwilioRequestOptions } from './twilio-http.js';
-import { MESSAGES_PATH, asTwilioHttpClient, authorizationHeader, encodeForm, messageResource, newMessageSid, twilioError } from './twilio-http.js';
+import { MESSAGES_PATH, asTwilioHttpClient, authorizationHeader, encodeForm, messageListPage, messageResource, newMessageSid, twilioError } from './twilio-http.js';
 
 export const INVALID_TEST_NUMBER = '+15005550001';
 
@@ -22,6 +22,7 @@ export interface SimulatedMessage {
   statusCallback: string | null;
   status: string;
   createdAt: Date;
+  sentAt: Date;
 }
 
 export interface TwilioSimulatorOptions {
@@ -33,6 +34,10 @@ export interface TwilioSimulatorOptions {
 export interface TwilioSimulator {
   url: string;
   messages(): SimulatedMessage[];
+  /** The next `n` sends get no answer (held open until close); `accepted`: Twilio created the message anyway. */
+  hangNext(n: number, accepted: boolean): void;
+  /** How many message-list lookups were made. */
+  listCalls(): number;
   /** Moves a message to `status` and POSTs the signed status callback; resolves with our server's answer. */
   deliver(sid: string, status?: string, opts?: { errorCode?: string }): Promise<{ status: number }>;
   close(): Promise<void>;
@@ -54,6 +59,8 @@ function send(res: ServerResponse, answer: TwilioHttpResponse): void {
 
 export async function startTwilioSimulator(opts: TwilioSimulatorOptions): Promise<TwilioSimulator> {
   const messages: SimulatedMessage[] = [];
+  const hang = { count: 0, accepted: false };
+  let listCalls = 0;
   const expectedAuth = `Basic ${Buffer.from(`${opts.accountSid}:${opts.authToken}`).toString('base64')}`;
 
   function createMessage(accountSid: string, form: URLSearchParams): TwilioHttpResponse {
@@ -64,17 +71,29 @@ export async function startTwilioSimulator(opts: TwilioSimulatorOptions): Promis
     if (!from) return twilioError(400, 21603, "A 'From' phone number is required.");
     if (!body) return twilioError(400, 21602, 'Message body is required.');
     if (body.length > 1600) return twilioError(400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
-    const message: SimulatedMessage = { sid: newMessageSid(), to, from, body, statusCallback: form.get('StatusCallback'), status: 'queued', createdAt: new Date() };
+    // Handed to the "carrier" at once, so DateSent is set and the message list can find it.
+    const now = new Date();
+    const message: SimulatedMessage = { sid: newMessageSid(), to, from, body, statusCallback: form.get('StatusCallback'), status: 'queued', createdAt: now, sentAt: now };
     messages.push(message);
     return { statusCode: 201, body: JSON.stringify(messageResource({ ...message, accountSid })), headers: { 'content-type': 'application/json' } };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { pathname } = new URL(req.url ?? '/', 'http://simulator');
+    const { pathname, searchParams } = new URL(req.url ?? '/', 'http://simulator');
     const match = MESSAGES_PATH.exec(pathname);
     const form = new URLSearchParams(await readBody(req));
-    if (!match?.[1] || req.method !== 'POST') return send(res, twilioError(404, 20404, 'The requested resource was not found'));
+    if (!match?.[1] || (req.method !== 'POST' && req.method !== 'GET')) return send(res, twilioError(404, 20404, 'The requested resource was not found'));
     if (req.headers.authorization !== expectedAuth || match[1] !== opts.accountSid) return send(res, twilioError(401, 20003, 'Authenticate'));
+    if (req.method === 'GET') {
+      listCalls++;
+      return send(res, messageListPage(match[1], searchParams, messages.map((m) => ({ ...m, accountSid: match[1]! }))));
+    }
+    if (hang.count > 0) {
+      // The caller never hears back (it is killed meanwhile, in tests); Twilio did or did not accept the message.
+      hang.count--;
+      if (hang.accepted) createMessage(match[1], form);
+      return;
+    }
     send(res, createMessage(match[1], form));
   }
 
@@ -115,6 +134,8 @@ export async function startTwilioSimulator(opts: TwilioSimulatorOptions): Promis
   return {
     url: `http://127.0.0.1:${port}`,
     messages: () => messages.map((m) => ({ ...m })),
+    hangNext: (n, accepted) => { hang.count = n; hang.accepted = accepted; },
+    listCalls: () => listCalls,
     deliver,
     close: async () => {
       server.closeAllConnections();
