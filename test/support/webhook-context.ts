@@ -1,7 +1,7 @@
 /** Builders for the plain data a handler sees, shared by this folder's tests. */
 import { pino } from 'pino';
 import type { ActionView, HandlerContext, IntegrationView, ProviderView } from '../../src/engine/types.js';
-import { generateWebhookSecret } from './signing.js';
+import { generateWebhookSecret } from '../../handlers/webhook/signing.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
