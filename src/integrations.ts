@@ -6,18 +6,16 @@ import path from 'node:path';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import twilio from 'twilio';
-import { createSquareWebhookRouter } from '../handlers/square/webhook.js';
-import { createWebhookConfirmRouter } from '../handlers/webhook/confirm-router.js';
 import type { Config } from './config.js';
+import type { AnyHandlerManifest } from './engine/handler-manifest.js';
 import type { ServiceSecrets } from './local-secrets.js';
 import type { ExternalOutcomes, Notifier } from './engine/types.js';
+import { mongoSmsStore } from './notify/sms/mongo-store.js';
 import { createOutboxHttpClient } from './notify/sms/outbox-http-client.js';
 import { createTwilioStatusRouter, STATUS_CALLBACK_PATH } from './notify/sms/status-router.js';
 import { createSmsNotifier } from './notify/sms/twilio-notifier.js';
 import type { TwilioHttpClient } from './notify/sms/twilio-http.js';
-import { ProcessedEvent } from './storage/models.js';
-import { actionIdByExternalRef, executionBelongsTo, integrationSecret, markEventSeen } from './storage/integration-lookups.js';
-import { mongoSmsStore } from './storage/sms-store.js';
+import { actionIdByExternalRef, executionBelongsTo, forgetEvent, integrationSecret, markEventSeen } from './storage/integration-lookups.js';
 
 /** The SMS outbox's stand-in account (the SDK insists on an AC… sid); its token is generated per data folder. */
 const OUTBOX_ACCOUNT = { sid: `AC${'0'.repeat(32)}`, from: '+15005550006' };
@@ -27,25 +25,20 @@ function twilioCallbackToken(config: Config, secrets: ServiceSecrets): string | 
   return config.TWILIO_AUTH_TOKEN ?? (config.production ? null : secrets.smsOutboxToken);
 }
 
-export function integrationRouters(config: Config, secrets: ServiceSecrets, outcomes: ExternalOutcomes, logger: Logger): Router[] {
+/** Each handler manifest's inbound routes (scoped to that handler's secrets and event ids), then Twilio's status callback. */
+export function integrationRouters(config: Config, secrets: ServiceSecrets, manifests: readonly AnyHandlerManifest[], outcomes: ExternalOutcomes, logger: Logger): Router[] {
   const base = config.publicBaseUrl;
   const twilioToken = twilioCallbackToken(config, secrets);
+  const handlerRoutes = manifests.flatMap((m) => (m.inboundRoutes ? [m.inboundRoutes({
+    outcomes, logger, publicBaseUrl: base,
+    secretFor: (providerId, secretName) => integrationSecret(providerId, m.name, secretName),
+    executionBelongsTo,
+    actionIdByExternalRef,
+    markEventSeen: (eventId) => markEventSeen(`${m.name}:${eventId}`),
+    forgetEvent: (eventId) => forgetEvent(`${m.name}:${eventId}`),
+  })] : []));
   return [
-    createSquareWebhookRouter({
-      signatureKeyFor: (providerId) => integrationSecret(providerId, 'square', 'webhookSignatureKey'),
-      notificationUrl: (providerId) => `${base}/integrations/square/webhooks/${providerId}`,
-      findActionIdBySquareOrder: actionIdByExternalRef,
-      markEventSeen: (eventId) => markEventSeen(`square:${eventId}`),
-      forgetEvent: async (eventId) => { await ProcessedEvent.deleteOne({ _id: `square:${eventId}` }); },
-      outcomes,
-      logger,
-    }),
-    createWebhookConfirmRouter({
-      secretFor: (providerId) => integrationSecret(providerId, 'webhook', 'signingSecret'),
-      executionBelongsTo,
-      outcomes,
-      logger,
-    }),
+    ...handlerRoutes,
     ...(twilioToken ? [createTwilioStatusRouter({
       authToken: twilioToken,
       publicUrl: (req) => new URL(req.originalUrl, `${base}/`).href,

@@ -6,7 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
-import { createHandlers } from '../handlers/index.js';
+import { HANDLERS, type HandlerDeps } from '../handlers/index.js';
 import { outboxSender, smtpSender, type MailSender } from '../handlers/email/transport.js';
 import { signLink } from './api/links.js';
 import { createApp } from './api/app.js';
@@ -15,10 +15,11 @@ import { createAuthFailureLimiter } from './api/auth.js';
 import type { Config } from './config.js';
 import { connectDatabase, type Database } from './db/connect.js';
 import { ActionExecutionService } from './engine/execution-service.js';
+import type { AnyHandlerManifest } from './engine/handler-manifest.js';
+import { probeIntegration } from './engine/integration-probe.js';
 import { HandlerRegistry } from './engine/registry.js';
-import { testIntegration } from './engine/test-integration.js';
 import { StatusBus } from './engine/status-bus.js';
-import type { ActionHandler, Notifier, RetryPolicy } from './engine/types.js';
+import type { Notifier, RetryPolicy } from './engine/types.js';
 import { agendaScheduler, createAgenda, defineJobs } from './jobs/agenda.js';
 import { JOB } from './jobs/names.js';
 import { NotifierDispatcher } from './notify/dispatcher.js';
@@ -28,12 +29,16 @@ import { startStatusFeed } from './realtime/status-feed.js';
 import { integrationRouters, smsNotifier } from './integrations.js';
 import { serviceSecrets } from './local-secrets.js';
 import type { TwilioHttpClient } from './notify/sms/twilio-http.js';
+import { ActionService } from './services/actions.js';
+import { IntegrationService } from './services/integrations.js';
+import { ManualTaskService } from './services/manual-tasks.js';
 import { mongoManualTaskStore } from './storage/manual-task-store.js';
 
 export interface ServiceOverrides {
   dbName?: string;
   mailSender?: MailSender;
-  extraHandlers?: ActionHandler[];
+  /** More handlers beside handlers/index.ts (tests): manifests, registered exactly like the built-in ones. */
+  extraHandlers?: AnyHandlerManifest[];
   retryPolicies?: Record<string, Partial<RetryPolicy>>;
   notifiers?: Notifier[];
   /** Where the twilio SDK sends requests (tests: the Twilio simulator). */
@@ -47,9 +52,18 @@ export interface RunningService {
   config: Config;
   bus: StatusBus;
   service: ActionExecutionService;
+  /** The engine services the HTTP API calls; chat bots call the same ones. */
+  services: EngineServices;
+  registry: HandlerRegistry;
   agenda: Agenda;
   db: Database;
   close(): Promise<void>;
+}
+
+export interface EngineServices {
+  actions: ActionService;
+  manualTasks: ManualTaskService;
+  integrations: IntegrationService;
 }
 
 export async function startService(config: Config, logger: Logger, o: ServiceOverrides = {}): Promise<RunningService> {
@@ -62,7 +76,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   const publicBaseUrl = config.publicBaseUrl;
 
   const mailSender = o.mailSender ?? (config.SMTP_URL ? smtpSender(config.SMTP_URL) : outboxSender(path.join(config.dataDir, 'outbox', 'email'), logger));
-  const handlers = createHandlers({
+  const handlerDeps: HandlerDeps = {
     email: {
       sender: mailSender, from: config.EMAIL_FROM, defaultConfirmTimeoutMinutes: config.EMAIL_CONFIRM_TIMEOUT_MINUTES,
       links: (executionId, expiresAt) => {
@@ -71,19 +85,27 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       },
     },
     manualTasks: mongoManualTaskStore,
-  });
-  for (const h of [...handlers, ...(o.extraHandlers ?? [])]) registry.register(h);
+  };
+  for (const manifest of [...HANDLERS, ...(o.extraHandlers ?? [])]) registry.register(manifest, manifest.create(handlerDeps));
   for (const [name, policy] of Object.entries(o.retryPolicies ?? {})) registry.setRetryPolicy(name, policy);
 
-  const service = new ActionExecutionService({
-    registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now,
-  });
   const runsWorkers = config.ROLE !== 'api';
   const agenda = createAgenda(db.connection, {
     processEveryMs: config.AGENDA_PROCESS_EVERY_MS, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, concurrency: config.AGENDA_CONCURRENCY,
     inProcessNotifications: config.ROLE === 'all',
   });
-  service.useScheduler(agendaScheduler(agenda));
+  const service = new ActionExecutionService({
+    registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now,
+    scheduler: agendaScheduler(agenda),
+  });
+  const services: EngineServices = {
+    actions: new ActionService({ execution: service, now }),
+    manualTasks: new ManualTaskService({ outcomes: service, now }),
+    integrations: new IntegrationService({
+      registry,
+      probe: (integrationId, spaceId) => probeIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
+    }),
+  };
   const sms = smsNotifier(config, secrets, logger, o.twilioHttpClient);
   const dispatcher = new NotifierDispatcher([...(sms ? [sms] : []), ...(o.notifiers ?? [])], logger);
   if (runsWorkers) defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger });
@@ -97,9 +119,8 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   if (config.ROLE !== 'worker') {
     const authLimiter = createAuthFailureLimiter(config.AUTH_FAILURES_PER_MINUTE);
     const app = createApp({
-      service, logger, linkSecret: secret, authLimiter, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters: integrationRouters(config, secrets, service, logger),
-      handlerNames: registry.names(),
-      testIntegration: (integrationId, spaceId) => testIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
+      services: { ...services, outcomes: service }, logger, linkSecret: secret, authLimiter, maxBodyBytes: config.MAX_BODY_BYTES, now,
+      integrationRouters: integrationRouters(config, secrets, registry.manifests(), service, logger),
     });
     server = http.createServer({
       // Slow or stalled clients (headers or a body that never finishes) are answered 408 and dropped.
@@ -120,7 +141,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
 
   let closed = false;
   return {
-    baseUrl, port, config, bus, service, agenda, db,
+    baseUrl, port, config, bus, service, services, registry, agenda, db,
     async close() {
       if (closed) return;
       closed = true;

@@ -1,38 +1,8 @@
 /** Per-space API keys: `Authorization: Bearer rk_...`, stored as SHA-256 hashes. */
-import { createHash, randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type mongoose from 'mongoose';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { RequestError } from '../engine/errors.js';
-import { ApiKey } from '../storage/models.js';
-
-export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
-
-export async function createApiKey(spaceId: mongoose.Types.ObjectId | string, label = 'default', plain?: string): Promise<string> {
-  const key = plain ?? `rk_${randomBytes(24).toString('base64url')}`;
-  await ApiKey.updateOne({ _id: hashKey(key) }, { $setOnInsert: { spaceId, label, prefix: key.slice(0, 7) } }, { upsert: true });
-  keyCache.delete(hashKey(key));
-  return key;
-}
-
-/**
- * Keys are cached for a minute, known and unknown alike (keys are never reassigned), so a flood of wrong keys
- * costs no database reads. A key created in another process may be refused for up to that minute if it was
- * tried before it existed; keys are random and handed out after creation, so that does not happen in practice.
- */
-const keyCache = new Map<string, { spaceId: string | null; until: number }>();
-const KEY_CACHE_MS = 60_000;
-
-export async function spaceForKey(key: string): Promise<string | null> {
-  const hash = hashKey(key);
-  const cached = keyCache.get(hash);
-  if (cached && cached.until > Date.now()) return cached.spaceId;
-  const found = await ApiKey.findById(hash, { spaceId: 1 }).lean();
-  if (keyCache.size > 10_000) keyCache.clear();
-  const spaceId = found ? String(found.spaceId) : null;
-  keyCache.set(hash, { spaceId, until: Date.now() + KEY_CACHE_MS });
-  return spaceId;
-}
+import { spaceForKey } from '../storage/api-keys.js';
 
 /** Failed authentications per client address (API and sockets): past the limit, 429 until the minute is over. */
 export interface AuthFailureLimiter {
