@@ -61,6 +61,8 @@ export function createSquareHandler(deps: SquareHandlerDeps = {}): ActionHandler
           abortSignal: ctx.signal,
         });
         const squareOrderId = response.order?.id;
+        // Before anything else: Square may tell us about this order (ready, cancelled) before our result is saved.
+        if (squareOrderId) await ctx.recordExternalRef(squareOrderId);
         const total = response.order?.totalMoney?.amount;
         if (!squareOrderId || total === undefined || total === null) {
           // Re-asking with the same idempotency key is harmless, so treat a malformed answer as transient.

@@ -15,6 +15,7 @@ export const squareManifest: HandlerManifest<{ square?: SquareHandlerDeps }> = {
     signatureKeyFor: (providerId) => deps.secretFor(providerId, 'webhookSignatureKey'),
     notificationUrl: (providerId) => `${deps.publicBaseUrl}${SQUARE_WEBHOOK_PATH.replace(':providerId', providerId)}`,
     findActionIdBySquareOrder: deps.actionIdByExternalRef,
+    providerHasLiveActions: deps.providerHasLiveActions,
     markEventSeen: deps.markEventSeen,
     forgetEvent: deps.forgetEvent,
     outcomes: deps.outcomes,

@@ -59,6 +59,7 @@ describe('square webhook route fed by the simulator', () => {
       signatureKeyFor: async (providerId) => (providerId === 'prov_1' ? KEY : null),
       notificationUrl,
       findActionIdBySquareOrder: async (providerId, orderId) => (providerId === 'prov_1' ? (actionBySquareOrder.get(orderId) ?? null) : null),
+      providerHasLiveActions: async () => false,
       markEventSeen: async (eventId) => {
         if (seen.has(eventId)) return false;
         seen.add(eventId);

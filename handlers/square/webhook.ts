@@ -32,6 +32,8 @@ export interface SquareWebhookDeps {
   /** The exact URL Square signs (the subscription's notification URL). */
   notificationUrl(providerId: string): string;
   findActionIdBySquareOrder(providerId: string, squareOrderId: string): Promise<string | null>;
+  /** True while the provider has actions not done yet: an unknown order id may be one of them, not recorded yet. */
+  providerHasLiveActions(providerId: string): Promise<boolean>;
   /** Atomically records the event; true the first time only. */
   markEventSeen(eventId: string): Promise<boolean>;
   /**
@@ -42,6 +44,9 @@ export interface SquareWebhookDeps {
   outcomes: Pick<ExternalOutcomes, 'reportFulfillment'>;
   logger: Logger;
 }
+
+/** Square redelivers non-2xx answers on its own schedule; this is only a hint. */
+const RETRY_AFTER_SECONDS = 30;
 
 export const SQUARE_WEBHOOK_PATH = '/integrations/square/webhooks/:providerId';
 
@@ -95,6 +100,13 @@ export function createSquareWebhookRouter(deps: SquareWebhookDeps): Router {
 
       try {
         const applied = await applyFulfillmentEvent(deps, providerId, event, log);
+        if (applied.retryLater) {
+          // Too early to apply (see below): forget it, so Square's redelivery (it retries non-2xx answers) is processed.
+          if (deps.forgetEvent) await deps.forgetEvent(event.event_id);
+          log.info({ eventId: event.event_id, reason: applied.retryLater }, 'Square event came early; asking for redelivery');
+          res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+          return sendError(res, 503, 'retry_later', `Not ready for this event yet (${applied.retryLater}); deliver it again`);
+        }
         return res.status(200).json({ received: true, ...applied });
       } catch (error) {
         if (deps.forgetEvent) await deps.forgetEvent(event.event_id);
@@ -115,13 +127,18 @@ async function applyFulfillmentEvent(
   providerId: string,
   event: FulfillmentUpdatedEvent,
   log: Logger,
-): Promise<{ ignored?: string; reported?: FulfillmentState[] }> {
+): Promise<{ ignored?: string; reported?: FulfillmentState[]; retryLater?: string }> {
   const updated = event.data?.object?.order_fulfillment_updated;
   const squareOrderId = updated?.order_id;
   if (!squareOrderId) return { ignored: 'no order id' };
   const actionId = await deps.findActionIdBySquareOrder(providerId, squareOrderId);
-  // Not ours (an in-store order, or another app's): acknowledge so Square does not retry for 24 hours.
-  if (actionId === null) return { ignored: 'unknown order' };
+  if (actionId === null) {
+    // Possibly ours with its id not recorded yet (a worker died between Square's answer and the record; the
+    // step's takeover re-asks Square with the same idempotency key and records it): have Square deliver again.
+    if (await deps.providerHasLiveActions(providerId)) return { retryLater: 'order not known yet' };
+    // Not ours (an in-store order, or another app's): acknowledge so Square does not retry for 24 hours.
+    return { ignored: 'unknown order' };
+  }
 
   const reported: FulfillmentState[] = [];
   for (const update of updated?.fulfillment_update ?? []) {
@@ -130,6 +147,8 @@ async function applyFulfillmentEvent(
     const outcome = FULFILLMENT_OUTCOMES[update.new_state];
     if (!outcome || reported.includes(outcome.state)) continue;
     const result = await deps.outcomes.reportFulfillment(actionId, outcome.state, outcome.message);
+    // "Ready" for an order we are still placing: apply nothing now, in order later (the redelivery).
+    if (result.retryLater) return { retryLater: 'order still being placed' };
     log.info({ eventId: event.event_id, actionId, squareOrderId, state: outcome.state, applied: result.applied }, 'Square fulfillment update');
     reported.push(outcome.state);
   }

@@ -50,6 +50,9 @@ function parseConfirmation(raw: Buffer): { ok: true; value: WebhookConfirmation 
 }
 
 /** Accepts any (or no) content type: the bytes are checked against the signature before anything reads them as JSON. */
+/** How soon a confirmation that came too early should be sent again. */
+const RETRY_AFTER_SECONDS = 5;
+
 const rawBodyParser = express.raw({ type: () => true, limit: '64kb' });
 
 /** Answers parser failures (too large, aborted) in our JSON error shape instead of Express's HTML page. */
@@ -119,6 +122,12 @@ export function createWebhookConfirmRouter(deps: WebhookConfirmRouterDeps): Rout
               })
             : await deps.outcomes.decline(confirmation.execution_id, confirmation.reason || 'Declined by the provider');
         log.info({ executionId: confirmation.execution_id, status: confirmation.status, applied: outcome.applied, webhookId: verified.id }, 'webhook confirmation handled');
+        if (outcome.retryLater) {
+          // It came before our record of the delivery it answers: not lost, not applied; the receiver retries.
+          res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+          sendError(res, 503, 'not_ready', `The order is still being placed; retry in ${RETRY_AFTER_SECONDS} s`);
+          return;
+        }
         // Late or duplicate confirmations still get 200 so the receiver stops retrying; `applied` says nothing changed.
         res.status(200).json({ applied: outcome.applied, status: outcome.status });
       } catch (err) {

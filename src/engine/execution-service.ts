@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import { type ActionDoc, ActionExecution, ActionLive, Integration, OrderCounterHint, OrderNumber, OrderNumberAllocation, Provider, StepLease } from '../storage/models.js';
 import { insertOnce } from '../storage/insert-once.js';
+import { recordExternalRef } from '../storage/integration-lookups.js';
 import { loadIntegrationWithSecrets, loadProviderView, toActionView } from '../storage/views.js';
 import { buildReceiptData, newReceiptNumber } from './receipts.js';
 import type { HandlerRegistry, RetryDecision } from './registry.js';
@@ -121,6 +122,7 @@ export class ActionExecutionService implements ExternalOutcomes {
         action: view, provider, integration,
         execution: { id: executionId, attempt: action.attempt, idempotencyKey: base.idempotencyKey },
         orderNumber: () => this.allocateOrderNumber(actionId, provider),
+        recordExternalRef: (ref) => recordExternalRef(provider.id, ref, actionId),
         touch: () => job.touch(),
         publicBaseUrl: this.opts.publicBaseUrl,
         logger: this.opts.logger.child({ actionId, handler: handler.name }),
@@ -131,6 +133,7 @@ export class ActionExecutionService implements ExternalOutcomes {
     const retry = result.kind === 'retryable'
       ? this.opts.registry.retryDecision(entry.name ?? '', integration.config, action.attempt, result.retryAfterMs)
       : null;
+    if ('externalRef' in result && result.externalRef) await recordExternalRef(provider.id, result.externalRef, actionId);
     if (!previous?.result) {
       await this.saveResult(executionId, result, retry, previous?.startedAt ?? now);
       await this.recordHealth(entry.integrationId?.toString() ?? null, actionId, result);
@@ -295,7 +298,20 @@ export class ActionExecutionService implements ExternalOutcomes {
     return action.status === 'awaiting_confirmation' && aid === action._id.toString() && Number(chainIndex) === action.chainIndex;
   }
 
+  /**
+   * A confirmation for the step that is still being run (the receiver answered before our own record of
+   * sending it was saved, or the sender died in between): nothing changes, `retryLater` asks for it again.
+   */
+  private async tooEarly(executionId: string): Promise<OutcomeResult | null> {
+    const [actionId, chainIndex] = executionId.split(':');
+    const action = actionId ? await this.log.load(actionId) : null;
+    if (!action || TERMINAL.has(action.status) || action.status === 'awaiting_confirmation' || Number(chainIndex) !== action.chainIndex) return null;
+    return { applied: false, status: action.status as ActionStatus, retryLater: true };
+  }
+
   async confirm(executionId: string, completion: Completion): Promise<OutcomeResult> {
+    const early = await this.tooEarly(executionId);
+    if (early) return early;
     return this.decideAndCommit(executionId.split(':')[0]!, async (action) => {
       if (!this.awaits(action, executionId)) return null;
       const provider = await loadProviderView(action.providerId);
@@ -305,6 +321,8 @@ export class ActionExecutionService implements ExternalOutcomes {
   }
 
   async decline(executionId: string, reason: string): Promise<OutcomeResult> {
+    const early = await this.tooEarly(executionId);
+    if (early) return early;
     return this.decideAndCommit(executionId.split(':')[0]!, async (action) => {
       if (!this.awaits(action, executionId)) return null;
       const entry = action.chain[action.chainIndex];
@@ -321,7 +339,15 @@ export class ActionExecutionService implements ExternalOutcomes {
     });
   }
 
+  /**
+   * A provider event about an order it accepted. "ready"/"picked up" before the action is completed (the
+   * provider was faster than our bookkeeping, or a worker died in between) are not dropped: nothing changes
+   * and the result says `retryLater`, so the caller has the provider deliver it again. A cancellation applies
+   * whenever it comes: it ends the action, even one still being placed.
+   */
   async reportFulfillment(actionId: string, state: FulfillmentState, message: string): Promise<OutcomeResult> {
+    const current = await this.log.load(actionId);
+    if (current && state !== 'cancelled' && !TERMINAL.has(current.status)) return { applied: false, status: current.status as ActionStatus, retryLater: true };
     return this.decideAndCommit(actionId, async (action) => {
       if (action.fulfillment === state || (action.status !== 'completed' && state !== 'cancelled')) return null;
       const ready = state === 'ready';

@@ -17,6 +17,8 @@ export interface InboundDeps {
   secretFor(providerId: string, secretName: string): Promise<string | null>;
   executionBelongsTo(executionId: string, providerId: string): Promise<boolean>;
   actionIdByExternalRef(providerId: string, externalRef: string): Promise<string | null>;
+  /** True while the provider has actions not yet done (an unknown order id may be one of theirs, not recorded yet). */
+  providerHasLiveActions(providerId: string): Promise<boolean>;
   /** True the first time this handler sees the event id (a unique insert). */
   markEventSeen(eventId: string): Promise<boolean>;
   /** Undoes markEventSeen when applying the event failed, so a redelivery is processed. */

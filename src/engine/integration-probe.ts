@@ -40,6 +40,7 @@ export async function probeIntegration(deps: ProbeDeps, integrationId: string, s
       execution: { id: `${id}:0:1`, attempt: 1, idempotencyKey: id },
       orderNumber: async () => `${provider.orderPrefix}-TEST`,
       touch: async () => undefined,
+      recordExternalRef: async () => undefined,
       signal: AbortSignal.timeout(deps.stepTimeoutMs),
       publicBaseUrl: deps.publicBaseUrl,
       logger: deps.logger.child({ integrationTest: integrationId }),

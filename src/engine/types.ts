@@ -148,6 +148,11 @@ export interface HandlerContext {
   };
   /** The provider's order number for this action (PREFIX-counter), allocated once and reused on retries. */
   orderNumber(): Promise<string>;
+  /**
+   * Records the provider's id for this order the moment the provider returns it, before doing anything else:
+   * the provider's events about the order (ready, cancelled) can arrive before this step's result is saved.
+   */
+  recordExternalRef(externalRef: string): Promise<void>;
   /** Extends the job lock; call during long steps. */
   touch(): Promise<void>;
   /** Aborted when the step's time budget runs out: pass it to fetch / SDK calls. */
@@ -180,8 +185,12 @@ export interface ExternalOutcomes {
   reportFulfillment(actionId: string, state: FulfillmentState, message: string): Promise<OutcomeResult>;
 }
 
-/** `applied` false means the step had already moved on (late or duplicate callback); nothing changed. */
-export interface OutcomeResult { applied: boolean; status: ActionStatus }
+/**
+ * `applied` false means the step had already moved on (late or duplicate callback); nothing changed.
+ * `retryLater`: the event came before the action got there (e.g. "ready" while the order is still being placed);
+ * nothing changed, and the caller should have the sender deliver it again later.
+ */
+export interface OutcomeResult { applied: boolean; status: ActionStatus; retryLater?: boolean }
 
 /** Events every observer (socket.io, chat bots, SMS) receives. */
 export type ActionEvent =

@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import { insertOnce } from './insert-once.js';
 import type { ProviderView } from '../engine/types.js';
 import { loadAction } from './action-state.js';
-import { Action, ActionExecution, Integration, IntegrationSecret, ProcessedEvent, type ActionDoc } from './models.js';
+import { Action, ActionExecution, ExternalRef, Integration, IntegrationSecret, ProcessedEvent, type ActionDoc } from './models.js';
 import { loadProviderView } from './views.js';
 
 const isId = (v: string) => mongoose.isValidObjectId(v) && /^[a-f0-9]{24}$/.test(v);
@@ -26,8 +26,26 @@ export async function executionBelongsTo(executionId: string, providerId: string
 
 export async function actionIdByExternalRef(providerId: string, externalRef: string): Promise<string | null> {
   if (!isId(providerId)) return null;
+  const recorded = await ExternalRef.findById(`${providerId}:${externalRef}`, { actionId: 1 }).lean();
+  if (recorded) return recorded.actionId.toString();
   const action = await Action.findOne({ providerId, externalRef }, { _id: 1 }).lean();
   return action ? action._id.toString() : null;
+}
+
+/** Records the provider's id for an action's order (idempotent). */
+export async function recordExternalRef(providerId: string, externalRef: string, actionId: string): Promise<void> {
+  await insertOnce(ExternalRef, { _id: `${providerId}:${externalRef}`, actionId });
+}
+
+/**
+ * True while the provider has an action that is not done. An event about an order we do not know yet may be
+ * about one of these (placed, but its id not recorded yet: a worker died between the provider's answer and
+ * the record): such events are answered "retry later" rather than dropped. (The Action document keeps its
+ * initial status until the action is done; live state is in ActionLive.)
+ */
+export async function providerHasLiveActions(providerId: string): Promise<boolean> {
+  if (!isId(providerId)) return false;
+  return !!(await Action.exists({ providerId, status: 'queued' }));
 }
 
 /** True the first time an inbound event id is seen (insert on a unique _id). */

@@ -282,6 +282,17 @@ const NotificationSchema = new Schema({
 NotificationSchema.index({ externalId: 1 });
 export const Notification = model('Notification', NotificationSchema);
 
+/**
+ * The provider's id for an order (Square order id...), recorded the moment the provider returns it, before the
+ * step's result is saved: an event about that order can arrive before the action is done, and must find it.
+ * _id = `${providerId}:${externalRef}` (a unique insert; finds by _id stay fast on FerretDB).
+ */
+const ExternalRefSchema = new Schema({
+  _id: { type: String, required: true },
+  actionId: { type: Schema.Types.ObjectId, required: true },
+}, opts);
+export const ExternalRef = model('ExternalRef', ExternalRefSchema);
+
 /** Inbound webhook event ids already processed (Square event_id...). */
 const ProcessedEventSchema = new Schema({ _id: { type: String, required: true } }, { ...opts, versionKey: false });
 export const ProcessedEvent = model('ProcessedEvent', ProcessedEventSchema);
@@ -332,7 +343,7 @@ const ClaimSchema = new Schema({ _id: { type: String, required: true }, by: { ty
 export const Claim = model('Claim', ClaimSchema);
 
 export const ALL_MODELS = [ActionLive, Transition, StepLease, OrderNumberAllocation, OrderCounterHint, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
-  IdempotencyRecord, ActionExecution, Receipt, ActionStatusUpdate, ManualTask, Notification, ProcessedEvent];
+  IdempotencyRecord, ActionExecution, Receipt, ActionStatusUpdate, ManualTask, Notification, ProcessedEvent, ExternalRef];
 
 // ---- plain shapes of documents as read with .lean() (for services and serializers)
 

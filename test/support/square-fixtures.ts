@@ -73,6 +73,7 @@ export function handlerContext(
       return 'CAFE-1';
     },
     touch: async () => {},
+    recordExternalRef: async () => {},
     signal: abort.signal,
     publicBaseUrl: 'http://127.0.0.1:0',
     logger: silentLogger,

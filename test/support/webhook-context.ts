@@ -71,6 +71,7 @@ export function handlerContext(opts: ContextOptions): HandlerContext & { allocat
       return 'DC-1547';
     },
     async touch() {},
+    async recordExternalRef() {},
     signal: opts.signal ?? new AbortController().signal,
     publicBaseUrl: opts.publicBaseUrl ?? 'http://127.0.0.1:1',
     logger: silentLogger,
