@@ -53,7 +53,7 @@ export const SQUARE_WEBHOOK_PATH = '/integrations/square/webhooks/:providerId';
 const FULFILLMENT_OUTCOMES: Partial<Record<string, { state: FulfillmentState; message: string }>> = {
   PREPARED: { state: 'ready', message: 'Your order is ready for pickup' },
   COMPLETED: { state: 'picked_up', message: 'Your order was picked up' },
-  CANCELED: { state: 'cancelled', message: 'The store cancelled your order' },
+  CANCELED: { state: 'cancelled', message: 'The café cancelled your order.' },
 };
 
 interface FulfillmentUpdatedEvent {

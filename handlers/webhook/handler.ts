@@ -107,8 +107,8 @@ export function createWebhookHandler(deps: WebhookHandlerDeps = {}): ActionHandl
             kind: 'completed',
             externalRef: webhookId,
             orderNumber: answer.orderNumber ?? (await ctx.orderNumber()),
+            // No message of our own: the engine's says "Order confirmed! Order #<their number>, ready in <their minutes>".
             ...(answer.readyInMinutes !== undefined ? { readyInMinutes: answer.readyInMinutes } : {}),
-            message: `Confirmed by ${ctx.provider.name}`,
           };
         case 'accepted':
           return {

@@ -95,7 +95,7 @@ export class ActionExecutionService implements ExternalOutcomes {
         $setOnInsert: { ...this.executionBase(action, entry), startedAt: now },
         $set: { status: 'skipped', finishedAt: now, error: { code: 'unavailable', message: can.ok ? 'unavailable' : can.reason } },
       }, { upsert: true });
-      return void (await this.advance(action, `${capitalize(this.label(entry))} can't take it (${can.ok ? 'unavailable' : can.reason})`));
+      return void (await this.advance(action, `${capitalize(this.label(entry))} isn't available for this order`));
     }
 
     // Claim the run: one worker wins; a takeover is a new claim on the same step.
@@ -214,14 +214,15 @@ export class ActionExecutionService implements ExternalOutcomes {
           const at = new Date(this.now().getTime() + delay);
           return {
             set: { phase: 'ready', status: 'executing', attempt: retry.nextAttempt, nextStepAt: at },
-            update: { status: 'executing', message: `${capitalize(this.label(entry))} didn't answer (${result.error.message}); retrying in ${Math.max(1, Math.round(delay / 1000))} s (attempt ${retry.nextAttempt} of ${retry.maxAttempts})` },
+            // Customers read status messages: the error itself stays on the execution record, for operators.
+            update: { status: 'executing', message: `${capitalize(this.label(entry))} didn't answer; retrying in ${Math.max(1, Math.round(delay / 1000))} s (attempt ${retry.nextAttempt} of ${retry.maxAttempts})` },
             schedule: { stepAt: at },
           };
         }
-        return this.advancePlan(action, `${capitalize(this.label(entry))} failed ${action.attempt} times (${result.error.message})`);
+        return this.advancePlan(action, `${capitalize(this.label(entry))} didn't answer after ${action.attempt} tries`);
       }
       case 'permanent':
-        return this.advancePlan(action, `${capitalize(this.label(entry))} couldn't take the order (${result.error.message})`);
+        return this.advancePlan(action, `${capitalize(this.label(entry))} couldn't take the order`);
     }
   }
 
@@ -258,10 +259,12 @@ export class ActionExecutionService implements ExternalOutcomes {
   }
 
   private failPlan(action: ActionDoc, reason: string): TransitionPlan {
-    const message = `We couldn't complete this request: ${reason}`;
+    // `reason` is for operators (it stays on the action's error and the executions); the customer gets plain words.
+    const message = "Sorry, we couldn't place your order.";
     return {
       set: { status: 'failed', phase: 'done', error: reason, ...DONE },
-      update: { status: 'failed', message, events: [{ type: 'action.failed', actionId: action._id.toString(), spaceId: action.spaceId.toString(), error: reason, timestamp: this.now().toISOString() }] },
+      update: { status: 'failed', message, events: [{ type: 'action.failed', actionId: action._id.toString(), spaceId: action.spaceId.toString(), error: message, timestamp: this.now().toISOString() }] },
+      schedule: { notify: 'action.failed' },
     };
   }
 
@@ -326,7 +329,7 @@ export class ActionExecutionService implements ExternalOutcomes {
     return this.decideAndCommit(executionId.split(':')[0]!, async (action) => {
       if (!this.awaits(action, executionId)) return null;
       const entry = action.chain[action.chainIndex];
-      return this.advancePlan(action, `${capitalize(this.label(entry))} declined (${reason})`, { id: action.awaitingExecutionId!, set: { status: 'declined', finishedAt: this.now(), error: { code: 'declined', message: reason } } });
+      return this.advancePlan(action, `The order wasn't accepted via ${this.label(entry)}`, { id: action.awaitingExecutionId!, set: { status: 'declined', finishedAt: this.now(), error: { code: 'declined', message: reason } } });
     });
   }
 
@@ -350,10 +353,20 @@ export class ActionExecutionService implements ExternalOutcomes {
     if (current && state !== 'cancelled' && !TERMINAL.has(current.status)) return { applied: false, status: current.status as ActionStatus, retryLater: true };
     return this.decideAndCommit(actionId, async (action) => {
       if (action.fulfillment === state || (action.status !== 'completed' && state !== 'cancelled')) return null;
+      const spaceId = action.spaceId.toString();
+      const timestamp = this.now().toISOString();
+      if (state === 'cancelled') {
+        // Also after "confirmed": everyone who was told it was confirmed hears it was cancelled.
+        return {
+          set: { fulfillment: state, status: 'cancelled', phase: 'done', ...DONE },
+          update: { status: 'cancelled', message, events: [{ type: 'action.cancelled' as const, actionId, spaceId, by: 'provider' as const, message, timestamp }] },
+          schedule: { notify: 'action.cancelled' as const },
+        };
+      }
       const ready = state === 'ready';
       return {
-        set: { fulfillment: state, ...(state === 'cancelled' ? { status: 'cancelled', phase: 'done', ...DONE } : {}) },
-        update: { status: state, message, ...(ready ? { events: [{ type: 'action.ready' as const, actionId, spaceId: action.spaceId.toString(), message, timestamp: this.now().toISOString() }] } : {}) },
+        set: { fulfillment: state },
+        update: { status: state, message, ...(ready ? { events: [{ type: 'action.ready' as const, actionId, spaceId, message, timestamp }] } : {}) },
         ...(ready ? { schedule: { notify: 'action.ready' as const } } : {}),
       };
     });
@@ -361,9 +374,11 @@ export class ActionExecutionService implements ExternalOutcomes {
 
   /** The requester cancels: allowed until the action completes. A handler call in flight is not recalled. */
   async cancel(actionId: string, reason = 'Cancelled by the requester'): Promise<OutcomeResult> {
+    const message = 'Your order was cancelled.';
     return this.decideAndCommit(actionId, async (action) => (TERMINAL.has(action.status) ? null : {
       set: { status: 'cancelled', phase: 'done', error: reason, ...DONE },
-      update: { status: 'cancelled', message: reason },
+      update: { status: 'cancelled', message, events: [{ type: 'action.cancelled', actionId, spaceId: action.spaceId.toString(), by: 'customer', message, timestamp: this.now().toISOString() }] },
+      schedule: { notify: 'action.cancelled' },
     }));
   }
 

@@ -12,7 +12,7 @@ import { ActionExecution, ActionStatusUpdate, Receipt, Transition, type ActionDo
 import type { StatusBus } from './status-bus.js';
 import type { ActionEvent, ActionStatus, ReceiptData } from './types.js';
 
-export type NotifyEventType = 'action.completed' | 'action.ready';
+export type NotifyEventType = 'action.completed' | 'action.ready' | 'action.failed' | 'action.cancelled';
 
 export interface StepScheduler {
   enqueueStep(actionId: string, stepSeq: number, runAt?: Date): Promise<void>;

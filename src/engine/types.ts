@@ -197,7 +197,9 @@ export type ActionEvent =
   | { type: 'action.status'; actionId: string; spaceId: string; status: ActionStatus | FulfillmentState; message: string; timestamp: string }
   | { type: 'action.completed'; actionId: string; spaceId: string; externalReference: string | null; receiptData: ReceiptData; timestamp: string }
   | { type: 'action.failed'; actionId: string; spaceId: string; error: string; timestamp: string }
-  | { type: 'action.ready'; actionId: string; spaceId: string; message: string; timestamp: string };
+  | { type: 'action.ready'; actionId: string; spaceId: string; message: string; timestamp: string }
+  /** `by`: who cancelled (the customer, or the provider after accepting it). */
+  | { type: 'action.cancelled'; actionId: string; spaceId: string; by: 'customer' | 'provider'; message: string; timestamp: string };
 
 export interface ReceiptItem { name: string; quantity: number; modifications: string[]; price: string }
 

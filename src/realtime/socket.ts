@@ -21,6 +21,7 @@ function payload(e: ActionEvent): Record<string, unknown> {
     case 'action.completed': return { actionId: e.actionId, externalReference: e.externalReference, receiptData: e.receiptData };
     case 'action.failed': return { actionId: e.actionId, error: e.error, timestamp: e.timestamp };
     case 'action.ready': return { actionId: e.actionId, message: e.message, timestamp: e.timestamp };
+    case 'action.cancelled': return { actionId: e.actionId, by: e.by, message: e.message, timestamp: e.timestamp };
   }
 }
 

@@ -113,6 +113,9 @@ describe('across a worker kill', () => {
     expect(status.statusUpdates.map((u) => u.status).slice(-2)).toEqual(['completed', 'cancelled']);
     expect(status.statusUpdates.at(-1)!.message).toMatch(/cancel/i);
     expect(square.orders().filter((o) => o.reference_id === id)).toHaveLength(1);
+    // Told "confirmed" by SMS, so told "cancelled" by SMS too.
+    const texts = await waitFor(() => { const t = twilioSim.messages().filter((m) => m.to === phone); return t.length >= 2 ? t : null; }, 'the confirmation and cancellation SMS', 30_000);
+    expect(texts.map((m) => m.body)).toEqual([expect.stringMatching(/Order #DC-\d+ confirmed/), expect.stringMatching(/Order #DC-\d+ was cancelled by the café\./)]);
   });
 
   test('a webhook confirmation that beats our record of the delivery → 503, then the retried one completes the order', async () => {

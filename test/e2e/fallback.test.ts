@@ -55,7 +55,7 @@ test('transient failures retry the same handler with growing delays, then fall t
   expect(status.action.executions[4]!.error).toMatchObject({ code: 'unavailable' });
   const messages = status.statusUpdates.map((u) => u.message);
   expect(messages.some((m) => /retrying in \d+ s \(attempt 2 of 3\)/.test(m))).toBe(true);
-  expect(messages.some((m) => m.includes('The POS failed 3 times'))).toBe(true);
+  expect(messages.some((m) => m.includes("The POS didn't answer after 3 tries"))).toBe(true);
   expect(status.action.receipts).toHaveLength(1);
   expect(status.action.orderNumber).toMatch(/^DC-\d+$/);
 });
@@ -67,6 +67,7 @@ test('a permanent failure falls through at once, without retries', async () => {
   expect(flaky.calls).toHaveLength(1);
   const status = await svc.status(body.action.id);
   expect(status.action.executions[0]).toMatchObject({ handlerName: 'flaky-pos', status: 'failed', error: { code: 'bad_request', message: 'Square rejected the access token' } });
+  expect(status.statusUpdates.map((u) => u.message).join('\n')).not.toContain('access token');
 });
 
 test('Retry-After from the provider overrides the backoff delay', async () => {
@@ -94,6 +95,8 @@ test('an operator failing the manual task fails the action, with action.failed r
   const failed = await svc.api('POST', `/manual-tasks/${task.id}/fail`, { body: { operatorId: 'op-1', reason: 'café is closed' } });
   expect(failed.status).toBe(200);
   const status = await waitForStatus(svc, body.action.id, 'failed');
-  expect(status.statusUpdates.at(-1)!.message).toContain('café is closed');
+  // The reason is for the team: on the execution, not in the customer's status message.
+  expect(status.statusUpdates.at(-1)!.message).toBe("Sorry, we couldn't place your order.");
+  expect(status.action.executions.at(-1)).toMatchObject({ handlerName: 'manual', error: { message: 'café is closed' } });
   expect(status.action.receipts).toHaveLength(0);
 });

@@ -95,7 +95,7 @@ test('status messages name the handler by its manifest label', async () => {
   till = () => ({ kind: 'permanent', error: HandlerError.permanent('bad_request', 'till rejected the order') });
   const { body } = await svc.order();
   const status = await waitForStatus(svc, body.action.id, 'awaiting_confirmation'); // fell through to email
-  expect(status.statusUpdates.map((u) => u.message)).toContain("The test till couldn't take the order (till rejected the order). Trying email...");
+  expect(status.statusUpdates.map((u) => u.message)).toContain("The test till couldn't take the order. Trying email...");
 });
 
 test('config.retry on the integration is applied: maxAttempts 1 falls through after one failure, the default retries', async () => {

@@ -167,3 +167,64 @@ test('onboarding: "send a test order" reaches the Square simulator and reports t
   expect(bad.body).toMatchObject({ ok: false, outcome: 'permanent' });
   expect(JSON.stringify(bad.body)).not.toContain(square.accessToken);
 });
+
+describe('the customer is told the truth, in plain words, on every channel they gave', () => {
+  const phone = (n: number) => `+1415555${String(n).padStart(4, '0')}`;
+  const textsTo = (to: string) => twilioSim.messages().filter((m) => m.to === to).map((m) => m.body);
+  const INTERNAL = /Square|TypeError|HTTP \d{3}|5\d\d|ByteString|\bat .*\.(ts|js)|unauthorized|access token|café is closed/;
+
+  test('internal errors and the team\'s reasons stay on the executions; status messages and events are plain', async () => {
+    square.setFault({ kind: 'bad_token' });
+    receiver.setMode('fail500');
+    smtp.failNext(451);
+    const to = phone(1001);
+    const { body } = await svc.order({ ...SEED_ORDER, customer_phone: to });
+    const task = await waitFor(async () => (await svc.api<{ tasks: Array<{ id: string; actionId: string }> }>('GET', '/manual-tasks')).body.tasks.find((t) => String(t.actionId) === body.action.id), 'a manual task');
+    await svc.api('POST', `/manual-tasks/${task.id}/claim`, { body: { operatorId: 'op' } });
+    await svc.api('POST', `/manual-tasks/${task.id}/fail`, { body: { operatorId: 'op', reason: 'café is closed' } });
+    const status = await waitForStatus(svc, body.action.id, 'failed');
+    for (const u of status.statusUpdates) expect([u.status, u.message]).toEqual([u.status, expect.not.stringMatching(INTERNAL)]);
+    expect(status.statusUpdates.at(-1)!.message).toBe("Sorry, we couldn't place your order.");
+    const failedEvent = await waitFor(() => events.events.find((e) => e.name === 'action.failed' && e.payload.actionId === body.action.id), 'action.failed');
+    expect(failedEvent.payload.error).toBe("Sorry, we couldn't place your order.");
+    // Operators still see exactly what went wrong.
+    expect(status.action.executions[0]!.error).toMatchObject({ code: 'unauthorized' });
+    expect(status.action.executions.at(-1)!.error).toMatchObject({ message: 'café is closed' });
+    await waitFor(() => textsTo(to).length === 1, 'the failure SMS');
+    expect(textsTo(to)).toEqual(["Downtown Café: Sorry, we couldn't place your order."]);
+  });
+
+  test('the customer cancels: told by SMS and on the socket', async () => {
+    receiver.setMode('hang');
+    square.setFault({ kind: 'hang' });
+    const to = phone(1002);
+    const { body } = await svc.order({ ...SEED_ORDER, customer_phone: to });
+    expect((await svc.api('POST', `/actions/${body.action.id}/cancel`)).status).toBe(200);
+    await waitFor(() => textsTo(to).length === 1, 'the cancellation SMS');
+    expect(textsTo(to)).toEqual(['Downtown Café: Your order was cancelled.']);
+    const event = await waitFor(() => events.events.find((e) => e.name === 'action.cancelled' && e.payload.actionId === body.action.id), 'action.cancelled');
+    expect(event.payload).toMatchObject({ by: 'customer', message: 'Your order was cancelled.' });
+    square.setFault(null);
+  });
+
+  test('the café cancels after we said "confirmed": SMS and socket both hear it', async () => {
+    const to = phone(1003);
+    const { body } = await svc.order({ ...SEED_ORDER, pickup_time: undefined, customer_phone: to });
+    const status = await waitForStatus(svc, body.action.id, 'completed');
+    await waitFor(() => textsTo(to).length === 1, 'the confirmation SMS');
+    await square.advanceFulfillment(status.action.executions[0]!.externalRef!, 'CANCELED');
+    await waitForStatus(svc, body.action.id, 'cancelled');
+    await waitFor(() => textsTo(to).length === 2, 'the cancellation SMS');
+    expect(textsTo(to)[1]).toBe(`Downtown Café: Order #${status.action.orderNumber} was cancelled by the café.`);
+    await waitFor(() => events.events.find((e) => e.name === 'action.cancelled' && e.payload.actionId === body.action.id && e.payload.by === 'provider'), 'action.cancelled by the provider');
+  });
+
+  test('the webhook path\'s completion names the order number and ready time the receiver returned', async () => {
+    square.setFault({ kind: 'bad_token' });
+    const { body } = await svc.order();
+    const status = await waitForStatus(svc, body.action.id, 'completed');
+    const receipt = status.action.receipts[0]!.data as { order_number: string; ready_in_minutes: number };
+    expect(status.statusUpdates.at(-1)!.message).toBe(`Order confirmed! Order #${receipt.order_number}, ready in ${receipt.ready_in_minutes} minutes`);
+    expect(receipt.order_number).not.toMatch(/^DC-/); // the receiver's own number
+  });
+});

@@ -109,5 +109,7 @@ test('decline link falls through to a manual task; the operator completes it', a
   const status = await waitForStatus(svc, id, 'completed');
   expect(status.action.executions.map((e) => [e.handlerType, e.status])).toEqual([['email', 'declined'], ['manual', 'completed']]);
   expect(status.action.receipts[0]!.data).toMatchObject({ order_number: 'DC-9001', ready_in_minutes: 7, total: '$11.00' });
-  expect(status.statusUpdates.some((u) => u.message.includes('declined (out of oat milk)'))).toBe(true);
+  expect(status.statusUpdates.some((u) => u.message.includes("The order wasn't accepted via email"))).toBe(true);
+  expect(status.statusUpdates.some((u) => u.message.includes('oat milk'))).toBe(false); // the café's reason is for the team
+  expect(status.action.executions[0]!.error).toMatchObject({ code: 'declined', message: 'out of oat milk' });
 });

@@ -27,7 +27,15 @@ describe('SMS templates', () => {
     expect(text).toMatch(/^The Extraordinarily Long Named Neighb\.\.\.: Order #DC-1547/);
   });
 
-  test('other events get no text', () => {
-    expect(smsTextFor({ type: 'action.failed', actionId: 'a', spaceId: 's', error: 'x', timestamp: '' }, base)).toBeNull();
+  test('failed and cancelled orders get a plain text (never the internal reason)', () => {
+    expect(smsTextFor({ type: 'action.failed', actionId: 'a', spaceId: 's', error: 'Square call failed: TypeError: Cannot convert argument to a ByteString', timestamp: '' }, base))
+      .toBe("Downtown Café: Sorry, we couldn't place your order.");
+    const cancelled = (by: 'customer' | 'provider') => ({ type: 'action.cancelled' as const, actionId: 'a', spaceId: 's', by, message: 'm', timestamp: '' });
+    expect(smsTextFor(cancelled('provider'), { ...base, orderNumber: 'DC-1547' })).toBe('Downtown Café: Order #DC-1547 was cancelled by the café.');
+    expect(smsTextFor(cancelled('customer'), base)).toBe('Downtown Café: Your order was cancelled.');
+  });
+
+  test('status events get no text', () => {
+    expect(smsTextFor({ type: 'action.status', actionId: 'a', spaceId: 's', status: 'executing', message: 'x', timestamp: '' }, base)).toBeNull();
   });
 });

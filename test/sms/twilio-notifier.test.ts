@@ -47,11 +47,12 @@ describe('SMS notifier with the real twilio SDK against the simulator', () => {
 
   const sentTo = (to: string) => sim.messages().filter((m) => m.to === to);
 
-  test('wants only completed and ready events', () => {
+  test('wants terminal outcomes and ready, not progress', () => {
     const n = notifier();
     expect(n.wants(completedEvent())).toBe(true);
     expect(n.wants(readyEvent())).toBe(true);
-    expect(n.wants({ type: 'action.failed', actionId: 'a', spaceId: 's', error: 'x', timestamp: '' })).toBe(false);
+    expect(n.wants({ type: 'action.failed', actionId: 'a', spaceId: 's', error: 'x', timestamp: '' })).toBe(true);
+    expect(n.wants({ type: 'action.cancelled', actionId: 'a', spaceId: 's', by: 'customer', message: 'x', timestamp: '' })).toBe(true);
     expect(n.wants({ type: 'action.status', actionId: 'a', spaceId: 's', status: 'queued', message: '', timestamp: '' })).toBe(false);
   });
 

@@ -4,7 +4,8 @@
  */
 import type { ActionEvent } from '../../engine/types.js';
 
-export const SMS_EVENT_TYPES = ['action.completed', 'action.ready'] as const;
+/** Every terminal outcome the customer must hear about, plus "ready". */
+export const SMS_EVENT_TYPES = ['action.completed', 'action.ready', 'action.failed', 'action.cancelled'] as const;
 export type SmsEventType = (typeof SMS_EVENT_TYPES)[number];
 
 const MAX_PROVIDER_NAME = 40;
@@ -60,6 +61,19 @@ function readyText(ctx: SmsTemplateContext): string {
   return ctx.orderNumber ? `${name}: Order #${ctx.orderNumber} is ready for pickup!` : `${name}: Your order is ready for pickup!`;
 }
 
+function orderRef(ctx: SmsTemplateContext): string {
+  return ctx.orderNumber ? `Order #${ctx.orderNumber}` : 'Your order';
+}
+
+function failedText(ctx: SmsTemplateContext): string {
+  return `${clip(ctx.providerName)}: Sorry, we couldn't place your order.`;
+}
+
+function cancelledText(event: Extract<ActionEvent, { type: 'action.cancelled' }>, ctx: SmsTemplateContext): string {
+  const name = clip(ctx.providerName);
+  return event.by === 'provider' ? `${name}: ${orderRef(ctx)} was cancelled by the café.` : `${name}: ${orderRef(ctx)} was cancelled.`;
+}
+
 /** The SMS body for an event, or null when the event is not one customers get a text for. */
 export function smsTextFor(event: ActionEvent, ctx: SmsTemplateContext): string | null {
   switch (event.type) {
@@ -67,6 +81,10 @@ export function smsTextFor(event: ActionEvent, ctx: SmsTemplateContext): string 
       return completedText(event, ctx);
     case 'action.ready':
       return readyText(ctx);
+    case 'action.failed':
+      return failedText(ctx);
+    case 'action.cancelled':
+      return cancelledText(event, ctx);
     default:
       return null;
   }
