@@ -59,6 +59,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // `npm start` is npm → node; npm does not always pass its SIGTERM on. When our parent goes away we are
+  // re-parented: stop then too, rather than keep the port and the database running with nobody to stop them.
+  const parent = process.ppid;
+  setInterval(() => { if (process.ppid !== parent) void shutdown('parent exited'); }, 500).unref();
 }
 
 main().catch((err) => {

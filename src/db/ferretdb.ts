@@ -85,8 +85,39 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 
 export interface RunningServer { uri: string; stop(): Promise<void> }
 
+/**
+ * A FerretDB left running on this data folder by a run that did not stop cleanly (killed with SIGKILL, say)
+ * holds the SQLite files and a port: stop it before starting our own. It is recognised by its pid file and
+ * by its command line naming this state folder, so an unrelated process that reused the pid is left alone.
+ */
+async function stopStaleFerret(dataDir: string, logger: Logger): Promise<void> {
+  const pidFile = path.join(dataDir, 'ferretdb.pid');
+  const pid = Number((await fs.readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null);
+  const alive = cmdline === null ? isAlive(pid) && process.platform !== 'linux' : cmdline.includes('ferretdb') && cmdline.includes(`--state-dir=${dataDir}`);
+  if (alive) {
+    logger.warn({ pid }, 'stopping a FerretDB left running on this data folder by an earlier run');
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 5000;
+    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  await fs.rm(pidFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function startFerret(bin: string, dataDir: string, logger: Logger): Promise<RunningServer> {
   await fs.mkdir(dataDir, { recursive: true });
+  await stopStaleFerret(dataDir, logger);
   const port = await freePort();
   const child = spawn(bin, [
     // WAL + synchronous=NORMAL: durable across process crashes (the case we design for); a power cut may lose
@@ -97,11 +128,14 @@ export async function startFerret(bin: string, dataDir: string, logger: Logger):
   child.stderr?.on('data', (chunk: Buffer) => logger.debug({ ferretdb: chunk.toString().trim() }, 'ferretdb'));
   const onExit = () => child.kill('SIGTERM');
   process.once('exit', onExit);
+  const pidFile = path.join(dataDir, 'ferretdb.pid');
+  if (child.pid) await fs.writeFile(pidFile, `${child.pid}\n`);
   await waitForPort(port, child, 30_000);
   return {
     uri: `mongodb://127.0.0.1:${port}/`,
     async stop() {
       process.off('exit', onExit);
+      await fs.rm(pidFile, { force: true });
       if (child.exitCode !== null) return;
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
