@@ -26,6 +26,12 @@ const ConfigSchema = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{1,14}|MG[0-9a-fA-F]{32}|[A-Za-z0-9 ]{1,11})$/, 'must be an E.164 number, a Messaging Service SID or an alphanumeric sender').optional(),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(100_000),
+  /** Bearer token for /metrics; unset = only loopback clients may read it. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Operator credential for /admin (job dashboard, spaces and keys); unset = admin off, except the demo generates one. */
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** On SIGTERM, /readyz answers 503 for this long before the port closes (let a load balancer notice). */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(0),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; publicBaseUrl: string };

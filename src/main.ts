@@ -51,8 +51,11 @@ async function main(): Promise<void> {
   }
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const force = setTimeout(() => process.exit(1), 10_000 + config.SHUTDOWN_DRAIN_MS);
     force.unref();
+    running.beginShutdown();
+    // Readiness is 503 now; give a load balancer time to stop routing here before the port closes.
+    if (config.SHUTDOWN_DRAIN_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS));
     for (const close of onClose) await close().catch(() => undefined);
     await running.close().catch((err) => logger.error({ err }, 'shutdown error'));
     process.exit(0);

@@ -27,6 +27,8 @@ import { startStatusFeed } from './realtime/status-feed.js';
 import { integrationRouters, smsNotifier } from './integrations.js';
 import type { TwilioHttpClient } from './notify/sms/twilio-http.js';
 import { mongoManualTaskStore } from './storage/manual-task-store.js';
+import { demoAdminToken } from './ops/admin-auth.js';
+import { ServiceMetrics } from './ops/metrics.js';
 
 export interface ServiceOverrides {
   dbName?: string;
@@ -47,6 +49,9 @@ export interface RunningService {
   service: ActionExecutionService;
   agenda: Agenda;
   db: Database;
+  metrics: ServiceMetrics;
+  /** Readiness goes 503 from here on (graceful shutdown); `close` implies it. */
+  beginShutdown(): void;
   close(): Promise<void>;
 }
 
@@ -59,6 +64,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   const now = o.now ?? (() => new Date());
   const db = await connectDatabase({ uri: config.MONGODB_URI, dbName: o.dbName, dataDir: config.dataDir, logger });
   const bus = new StatusBus();
+  const metrics = new ServiceMetrics();
   const registry = new HandlerRegistry();
   const secret = linkSecret(config);
   const publicBaseUrl = config.publicBaseUrl;
@@ -74,11 +80,11 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     },
     manualTasks: mongoManualTaskStore,
   });
-  for (const h of [...handlers, ...(o.extraHandlers ?? [])]) registry.register(h);
+  for (const h of [...handlers, ...(o.extraHandlers ?? [])]) registry.register(metrics.timed(h));
   for (const [name, policy] of Object.entries(o.retryPolicies ?? {})) registry.setRetryPolicy(name, policy);
 
   const service = new ActionExecutionService({
-    registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now,
+    registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now, observer: metrics,
   });
   const runsWorkers = config.ROLE !== 'api';
   const agenda = createAgenda(db.connection, {
@@ -86,8 +92,10 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     inProcessNotifications: config.ROLE === 'all',
   });
   service.useScheduler(agendaScheduler(agenda));
-  const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger);
-  if (runsWorkers) defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger });
+  const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger, (channel, outcome) => metrics.notified(channel, outcome));
+  if (runsWorkers) {
+    defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger, onJobStart: (name, dueAt) => metrics.jobStarted(name, dueAt) });
+  }
   await agenda.start();
   if (runsWorkers) await agenda.every('30 seconds', JOB.sweep);
 
@@ -95,8 +103,18 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   let io: SocketServer | null = null;
   let stopFeed: () => Promise<void> = async () => {};
   let port = 0;
+  let shuttingDown = false;
   if (config.ROLE !== 'worker') {
+    // The API process's bus sees every update (its own and, with ROLE=api, the status feed's), so it counts creations.
+    metrics.watch(bus);
+    const adminToken = config.ADMIN_TOKEN ?? (config.SEED_DEMO ? await demoAdminToken(config.dataDir) : undefined);
     const app = createApp({
+      metrics, metricsToken: config.METRICS_TOKEN, adminToken, agenda,
+      readiness: {
+        database: async () => !!(await pingWithin(db, 2000)),
+        scheduler: () => agenda.isActiveJobProcessor(),
+        shuttingDown: () => shuttingDown,
+      },
       service, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters: integrationRouters(config, service, logger),
       handlerNames: registry.names(),
       testIntegration: (integrationId, spaceId) => testIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
@@ -114,10 +132,12 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
 
   let closed = false;
   return {
-    baseUrl, port, config, bus, service, agenda, db,
+    baseUrl, port, config, bus, service, agenda, db, metrics,
+    beginShutdown() { shuttingDown = true; },
     async close() {
       if (closed) return;
       closed = true;
+      shuttingDown = true;
       await stopFeed();
       if (server) {
         await io?.close(); // also ends upgraded websocket connections, which closeAllConnections does not track
@@ -130,4 +150,15 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       await db.close();
     },
   };
+}
+
+/** true when the database answers a ping in time. */
+async function pingWithin(db: Database, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  try {
+    return await Promise.race([db.connection.db!.admin().ping().then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -10,6 +10,11 @@ import { confirmLinksRouter } from './routes/confirm-links.js';
 import { manualTasksRouter } from './routes/manual-tasks.js';
 import { providersRouter } from './routes/providers.js';
 import type { TestResult } from '../engine/test-integration.js';
+import type { Agenda } from 'agenda';
+import { createExpressMiddleware as agendash } from 'agendash';
+import { requireAdmin } from '../ops/admin-auth.js';
+import { healthRouter, type ReadinessChecks } from '../ops/health.js';
+import type { ServiceMetrics } from '../ops/metrics.js';
 
 export interface AppDeps {
   service: ActionExecutionService;
@@ -21,6 +26,12 @@ export interface AppDeps {
   testIntegration: (integrationId: string, spaceId: string) => Promise<TestResult>;
   /** Inbound integration routers (signed webhooks read their own raw bodies). */
   integrationRouters?: Router[];
+  metrics: ServiceMetrics;
+  readiness: ReadinessChecks;
+  metricsToken?: string;
+  /** Operator credential for /admin/*; undefined = admin surface off. */
+  adminToken?: string;
+  agenda: Agenda;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -39,7 +50,9 @@ export function createApp(deps: AppDeps): express.Express {
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
   }));
 
-  app.get('/health', (_req, res) => { res.json({ ok: true }); });
+  app.use(deps.metrics.http());
+  app.use(healthRouter({ checks: deps.readiness, registry: deps.metrics.registry, metricsToken: deps.metricsToken }));
+  app.use('/admin/jobs', requireAdmin(deps.adminToken, { browserPrompt: true }), agendash(deps.agenda));
   // Routers that verify signatures over the raw body come before any JSON parsing.
   for (const r of deps.integrationRouters ?? []) app.use(r);
   app.use(confirmLinksRouter({ outcomes: deps.service, secret: deps.linkSecret, now: deps.now }));

@@ -12,7 +12,7 @@ import { loadIntegrationView, loadProviderView, toActionView } from '../storage/
 import { buildReceiptData, newReceiptNumber } from './receipts.js';
 import { backoffDelay, type HandlerRegistry } from './registry.js';
 import type { StatusBus } from './status-bus.js';
-import { TransitionLog, type Lean, type StepScheduler, type TransitionPlan } from './transition-log.js';
+import { TransitionLog, type Lean, type StepScheduler, type TransitionObserver, type TransitionPlan } from './transition-log.js';
 import {
   HandlerError, type ActionHandler, type ActionStatus, type Completion, type ExternalOutcomes, type FulfillmentState,
   type HandlerContext, type HandlerResult, type OutcomeResult, type ProviderView,
@@ -29,6 +29,8 @@ export interface ExecutionServiceOptions {
   leaseMs: number;
   publicBaseUrl: string;
   now?: () => Date;
+  /** Told about every committed transition (metrics). */
+  observer?: TransitionObserver;
 }
 
 export interface JobControl { touch(): Promise<void> }
@@ -47,7 +49,7 @@ export class ActionExecutionService implements ExternalOutcomes {
 
   constructor(private readonly opts: ExecutionServiceOptions) {
     this.now = opts.now ?? (() => new Date());
-    this.log = new TransitionLog({ bus: opts.bus, logger: opts.logger, now: this.now });
+    this.log = new TransitionLog({ bus: opts.bus, logger: opts.logger, now: this.now, observer: opts.observer });
   }
 
   /** The scheduler (Agenda) and the service refer to each other; wire it once at start. */

@@ -31,10 +31,15 @@ export interface TransitionPlan {
 
 export type Lean = ActionDoc;
 
+/** Sees each transition once, right after its writer won it (metrics hook here instead of into the engine). */
+export interface TransitionObserver {
+  transitionCommitted(before: Lean, set: TransitionPlan['set']): void;
+}
+
 export class TransitionLog {
   private scheduler!: StepScheduler;
 
-  constructor(private readonly deps: { bus: StatusBus; logger: Logger; now: () => Date }) {}
+  constructor(private readonly deps: { bus: StatusBus; logger: Logger; now: () => Date; observer?: TransitionObserver }) {}
 
   useScheduler(scheduler: StepScheduler): void {
     this.scheduler = scheduler;
@@ -57,7 +62,9 @@ export class TransitionLog {
   async commit(action: Lean, plan: TransitionPlan): Promise<Lean | null> {
     const seq = action.stepSeq;
     const won = await insertOnce(Transition, { _id: `${action._id.toString()}:${seq}`, actionId: action._id, seq, plan });
-    return won ? this.apply(action, seq, plan) : null;
+    if (!won) return null;
+    this.deps.observer?.transitionCommitted(action, plan.set);
+    return this.apply(action, seq, plan);
   }
 
   /** Records the first status update ("queued") of a new action; not a transition. */

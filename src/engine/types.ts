@@ -199,8 +199,11 @@ export interface Notifier {
   readonly name: string;
   /** Return false to ignore an event cheaply (e.g. no phone number). */
   wants(event: ActionEvent): boolean;
-  notify(event: ActionEvent, context: NotifyContext): Promise<void>;
+  /** Resolves to what happened ('skipped' when there was nothing to send or it was already sent); throwing counts as 'failed'. */
+  notify(event: ActionEvent, context: NotifyContext): Promise<NotifyOutcome | void>;
 }
+
+export type NotifyOutcome = 'sent' | 'failed' | 'skipped';
 
 export interface NotifyContext {
   action: ActionView;

@@ -1,0 +1,134 @@
+/**
+ * What an operator relies on: liveness/readiness (503 while shutting down), Prometheus metrics that move
+ * with real orders (retries, fall-throughs, step durations, queue lag, SMS), and the admin-only job dashboard.
+ */
+import http from 'node:http';
+import { jest } from '@jest/globals';
+import express from 'express';
+import { Registry } from 'prom-client';
+import { healthRouter } from '../../src/ops/health.js';
+import { Integration } from '../../src/storage/models.js';
+import { createFixtureHandler, permanent, transient } from '../support/fixture-handler.js';
+import { SEED_ORDER, startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
+
+jest.setTimeout(60_000);
+
+const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
+let svc: TestService;
+let script: (n: number) => ReturnType<typeof transient> = () => transient();
+const pos = createFixtureHandler('pos', 'api', (_call, n) => script(n));
+
+beforeAll(async () => {
+  svc = await startTestService({ env: { ADMIN_TOKEN }, extraHandlers: [pos], retryPolicies: { pos: { maxAttempts: 3, initialDelayMs: 100 } } });
+  await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'pos', priority: 1, enabled: true, config: {} });
+});
+afterAll(async () => { await svc?.close(); });
+
+async function metricsText(): Promise<string> {
+  const res = await fetch(`${svc.baseUrl}/metrics`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/plain');
+  return res.text();
+}
+
+/** The value of one sample line, e.g. `rouh_step_retries_total{handler="pos"}`; 0 when absent. */
+function sample(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+test('healthz is alive; readyz checks the database and scheduler, and turns 503 when shutdown begins', async () => {
+  const live = await fetch(`${svc.baseUrl}/healthz`);
+  expect(live.status).toBe(200);
+  expect(await live.json()).toEqual({ status: 'ok' });
+  const ready = await fetch(`${svc.baseUrl}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', scheduler: 'ok', shutdown: 'ok' } });
+});
+
+test('metrics follow an order through a retry to completion, and the customer SMS', async () => {
+  script = (n) => (n === 1 ? transient('POS returned 503') : { kind: 'completed', orderNumber: 'P-1', readyInMinutes: 5 });
+  pos.calls.length = 0;
+  const created = await svc.order({ ...SEED_ORDER, customer_phone: '+14155550123' });
+  expect(created.status).toBe(201);
+  await waitForStatus(svc, created.body.action.id, 'completed');
+  const text = await waitFor(async () => {
+    const t = await metricsText();
+    return sample(t, 'rouh_notifications_total{channel="sms",outcome="sent"}') === 1 ? t : null;
+  }, 'the SMS to be counted');
+
+  expect(sample(text, 'rouh_actions_created_total')).toBe(1);
+  expect(sample(text, 'rouh_actions_finished_total{outcome="completed"}')).toBe(1);
+  expect(sample(text, 'rouh_step_retries_total{handler="pos"}')).toBe(1);
+  expect(sample(text, 'rouh_step_fall_throughs_total{handler="pos"}')).toBe(0);
+  expect(sample(text, 'rouh_step_duration_seconds_count{handler="pos",result="retryable"}')).toBe(1);
+  expect(sample(text, 'rouh_step_duration_seconds_count{handler="pos",result="completed"}')).toBe(1);
+  expect(sample(text, 'rouh_job_queue_lag_seconds_count{job="action.step"}')).toBeGreaterThanOrEqual(2);
+  expect(sample(text, 'http_request_duration_seconds_count{method="POST",route="/actions",status="201"}')).toBe(1);
+  // Route templates, never raw ids.
+  expect(text).toContain('route="/actions/:id/status"');
+  expect(text).not.toContain(created.body.action.id);
+  expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+});
+
+test('a permanent failure counts as a fall-through of that handler', async () => {
+  script = () => permanent('unknown location');
+  const before = sample(await metricsText(), 'rouh_step_fall_throughs_total{handler="pos"}');
+  const created = await svc.order();
+  await waitForStatus(svc, created.body.action.id, 'awaiting_confirmation'); // the email step is next
+  expect(sample(await metricsText(), 'rouh_step_fall_throughs_total{handler="pos"}')).toBe(before + 1);
+});
+
+test('the job dashboard needs the admin token; with it, it lists Agenda jobs', async () => {
+  const anonymous = await fetch(`${svc.baseUrl}/admin/jobs/`);
+  expect(anonymous.status).toBe(401);
+  expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic /);
+  const wrong = await fetch(`${svc.baseUrl}/admin/jobs/`, { headers: { authorization: `Bearer ${svc.creds.apiKey}` } });
+  expect(wrong.status).toBe(401);
+
+  const basic = `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`;
+  const page = await fetch(`${svc.baseUrl}/admin/jobs/`, { headers: { authorization: basic } });
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('<div id="app">');
+  const jobs = await fetch(`${svc.baseUrl}/admin/jobs/api`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  expect(jobs.status).toBe(200);
+  const body = await jobs.json() as { overview: Array<{ displayName: string }> };
+  expect(body.overview.map((o) => o.displayName)).toContain('actions.sweep');
+});
+
+test('readyz is 503 once shutdown begins (the port still answers)', async () => {
+  svc.beginShutdown();
+  const res = await fetch(`${svc.baseUrl}/readyz`);
+  expect(res.status).toBe(503);
+  expect(await res.json()).toEqual({ status: 'unavailable', checks: { database: 'ok', scheduler: 'ok', shutdown: 'in_progress' } });
+  expect((await fetch(`${svc.baseUrl}/healthz`)).status).toBe(200);
+});
+
+describe('health router on its own', () => {
+  async function serve(deps: Parameters<typeof healthRouter>[0]) {
+    const app = express().use(healthRouter(deps));
+    const server = http.createServer(app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => new Promise((r) => server.close(r)) };
+  }
+  const checks = { database: async () => false, scheduler: () => true, shuttingDown: () => false };
+
+  test('an unreachable database makes readyz 503 but not healthz', async () => {
+    const s = await serve({ checks, registry: new Registry() });
+    try {
+      const ready = await fetch(`${s.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ checks: { database: 'unreachable' } });
+      expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+    } finally { await s.close(); }
+  });
+
+  test('with METRICS_TOKEN set, metrics need it even from loopback', async () => {
+    const s = await serve({ checks, registry: new Registry(), metricsToken: 'metrics-token-0123456789' });
+    try {
+      expect((await fetch(`${s.url}/metrics`)).status).toBe(401);
+      expect((await fetch(`${s.url}/metrics`, { headers: { authorization: 'Bearer nope-nope-nope-nope' } })).status).toBe(401);
+      expect((await fetch(`${s.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } })).status).toBe(200);
+    } finally { await s.close(); }
+  });
+});
