@@ -29,6 +29,7 @@ import type { TwilioHttpClient } from './notify/sms/twilio-http.js';
 import { mongoManualTaskStore } from './storage/manual-task-store.js';
 import { demoAdminToken } from './ops/admin-auth.js';
 import { ServiceMetrics } from './ops/metrics.js';
+import { trackingKey, trackingLinks } from './tracking/token.js';
 
 export interface ServiceOverrides {
   dbName?: string;
@@ -68,6 +69,8 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   const registry = new HandlerRegistry();
   const secret = linkSecret(config);
   const publicBaseUrl = config.publicBaseUrl;
+  const tracking = trackingKey(secret);
+  const trackingUrl = trackingLinks(publicBaseUrl, tracking);
 
   const mailSender = o.mailSender ?? (config.SMTP_URL ? smtpSender(config.SMTP_URL) : outboxSender(path.join(config.dataDir, 'outbox', 'email'), logger));
   const handlers = createHandlers({
@@ -92,7 +95,9 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     inProcessNotifications: config.ROLE === 'all',
   });
   service.useScheduler(agendaScheduler(agenda));
-  const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger, (channel, outcome) => metrics.notified(channel, outcome));
+  const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger, {
+    trackingUrl, onOutcome: (channel, outcome) => metrics.notified(channel, outcome),
+  });
   if (runsWorkers) {
     defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger, onJobStart: (name, dueAt) => metrics.jobStarted(name, dueAt) });
   }
@@ -109,7 +114,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     metrics.watch(bus);
     const adminToken = config.ADMIN_TOKEN ?? (config.SEED_DEMO ? await demoAdminToken(config.dataDir) : undefined);
     const app = createApp({
-      metrics, metricsToken: config.METRICS_TOKEN, adminToken, agenda,
+      metrics, metricsToken: config.METRICS_TOKEN, adminToken, agenda, trackingKey: tracking, trackingUrl,
       readiness: {
         database: async () => !!(await pingWithin(db, 2000)),
         scheduler: () => agenda.isActiveJobProcessor(),
@@ -120,7 +125,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       testIntegration: (integrationId, spaceId) => testIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
     });
     server = http.createServer(app);
-    io = attachSocketServer(server, bus, logger);
+    io = attachSocketServer(server, bus, logger, { trackingKey: tracking });
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.PORT, config.HOST, () => resolve());

@@ -15,6 +15,7 @@ import { createExpressMiddleware as agendash } from 'agendash';
 import { requireAdmin } from '../ops/admin-auth.js';
 import { healthRouter, type ReadinessChecks } from '../ops/health.js';
 import type { ServiceMetrics } from '../ops/metrics.js';
+import { trackingRouter } from '../tracking/router.js';
 
 export interface AppDeps {
   service: ActionExecutionService;
@@ -32,6 +33,9 @@ export interface AppDeps {
   /** Operator credential for /admin/*; undefined = admin surface off. */
   adminToken?: string;
   agenda: Agenda;
+  /** Key of the customer order pages' tracking tokens, and the link it makes for an action. */
+  trackingKey: Buffer;
+  trackingUrl: (actionId: string) => string;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -55,12 +59,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/admin/jobs', requireAdmin(deps.adminToken, { browserPrompt: true }), agendash(deps.agenda));
   // Routers that verify signatures over the raw body come before any JSON parsing.
   for (const r of deps.integrationRouters ?? []) app.use(r);
+  app.use(trackingRouter({ key: deps.trackingKey }));
   app.use(confirmLinksRouter({ outcomes: deps.service, secret: deps.linkSecret, now: deps.now }));
 
   const api = express.Router();
   api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
   api.use(requireApiKey);
-  api.use(actionsRouter({ service: deps.service, now: deps.now }));
+  api.use(actionsRouter({ service: deps.service, now: deps.now, trackingUrl: deps.trackingUrl }));
   api.use(manualTasksRouter({ outcomes: deps.service, now: deps.now }));
   api.use(providersRouter({ now: deps.now, testIntegration: deps.testIntegration, handlerNames: deps.handlerNames }));
   app.use(api);

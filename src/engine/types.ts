@@ -212,4 +212,6 @@ export interface NotifyContext {
   dedupeKey: string;
   /** The provider's order number once allocated (for "Order #DC-1547 is ready"). */
   orderNumber: string | null;
+  /** The customer's live order page (no key needed); null when the service has none. */
+  trackingUrl?: string | null;
 }

@@ -9,8 +9,12 @@ export class NotifierDispatcher {
   constructor(
     private readonly notifiers: Notifier[],
     private readonly logger: Logger,
-    /** Told each notifier's outcome (metrics). */
-    private readonly onOutcome: (channel: string, outcome: NotifyOutcome) => void = () => {},
+    private readonly opts: {
+      /** The customer's order page for an action. */
+      trackingUrl?: (actionId: string) => string;
+      /** Told each notifier's outcome (metrics). */
+      onOutcome?: (channel: string, outcome: NotifyOutcome) => void;
+    } = {},
   ) {}
 
   async dispatch(actionId: string, eventType: NotifyEventType, statusUpdateId: string): Promise<void> {
@@ -24,10 +28,13 @@ export class NotifierDispatcher {
     for (const notifier of this.notifiers) {
       if (!notifier.wants(event)) continue;
       try {
-        const outcome = await notifier.notify(event, { action: view, provider, dedupeKey: `${actionId}:${eventType}:${notifier.name}`, orderNumber: action.orderNumber ?? null });
-        if (outcome) this.onOutcome(notifier.name, outcome);
+        const outcome = await notifier.notify(event, {
+          action: view, provider, dedupeKey: `${actionId}:${eventType}:${notifier.name}`, orderNumber: action.orderNumber ?? null,
+          trackingUrl: this.opts.trackingUrl?.(actionId) ?? null,
+        });
+        if (outcome) this.opts.onOutcome?.(notifier.name, outcome);
       } catch (err) {
-        this.onOutcome(notifier.name, 'failed');
+        this.opts.onOutcome?.(notifier.name, 'failed');
         this.logger.warn({ actionId, notifier: notifier.name, err: (err as Error).message }, 'notifier failed');
       }
     }

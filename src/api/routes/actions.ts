@@ -8,10 +8,11 @@ import { Action, ActionExecution, ActionLive, ActionStatusUpdate, Receipt, type 
 const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
 import { fromZod } from '../errors.js';
 import { CreateActionBody, IdempotencyKeyHeader, ListActionsQuery, UserIdHeader, objectId } from '../schemas.js';
-import { ledgerEntry, serializeAction } from '../serialize.js';
+import { ledgerEntry, serializeAction as serialize } from '../serialize.js';
 
-export function actionsRouter(deps: { service: ActionExecutionService; now: () => Date }): Router {
+export function actionsRouter(deps: { service: ActionExecutionService; now: () => Date; trackingUrl: (actionId: string) => string }): Router {
   const router = Router();
+  const serializeAction = (a: ActionDoc) => serialize(a, deps.trackingUrl);
 
   router.post('/actions', async (req, res) => {
     const userId = UserIdHeader.safeParse(req.get('x-user-id'));

@@ -63,6 +63,7 @@ export function createSmsNotifier(deps: SmsNotifierDeps): Notifier {
         timezone: context.provider.timezone,
         pickupAt: context.action.order.pickupAt,
         orderNumber: orderNumberFor(event, context),
+        trackingUrl: context.trackingUrl,
       });
       if (!body) return 'skipped';
 
