@@ -31,13 +31,14 @@ async function main(): Promise<void> {
   logger.info({ role: config.ROLE, baseUrl: running.baseUrl }, 'rouh-actions is running');
   if (config.SEED_DEMO && config.ROLE !== 'worker') {
     const creds = await seedDemo(config.dataDir, running.baseUrl);
-    const square = config.DEMO_SQUARE_SIMULATOR ? await startDemoSquare(creds, config.publicBaseUrl) : null;
+    const square = config.DEMO_SQUARE_SIMULATOR ? await startDemoSquare(creds, config.publicBaseUrl, config.DEMO_PREP_SECONDS) : null;
     if (square) onClose.push(() => square.close());
     process.stdout.write([
       '',
       `  Rouh Actions is running at ${creds.baseUrl}`,
       `  Demo space ${creds.spaceId}, API key ${creds.apiKey}`,
       ...(square ? [`  Square orders go to a local Square simulator at ${square.baseUrl} (chain: Square → email → operator)`] : []),
+      ...(square && config.DEMO_PREP_SECONDS > 0 ? [`  The demo kitchen marks Square orders ready ${config.DEMO_PREP_SECONDS} s after they are placed (DEMO_PREP_SECONDS)`] : []),
       `  Customer SMS go to ${config.TWILIO_ACCOUNT_SID ? 'Twilio' : `${config.dataDir}/outbox/sms (set TWILIO_* to send them)`}`,
       `  Order emails go to ${config.SMTP_URL ? 'SMTP' : `${config.dataDir}/outbox/email (set SMTP_URL to send them)`}`,
       '',
