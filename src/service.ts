@@ -32,6 +32,7 @@ import { IntegrationService } from './services/integrations.js';
 import { ManualTaskService } from './services/manual-tasks.js';
 import { mongoManualTaskStore } from './storage/manual-task-store.js';
 import { demoAdminToken } from './ops/admin-auth.js';
+import { readDemoCredentials } from './seed/demo.js';
 import { ServiceMetrics } from './ops/metrics.js';
 import { trackingKey, trackingLinks } from './tracking/token.js';
 
@@ -136,7 +137,8 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     metrics.watch(bus);
     const adminToken = config.ADMIN_TOKEN ?? (config.SEED_DEMO ? await demoAdminToken(config.dataDir) : undefined);
     const app = createApp({
-      metrics, metricsToken: config.METRICS_TOKEN, adminToken, agenda, trackingKey: tracking, trackingUrl,
+      metrics, metricsToken: config.METRICS_TOKEN, adminToken, agenda, trackingKey: tracking, trackingUrl, publicBaseUrl, handlerNames: registry.names(),
+      ...(config.SEED_DEMO ? { seedItemId: async () => (await readDemoCredentials(config.dataDir))?.itemId ?? null } : {}),
       readiness: {
         database: async () => !!(await pingWithin(db, 2000)),
         scheduler: () => agenda.isActiveJobProcessor(),

@@ -18,6 +18,8 @@ import { requireAdmin } from '../ops/admin-auth.js';
 import { healthRouter, type ReadinessChecks } from '../ops/health.js';
 import type { ServiceMetrics } from '../ops/metrics.js';
 import { trackingRouter } from '../tracking/router.js';
+import { docsRouter } from './docs.js';
+import { buildOpenApiDocument, methodNotAllowed } from './openapi.js';
 
 /** The engine services the routes call (the chat bots call the same ones). */
 export interface AppServices {
@@ -45,6 +47,12 @@ export interface AppDeps {
   /** Key of the customer order pages' tracking tokens, and the link it makes for an action. */
   trackingKey: Buffer;
   trackingUrl: (actionId: string) => string;
+  /** Base of the API in the OpenAPI document's `servers`. */
+  publicBaseUrl: string;
+  /** Registered handler names (the OpenAPI document lists them as integration names). */
+  handlerNames?: string[];
+  /** The demo café's itemId for the docs' example order (null without the demo). */
+  seedItemId?: () => Promise<string | null>;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -68,6 +76,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/admin/jobs', requireAdmin(deps.adminToken, { browserPrompt: true }), agendash(deps.agenda));
   // Routers that verify signatures over the raw body come before any JSON parsing.
   for (const r of deps.integrationRouters ?? []) app.use(r);
+  app.use(docsRouter({ publicBaseUrl: deps.publicBaseUrl, seedItemId: deps.seedItemId, handlerNames: deps.handlerNames }));
   app.use(trackingRouter({ key: deps.trackingKey }));
   app.use(confirmLinksRouter({ outcomes: deps.services.outcomes, secret: deps.linkSecret, now: deps.now }));
 
@@ -79,6 +88,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(providersRouter({ now: deps.now, integrations: deps.services.integrations }));
   app.use(api);
 
+  app.use(methodNotAllowed(buildOpenApiDocument({ serverUrl: deps.publicBaseUrl })));
   app.use(notFoundRoute);
   app.use(errorHandler);
   return app;

@@ -132,3 +132,41 @@ describe('health router on its own', () => {
     } finally { await s.close(); }
   });
 });
+
+describe('API description', () => {
+  test('/openapi.json is OpenAPI 3.1 covering the API, its errors, auth, Idempotency-Key and signed inbound endpoints', async () => {
+    const res = await fetch(`${svc.baseUrl}/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = await res.json() as { openapi: string; paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; requestBody?: { content: Record<string, { example?: { itemId?: string } }> }; responses: Record<string, unknown>; security?: unknown[] }>>; components: { schemas: Record<string, unknown>; securitySchemes: Record<string, { scheme?: string }> } };
+    expect(doc.openapi).toBe('3.1.0');
+    for (const path of ['/actions', '/actions/{id}/status', '/manual-tasks/{id}/complete', '/providers/{id}/catalog', '/providers/{id}/integrations/{integrationId}/secrets', '/integrations/square/webhooks/{providerId}', '/integrations/webhooks/{providerId}/confirm', '/integrations/twilio/status', '/confirm/{token}', '/o/{token}', '/readyz', '/metrics']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    const create = doc.paths['/actions']!.post!;
+    expect(create.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(expect.arrayContaining(['header:idempotency-key', 'header:x-user-id']));
+    expect(create.requestBody?.content['application/json']?.example?.itemId).toBe(svc.creds.itemId); // the seed order, ready to send
+    expect(create.responses['422']).toBeDefined();
+    expect(doc.components.schemas.Error).toBeDefined();
+    expect(doc.components.securitySchemes.bearerAuth?.scheme).toBe('bearer');
+    expect(doc.paths['/integrations/square/webhooks/{providerId}']!.post!.parameters?.map((p) => p.name)).toContain('x-square-hmacsha256-signature');
+    expect(doc.paths['/integrations/webhooks/{providerId}/confirm']!.post!.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['webhook-id', 'webhook-timestamp', 'webhook-signature']));
+    expect(doc.paths['/integrations/twilio/status']!.post!.security).toEqual([]);
+  });
+
+  test('/docs renders Swagger UI from the server itself (no CDN)', async () => {
+    const page = await fetch(`${svc.baseUrl}/docs`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    const scripts = [...html.matchAll(/src="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scripts).toContain('/docs/assets/swagger-ui-bundle.js');
+    for (const src of scripts) expect((await fetch(`${svc.baseUrl}${src}`)).status).toBe(200);
+  });
+
+  test('a documented path called with another method answers 405 with Allow', async () => {
+    const res = await fetch(`${svc.baseUrl}/actions`, { method: 'DELETE', headers: { authorization: `Bearer ${svc.creds.apiKey}` } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST, GET, HEAD');
+    expect((await res.json() as { error: { code: string } }).error.code).toBe('method_not_allowed');
+  });
+});
