@@ -19,6 +19,7 @@ import { healthRouter, type ReadinessChecks } from '../ops/health.js';
 import type { ServiceMetrics } from '../ops/metrics.js';
 import { trackingRouter } from '../tracking/router.js';
 import { docsRouter } from './docs.js';
+import { requireJsonBody } from './json-body.js';
 import { buildOpenApiDocument, methodNotAllowed } from './openapi.js';
 
 /** The engine services the routes call (the chat bots call the same ones). */
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(confirmLinksRouter({ outcomes: deps.services.outcomes, secret: deps.linkSecret, now: deps.now }));
 
   const api = express.Router();
+  api.use(requireJsonBody);
   api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
   api.use(requireApiKey);
   api.use(actionsRouter({ actions: deps.services.actions, trackingUrl: deps.trackingUrl }));

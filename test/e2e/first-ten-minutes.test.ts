@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { jest } from '@jest/globals';
+import { readOutbox } from '../../src/outbox/read.js';
 import { startDemoSquare } from '../../src/seed/demo-square.js';
 import type { SquareSimulator } from '../../handlers/square/simulator.js';
 import { SEED_ORDER, startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
@@ -39,4 +40,47 @@ test('the seed order is confirmed by the demo Square, then turns ready after the
   expect(bodies[0]).toContain('confirmed');
   expect(bodies[1]).toBe(`Downtown Café: Order #${status.action.orderNumber} is ready for pickup!`);
   expect(square.orders()[0]?.fulfillments[0]?.state).toBe('PREPARED');
+});
+
+test('errors say what is wrong: a key without "Bearer", a body that is not JSON', async () => {
+  const bare = await svc.api<{ error: { message: string } }>('GET', '/actions', { key: null, headers: { authorization: svc.creds.apiKey } });
+  expect(bare.status).toBe(401);
+  expect(bare.body.error.message).toContain('missing the "Bearer" scheme');
+  const basic = await svc.api<{ error: { message: string } }>('GET', '/actions', { key: null, headers: { authorization: 'Basic YTpi' } });
+  expect(basic.body.error.message).toContain('scheme "Basic" is not supported');
+
+  const form = await fetch(`${svc.baseUrl}/actions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${svc.creds.apiKey}`, 'x-user-id': 'sam', 'content-type': 'application/x-www-form-urlencoded' },
+    body: JSON.stringify({ itemId: svc.creds.itemId, type: 'order', parameters: SEED_ORDER }),
+  });
+  expect(form.status).toBe(415);
+  expect(await form.json()).toEqual({ error: { code: 'unsupported_media_type', message: 'Content-Type "application/x-www-form-urlencoded" is not supported: send JSON with "Content-Type: application/json"', field: 'Content-Type' } });
+});
+
+test('the email and operator paths, as the README walks them: Square off → email → Decline → a task another operator holds', async () => {
+  const auth = { headers: { 'x-space-id': svc.creds.spaceId } };
+  const { body: list } = await svc.api<{ integrations: Array<{ id: string; name: string }> }>('GET', `/providers/${svc.creds.providerId}/integrations`, auth);
+  const squareId = list.integrations.find((i) => i.name === 'square')!.id;
+  expect((await svc.api('PATCH', `/providers/${svc.creds.providerId}/integrations/${squareId}`, { body: { enabled: false } })).status).toBe(200);
+
+  const created = await svc.order({ ...SEED_ORDER, customer_name: 'Ana' });
+  const id = created.body.action.id;
+  await waitForStatus(svc, id, 'awaiting_confirmation');
+  const email = await waitFor(async () => (await readOutbox(svc.dataDir)).find((e) => e.kind === 'email'), 'the order email');
+  const decline = email.links.find((l) => l.label === 'Decline')!.url;
+  const declined = await fetch(decline, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body: 'reason=out of croissants' });
+  expect(declined.status).toBe(200);
+
+  const task = await waitFor(async () => (await svc.api<{ tasks: Array<{ id: string; actionId: string }> }>('GET', '/manual-tasks')).body.tasks.find((t) => String(t.actionId) === id), 'a manual task');
+  expect((await svc.api('POST', `/manual-tasks/${task.id}/claim`, { body: { operatorId: 'op-1' } })).status).toBe(200);
+  const stolen = await svc.api<{ error: { code: string; message: string } }>('POST', `/manual-tasks/${task.id}/complete`, { body: { operatorId: 'op-2', readyInMinutes: 5 } });
+  expect(stolen.status).toBe(409);
+  expect(stolen.body.error).toMatchObject({ code: 'claimed_by_another', message: expect.stringContaining('claimed by op-1') });
+  const claimedAgain = await svc.api<{ error: { message: string } }>('POST', `/manual-tasks/${task.id}/claim`, { body: { operatorId: 'op-2' } });
+  expect(claimedAgain.body.error.message).toBe('task is already claimed by op-1');
+
+  expect((await svc.api('POST', `/manual-tasks/${task.id}/fail`, { body: { operatorId: 'op-1', reason: 'café closed' } })).status).toBe(200);
+  const failed = await waitForStatus(svc, id, 'failed');
+  expect(failed.action.error).toContain('café closed');
 });
