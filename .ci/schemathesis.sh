@@ -30,6 +30,7 @@ curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null || { cat "$DATA/server.log";
 
 cred() { node -e "console.log(JSON.parse(require('fs').readFileSync('$DATA/demo-credentials.json','utf8')).$1)"; }
 export ROUH_API_KEY="$(cred apiKey)" ROUH_SPACE_ID="$(cred spaceId)" ROUH_PROVIDER_ID="$(cred providerId)"
+export ROUH_ADMIN_TOKEN="$(tr -d '\n' < "$DATA/admin-token")"
 
 mkdir -p test-artifacts
 status=0

@@ -9,6 +9,7 @@ import type { ManualTaskService } from '../services/manual-tasks.js';
 import { requireApiKey } from './auth.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { actionsRouter } from './routes/actions.js';
+import { adminRouter } from './routes/admin.js';
 import { confirmLinksRouter } from './routes/confirm-links.js';
 import { manualTasksRouter } from './routes/manual-tasks.js';
 import { providersRouter } from './routes/providers.js';
@@ -75,22 +76,26 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(deps.metrics.http());
   app.use(healthRouter({ checks: deps.readiness, registry: deps.metrics.registry, metricsToken: deps.metricsToken }));
   app.use('/admin/jobs', requireAdmin(deps.adminToken, { browserPrompt: true }), agendash(deps.agenda));
+  app.use('/admin/spaces', requireAdmin(deps.adminToken));
+  app.use(adminRouter({ maxBodyBytes: deps.maxBodyBytes }));
   // Routers that verify signatures over the raw body come before any JSON parsing.
   for (const r of deps.integrationRouters ?? []) app.use(r);
   app.use(docsRouter({ publicBaseUrl: deps.publicBaseUrl, seedItemId: deps.seedItemId, handlerNames: deps.handlerNames }));
   app.use(trackingRouter({ key: deps.trackingKey }));
   app.use(confirmLinksRouter({ outcomes: deps.services.outcomes, secret: deps.linkSecret, now: deps.now }));
 
+  // Every route is in the OpenAPI document: a documented path with another method is a 405, before auth.
+  app.use(methodNotAllowed(buildOpenApiDocument({ serverUrl: deps.publicBaseUrl })));
+
   const api = express.Router();
+  api.use(requireApiKey);
   api.use(requireJsonBody);
   api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
-  api.use(requireApiKey);
   api.use(actionsRouter({ actions: deps.services.actions, trackingUrl: deps.trackingUrl }));
   api.use(manualTasksRouter({ tasks: deps.services.manualTasks }));
   api.use(providersRouter({ now: deps.now, integrations: deps.services.integrations }));
   app.use(api);
 
-  app.use(methodNotAllowed(buildOpenApiDocument({ serverUrl: deps.publicBaseUrl })));
   app.use(notFoundRoute);
   app.use(errorHandler);
   return app;

@@ -9,7 +9,7 @@ import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponse
 import { ACTION_STATUSES, INTEGRATION_TYPES, ORIGIN_CHANNELS } from '../engine/types.js';
 import { MANUAL_TASK_STATUSES } from '../services/manual-tasks.js';
 import { CatalogBody, CreateIntegration, CreateProvider, PatchIntegration, PatchProvider, SecretsBody } from './provider-schemas.js';
-import { CompleteTaskBody, CreateActionBody, FailTaskBody, IdempotencyKeyHeader, ListActionsQuery, ListTasksQuery, OperatorBody, UserIdHeader } from './schemas.js';
+import { CompleteTaskBody, CreateActionBody, CreateKeyBody, CreateSpaceBody, FailTaskBody, IdempotencyKeyHeader, ListActionsQuery, ListTasksQuery, OperatorBody, UserIdHeader } from './schemas.js';
 
 // ---- shared pieces ----
 
@@ -122,6 +122,10 @@ const ManualTask = z.object({
 const OutcomeResult = z.object({ applied: z.boolean(), status: z.enum(ACTION_STATUSES) });
 const TaskOutcome = z.object({ task: ManualTask, action: OutcomeResult });
 
+const ApiKeyInfo = z.object({ id: z.string(), spaceId: id, label: z.string(), prefix: z.string().meta({ example: 'rk_3dqS' }), createdAt: isoDate.nullable() }).meta({ id: 'ApiKey' });
+const Space = z.object({ id, name: z.string(), createdAt: isoDate.nullable(), keys: z.array(ApiKeyInfo) }).meta({ id: 'Space' });
+const IssuedKey = z.object({ key: ApiKeyInfo, apiKey: z.string().meta({ description: 'The plain key: shown in this response only', example: 'rk_3dqSMT0nRqa0T7YSIH8MT3A4dgGnGwyL' }) });
+
 // ---- operations ----
 
 const SEED_ORDER_EXAMPLE = {
@@ -174,7 +178,7 @@ export function buildOpenApiDocument(opts: { serverUrl: string; seedItemId?: str
     tags: [
       { name: 'Actions' }, { name: 'Manual tasks' }, { name: 'Providers' }, { name: 'Integrations' },
       { name: 'Inbound integrations', description: 'Called by providers (POS, webhook receivers, Twilio); authenticated by their signatures, not by API keys' },
-      { name: 'Email links' }, { name: 'Order page' }, { name: 'Operations' },
+      { name: 'Email links' }, { name: 'Order page' }, { name: 'Operations' }, { name: 'Admin', description: 'Spaces and API keys; needs ADMIN_TOKEN' },
     ],
     paths: {
       '/actions': {
@@ -255,6 +259,20 @@ export function buildOpenApiDocument(opts: { serverUrl: string; seedItemId?: str
       },
       '/providers/{id}/integrations/{integrationId}/test': {
         post: op('Integrations', 'Send a test order through this integration (200 whatever the outcome)', { requestParams: { path: integrationParams }, responses: { ...ok(z.object({ ok: z.boolean(), handler: z.string(), outcome: z.string(), detail: z.string() })), ...errors(401, 403, 404, 409, 413, 415) } }),
+      },
+
+      '/admin/spaces': {
+        get: op('Admin', 'Every space with its API keys (ids and prefixes, never the keys)', { security: [{ adminToken: [] }], responses: { ...ok(z.object({ spaces: z.array(Space) })), ...errors(401, 404) } }),
+        post: op('Admin', 'Create a space and its first API key', { security: [{ adminToken: [] }], requestBody: jsonBody(CreateSpaceBody, { name: 'Harbor Tacos' }), responses: { ...ok(IssuedKey.extend({ space: Space }), 'Created', '201'), ...errors(400, 401, 404, 413, 415) } }),
+      },
+      '/admin/spaces/{spaceId}/keys': {
+        post: op('Admin', 'Issue another API key for a space', { security: [{ adminToken: [] }], requestParams: { path: z.object({ spaceId: z.string() }) }, requestBody: { ...jsonBody(CreateKeyBody), required: false }, responses: { ...ok(IssuedKey, 'Created', '201'), ...errors(400, 401, 404, 413, 415) } }),
+      },
+      '/admin/spaces/{spaceId}/keys/{keyId}/rotate': {
+        post: op('Admin', 'Replace a key: the new one is issued, then the old one revoked', { security: [{ adminToken: [] }], requestParams: { path: z.object({ spaceId: z.string(), keyId: z.string() }) }, responses: { ...ok(IssuedKey.extend({ revoked: z.string() }), 'Rotated', '201'), ...errors(401, 404, 413, 415) } }),
+      },
+      '/admin/spaces/{spaceId}/keys/{keyId}': {
+        delete: op('Admin', 'Revoke a key (other API processes forget it within a minute)', { security: [{ adminToken: [] }], requestParams: { path: z.object({ spaceId: z.string(), keyId: z.string() }) }, responses: { '204': { description: 'Revoked' }, ...errors(401, 404) } }),
       },
 
       '/integrations/square/webhooks/{providerId}': {

@@ -46,4 +46,10 @@ export const CompleteTaskBody = OperatorBody.extend({ orderNumber: z.string().tr
 export const FailTaskBody = OperatorBody.extend({ reason: z.string().trim().min(1).max(500) });
 export const ListTasksQuery = z.object({ status: z.enum(MANUAL_TASK_STATUSES).optional() });
 
+export const CreateSpaceBody = z.object({
+  name: z.string().trim().min(1).max(120),
+  keyLabel: z.string().trim().min(1).max(60).default('default'),
+});
+export const CreateKeyBody = z.object({ label: z.string().trim().min(1).max(60).default('default') });
+
 export { objectId };

@@ -170,3 +170,38 @@ describe('API description', () => {
     expect((await res.json() as { error: { code: string } }).error.code).toBe('method_not_allowed');
   });
 });
+
+describe('admin API for spaces and keys', () => {
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const call = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = admin) => {
+    const res = await fetch(`${svc.baseUrl}${path}`, { method, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    return { status: res.status, body: (res.status === 204 ? null : await res.json()) as T };
+  };
+
+  test('create a space with a key that works, issue and rotate keys, revoke one; keys are shown once', async () => {
+    expect((await call('GET', '/admin/spaces', undefined, { authorization: `Bearer ${svc.creds.apiKey}` })).status).toBe(401);
+    const created = await call<{ space: { id: string; keys: Array<{ id: string }> }; key: { id: string }; apiKey: string }>('POST', '/admin/spaces', { name: 'Harbor Tacos' });
+    expect(created.status).toBe(201);
+    const { space, apiKey } = created.body;
+    expect(apiKey).toMatch(/^rk_/);
+    const asNewSpace = await svc.api<{ providers: unknown[] }>('GET', '/providers', { key: apiKey });
+    expect([asNewSpace.status, asNewSpace.body.providers]).toEqual([200, []]);
+
+    const listed = await call<{ spaces: Array<{ id: string; name: string; keys: Array<{ id: string; prefix: string }> }> }>('GET', '/admin/spaces');
+    const mine = listed.body.spaces.find((s) => s.id === space.id)!;
+    expect(mine.keys).toEqual([expect.objectContaining({ id: created.body.key.id, prefix: apiKey.slice(0, 7) })]);
+    expect(JSON.stringify(listed.body)).not.toContain(apiKey);
+
+    const rotated = await call<{ apiKey: string; revoked: string }>('POST', `/admin/spaces/${space.id}/keys/${created.body.key.id}/rotate`);
+    expect(rotated.status).toBe(201);
+    expect(rotated.body.revoked).toBe(created.body.key.id);
+    expect((await svc.api('GET', '/providers', { key: apiKey })).status).toBe(401);
+    expect((await svc.api('GET', '/providers', { key: rotated.body.apiKey })).status).toBe(200);
+
+    const second = await call<{ key: { id: string }; apiKey: string }>('POST', `/admin/spaces/${space.id}/keys`, { label: 'ci' });
+    expect((await call('DELETE', `/admin/spaces/${space.id}/keys/${second.body.key.id}`)).status).toBe(204);
+    expect((await svc.api('GET', '/providers', { key: second.body.apiKey })).status).toBe(401);
+    expect((await call('DELETE', `/admin/spaces/${space.id}/keys/${second.body.key.id}`)).status).toBe(404);
+    expect((await call('POST', '/admin/spaces', { name: '' })).status).toBe(400);
+  });
+});
