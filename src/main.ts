@@ -47,6 +47,10 @@ async function main(): Promise<void> {
       seedOrderCurl(creds).split('\n').map((l) => `    ${l}`).join('\n'),
       '',
       '  Then: curl -s -H "Authorization: Bearer <key>" ' + `${creds.baseUrl}/actions/<id>/status`,
+      '  and open the order page: the "trackingUrl" in the response (also in the SMS: npm run outbox)',
+      '',
+      `  API docs ${creds.baseUrl}/docs · health ${creds.baseUrl}/readyz · metrics ${creds.baseUrl}/metrics`,
+      `  Job dashboard ${creds.baseUrl}/admin/jobs (user admin, password = ${config.ADMIN_TOKEN ? 'ADMIN_TOKEN' : `the admin token in ${config.dataDir}/admin-token`})`,
       '',
     ].join('\n') + '\n');
   }
