@@ -20,6 +20,10 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     const r = fromZod(err);
     status = 400;
     body = { error: { code: r.code, message: r.message, ...(r.field ? { field: r.field } : {}) } };
+  } else if ((err as { name?: string })?.name === 'BSONError') {
+    // Backstop: a value the database refuses to encode (e.g. an object key with a NUL) is the client's input.
+    status = 400;
+    body = { error: { code: 'invalid_input', message: 'The request contains a value that cannot be stored (e.g. an object key with a NUL character)' } };
   } else if (e.type === 'entity.too.large') {
     status = 413;
     body = { error: { code: 'payload_too_large', message: 'Request body is too large' } };

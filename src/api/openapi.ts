@@ -31,6 +31,7 @@ const ERROR_TEXT: Record<string, string> = {
   413: 'Body larger than MAX_BODY_BYTES',
   415: 'Body sent without `Content-Type: application/json`',
   422: 'Idempotency-Key reused with a different body',
+  429: 'Too many failed authentications from this address; see Retry-After',
 };
 const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
 function errors(...codes: number[]): ZodOpenApiResponsesObject {
@@ -140,7 +141,11 @@ const SEED_ORDER_EXAMPLE = {
 const spaceHeader = z.string().optional().meta({ description: 'When sent, must be the API key\'s space (else 403)' });
 const jsonBody = (schema: z.ZodType, example?: unknown) => ({ required: true, content: { 'application/json': { schema, ...(example ? { example } : {}) } } });
 const ok = (schema: z.ZodType, description = 'OK', status = '200'): ZodOpenApiResponsesObject => ({ [status]: { description, content: json(schema) } });
-const op = (tag: string, summary: string, o: Omit<ZodOpenApiOperationObject, 'tags' | 'summary'>): ZodOpenApiOperationObject => ({ tags: [tag], summary, ...o });
+/** Operations with the default (API key) security can also answer 429 once a client has failed authentication too often. */
+const op = (tag: string, summary: string, o: Omit<ZodOpenApiOperationObject, 'tags' | 'summary'>): ZodOpenApiOperationObject => ({
+  tags: [tag], summary, ...o,
+  ...(o.security === undefined ? { responses: { ...o.responses, ...errors(429) } } : {}),
+});
 
 const actionIdParam = pathId('id', 'Action id');
 const providerIdParam = pathId('id', 'Provider id');

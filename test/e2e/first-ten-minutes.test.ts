@@ -55,6 +55,14 @@ test('errors say what is wrong: a key without "Bearer", a body that is not JSON'
     body: JSON.stringify({ itemId: svc.creds.itemId, type: 'order', parameters: SEED_ORDER }),
   });
   expect(form.status).toBe(415);
+
+  // Found by Schemathesis: an integration config key with a NUL made the database driver throw (500).
+  const { body: list } = await svc.api<{ integrations: Array<{ id: string; name: string; config: Record<string, unknown> }> }>('GET', `/providers/${svc.creds.providerId}/integrations`);
+  const email = list.integrations.find((i) => i.name === 'email')!;
+  const nul = await svc.api<{ error: { code: string } }>('PATCH', `/providers/${svc.creds.providerId}/integrations/${email.id}`, { raw: JSON.stringify({ config: { 'a\u0000b': 1 } }) });
+  expect([nul.status, nul.body.error.code]).toEqual([400, 'invalid_input']);
+  const after = (await svc.api<typeof list>('GET', `/providers/${svc.creds.providerId}/integrations`)).body.integrations.find((i) => i.id === email.id)!;
+  expect(after.config).toEqual(email.config);
   expect(await form.json()).toEqual({ error: { code: 'unsupported_media_type', message: 'Content-Type "application/x-www-form-urlencoded" is not supported: send JSON with "Content-Type: application/json"', field: 'Content-Type' } });
 });
 
