@@ -80,6 +80,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(adminRouter({ maxBodyBytes: deps.maxBodyBytes }));
   // Routers that verify signatures over the raw body come before any JSON parsing.
   for (const r of deps.integrationRouters ?? []) app.use(r);
+  // Browsers ask every origin for one (the job dashboard has none): answer instead of a 401 from the API below.
+  app.get('/favicon.ico', (_req, res) => { res.status(204).end(); });
   app.use(docsRouter({ publicBaseUrl: deps.publicBaseUrl, seedItemId: deps.seedItemId, handlerNames: deps.handlerNames }));
   app.use(trackingRouter({ key: deps.trackingKey }));
   app.use(confirmLinksRouter({ outcomes: deps.services.outcomes, secret: deps.linkSecret, now: deps.now }));

@@ -80,6 +80,7 @@ export class ServiceMetrics implements TransitionObserver {
   timed(handler: ActionHandler): ActionHandler {
     const observe = this.stepDuration;
     return Object.assign(Object.create(handler) as ActionHandler, {
+      canHandle: handler.canHandle.bind(handler),
       async execute(ctx: Parameters<ActionHandler['execute']>[0]): Promise<HandlerResult> {
         const end = observe.startTimer({ handler: handler.name });
         try {

@@ -90,6 +90,7 @@ export function orderPage(v: TrackingView, token: string): string {
 <meta name="robots" content="noindex">
 <title>${esc(title)}</title>
 <link rel="stylesheet" href="/o/assets/order-page.css">
+<link rel="icon" href="data:,">
 </head>
 <body data-token="${esc(token)}">
 <header><p class="brand">${esc(v.provider.name)}</p><h1>${v.customerName ? `${esc(v.customerName)}, here is your order` : 'Your order'}</h1></header>

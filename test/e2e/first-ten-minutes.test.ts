@@ -17,7 +17,8 @@ let square: SquareSimulator;
 
 beforeAll(async () => {
   svc = await startTestService();
-  square = await startDemoSquare(svc.creds, svc.config.publicBaseUrl, 0.3);
+  // 1 s: long enough for the confirmation to be written before the kitchen's webhook arrives, even on a loaded machine.
+  square = await startDemoSquare(svc.creds, svc.config.publicBaseUrl, 1);
 });
 afterAll(async () => {
   await square?.close();
@@ -33,7 +34,7 @@ async function smsBodies(): Promise<string[]> {
 test('the seed order is confirmed by the demo Square, then turns ready after the prep time, with both SMS', async () => {
   const created = await svc.order({ ...SEED_ORDER, customer_phone: '+14155550123' });
   const id = created.body.action.id;
-  await waitForStatus(svc, id, 'completed');
+  await waitForStatus(svc, id, 'completed', 30_000);
   const status = await waitFor(async () => { const s = await svc.status(id); return s.action.fulfillment === 'ready' ? s : null; }, 'the order to be ready');
   expect(status.statusUpdates.at(-1)).toMatchObject({ status: 'ready' });
   const bodies = await waitFor(async () => { const b = await smsBodies(); return b.length === 2 ? b : null; }, 'two SMS');
