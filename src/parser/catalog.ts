@@ -1,6 +1,6 @@
 // The catalog shape (validated with zod) and the lookup index the parser builds once per catalog.
 import { z } from 'zod';
-import { createWordCorrector } from './fuzzy.js';
+import { createAbbreviationMatcher, createWordCorrector } from './fuzzy.js';
 import { fold } from './text.js';
 import { phraseWords, tokenize } from './tokens.js';
 
@@ -76,8 +76,14 @@ export interface CatalogIndex {
   canonical(word: string): string;
   /** The vocabulary word a misspelt word most likely meant, or null. */
   correct(word: string): string | null;
-  /** The longest phrases (ties kept) that match `words` starting at `start`. */
-  longestPhrasesAt(words: readonly string[], start: number): Phrase[];
+  /** Vocabulary words a short form may stand for ("choc" -> chocolate, chocolat); see fuzzy.ts. */
+  expand(word: string): string[];
+  /**
+   * The longest phrases (ties kept) that match `words` starting at `start`. A word also matches any of
+   * its `alternatives` (expanded short forms); a match that needed one is dropped when it leaves two
+   * different items (or two different modifiers) tied, since a guess would be a coin flip.
+   */
+  longestPhrasesAt(words: readonly string[], start: number, alternatives?: readonly (readonly string[])[]): Phrase[];
   /** The longest catalog phrase starting exactly at index `at` of folded text (no typo correction). */
   phraseAt(folded: string, at: number): PhraseSpan | null;
   /** Skus whose names/aliases contain every word given, one of them the head noun ("a muffin"). */
@@ -132,6 +138,7 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
 
   const vocabulary = new Set([...phrasesByFirstWord.values()].flat().flatMap((p) => p.words));
   const corrector = createWordCorrector(vocabulary);
+  const abbreviations = createAbbreviationMatcher(vocabulary);
 
   const skuWords = new Map<string, { words: Set<string>; heads: Set<string> }>();
   for (const phrase of [...phrasesByFirstWord.values()].flat()) {
@@ -142,16 +149,26 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
     skuWords.set(phrase.target.sku, entry);
   }
 
-  const longestPhrasesAt = (words: readonly string[], start: number): Phrase[] => {
-    const candidates = phrasesByFirstWord.get(words[start] ?? '') ?? [];
+  const longestPhrasesAt = (words: readonly string[], start: number, alternatives?: readonly (readonly string[])[]): Phrase[] => {
+    const firstWords = [words[start] ?? '', ...(alternatives?.[start] ?? [])];
+    const candidates = firstWords.flatMap((w) => phrasesByFirstWord.get(w) ?? []).sort((a, b) => b.words.length - a.words.length);
+    const matches = (w: string, at: number): 'exact' | 'alternative' | null =>
+      words[at] === w ? 'exact' : alternatives?.[at]?.includes(w) ? 'alternative' : null;
     let bestLength = 0;
+    let usedAlternative = false;
     const best: Phrase[] = [];
     for (const phrase of candidates) {
       if (phrase.words.length < bestLength) break;
-      if (phrase.words.every((w, k) => words[start + k] === w)) {
-        bestLength = phrase.words.length;
-        best.push(phrase);
-      }
+      const how = phrase.words.map((w, k) => matches(w, start + k));
+      if (how.includes(null) || best.includes(phrase)) continue;
+      bestLength = phrase.words.length;
+      usedAlternative ||= how.includes('alternative');
+      best.push(phrase);
+    }
+    if (usedAlternative) {
+      const distinct = (kind: PhraseTarget['kind']): number =>
+        new Set(best.flatMap((p) => (p.target.kind !== kind ? [] : [p.target.kind === 'item' ? p.target.sku : p.target.id]))).size;
+      if (distinct('item') > 1 || distinct('modifier') > 1) return [];
     }
     return best;
   };
@@ -166,6 +183,7 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
     vocabulary,
     canonical,
     correct: (word) => corrector(canonical(word)),
+    expand: (word) => abbreviations(canonical(word)).filter((w) => w !== word),
     longestPhrasesAt,
     phraseAt(folded, at) {
       // Catalog phrases are a few words long; a bounded window keeps this cheap on long messages.

@@ -4,7 +4,7 @@ import type { CatalogIndex } from './catalog.js';
 import { tokenize, type Token } from './tokens.js';
 import {
   CONTAINER_WORDS, CORRECTION_WORDS, FILLER_WORDS, JOIN_WORDS, LINK_WORDS, NUMBER_WORDS, ONE_MORE_WORDS,
-  ORDER_VERBS, QUANTITY_NOUNS, STOP_WORDS,
+  ORDER_VERBS, QUANTITY_NOUNS, REMOVAL_WORDS, STOP_WORDS,
 } from './vocabulary.js';
 
 interface Span {
@@ -32,15 +32,39 @@ const NO_WORD = '\u0000';
 const MAX_QUANTITY = 100;
 
 /** Canonical text for phrase matching: singular, typo-corrected; separators never match. */
-function canonicalWords(tokens: readonly Token[], index: CatalogIndex): string[] {
-  return tokens.map((token) => {
+interface MatchWords {
+  words: string[];
+  /** Per token, vocabulary words a short form may stand for ("choc", "dcaf", "pep"). */
+  alternatives: string[][];
+}
+
+const isEverydayWord = (word: string): boolean =>
+  STOP_WORDS.has(word) || ORDER_VERBS.has(word) || FILLER_WORDS.has(word) || NUMBER_WORDS.has(word) || CORRECTION_WORDS.has(word) ||
+  REMOVAL_WORDS.has(word) || CONTAINER_WORDS.has(word) || JOIN_WORDS.has(word) || LINK_WORDS.has(word);
+
+function matchWords(tokens: readonly Token[], index: CatalogIndex): MatchWords {
+  const alternatives: string[][] = [];
+  const words = tokens.map((token, i) => {
+    alternatives[i] = [];
     if (token.kind === 'sep' || token.kind === 'gap') return NO_WORD;
     if (token.kind === 'number') return token.text;
     const canonical = index.canonical(token.text);
-    const everyday = STOP_WORDS.has(token.text) || ORDER_VERBS.has(token.text) || FILLER_WORDS.has(token.text) || NUMBER_WORDS.has(token.text) || CORRECTION_WORDS.has(token.text);
-    if (everyday || index.vocabulary.has(canonical)) return canonical;
-    return index.correct(token.text) ?? canonical;
+    // Short size words ("med", "reg") may still stand for a catalog word; longer everyday words never do.
+    if (isEverydayWord(token.text)) {
+      if (FILLER_WORDS.has(token.text) && token.text.length <= 3 && !index.vocabulary.has(canonical)) alternatives[i] = index.expand(token.text);
+      return canonical;
+    }
+    if (index.vocabulary.has(canonical)) {
+      // "choc" is a catalog word ("choc chip cookie") and also short for "chocolate" ("hot choc").
+      if (canonical.length <= 4) alternatives[i] = index.expand(canonical);
+      return canonical;
+    }
+    const corrected = index.correct(token.text);
+    if (corrected) return corrected;
+    alternatives[i] = index.expand(token.text);
+    return canonical;
   });
+  return { words, alternatives };
 }
 
 function numberAt(tokens: readonly Token[], i: number): { value: number; length: number } | null {
@@ -104,14 +128,14 @@ function correctionAt(tokens: readonly Token[], i: number): { replaces: boolean;
 }
 
 /** Picks between an item and a modifier spelt the same: a modifier only when an item follows. */
-function choosePhrase(index: CatalogIndex, words: readonly string[], start: number): { element: 'item' | 'modifier'; target: string; length: number } | null {
-  const phrases = index.longestPhrasesAt(words, start);
+function choosePhrase(index: CatalogIndex, { words, alternatives }: MatchWords, start: number): { element: 'item' | 'modifier'; target: string; length: number } | null {
+  const phrases = index.longestPhrasesAt(words, start, alternatives);
   const first = phrases[0];
   if (!first) return null;
   const length = first.words.length;
   const item = phrases.find((p) => p.target.kind === 'item');
   const modifier = phrases.find((p) => p.target.kind === 'modifier');
-  const itemFollows = index.longestPhrasesAt(words, start + length).some((p) => p.target.kind === 'item');
+  const itemFollows = index.longestPhrasesAt(words, start + length, alternatives).some((p) => p.target.kind === 'item');
   const chosen = item && modifier ? (itemFollows ? modifier : item) : first;
   return chosen.target.kind === 'item'
     ? { element: 'item', target: chosen.target.sku, length }
@@ -130,7 +154,8 @@ function classifyWord(token: Token, canonical: string, index: CatalogIndex): Ext
 
 export function buildElements(folded: string, index: CatalogIndex): Element[] {
   const tokens = tokenize(folded);
-  const words = canonicalWords(tokens, index);
+  const match = matchWords(tokens, index);
+  const { words } = match;
   const elements: Element[] = [];
   for (let i = 0; i < tokens.length;) {
     const token = tokens[i];
@@ -142,7 +167,7 @@ export function buildElements(folded: string, index: CatalogIndex): Element[] {
       i++;
       continue;
     }
-    const phrase = choosePhrase(index, words, i);
+    const phrase = choosePhrase(index, match, i);
     if (phrase) {
       const span = spanOf(phrase.length);
       elements.push(phrase.element === 'item' ? { kind: 'item', sku: phrase.target, ...span } : { kind: 'modifier', id: phrase.target, ...span });

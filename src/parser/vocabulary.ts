@@ -28,7 +28,14 @@ export const CONTAINER_WORDS = words(`
 export const FILLER_WORDS = words(`
   big nice fresh hot cold warm good great quick tasty yummy delicious lovely usual normal standard
   more few each same favorite favourite favourites classic single double triple own x ur
-  cup cups mug size sized piece pieces`);
+  cup cups mug size sized piece pieces
+  tall short grande venti trenta regular reg plain ordinary original small sm sml medium med large lg lrg xl`);
+
+/** Words that say "one without the extras" in a split: "3 skim, 2 oat, 1 normal". */
+export const PLAIN_WORDS = words('normal regular reg plain standard ordinary original usual');
+
+/** Verbs that take something back out of the order: "scratch the cookie", "remove the muffin". */
+export const REMOVAL_WORDS = words('scratch remove drop delete nix lose minus forget');
 
 /** Verbs that introduce what the customer wants; an unknown noun right after one is a request. */
 export const ORDER_VERBS = words(`
