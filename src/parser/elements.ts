@@ -24,7 +24,9 @@ type ElementBody =
   | { kind: 'link' }
   | { kind: 'separator' }
   /** replaces: "make that", "change it to" swap the previous entry; trailing: "instead". */
-  | { kind: 'correction'; replaces: boolean; trailing: boolean };
+  | { kind: 'correction'; replaces: boolean; trailing: boolean }
+  /** "scratch", "remove", "take off", or "no" right before something already asked for. */
+  | { kind: 'removal' };
 
 export type Element = Span & ElementBody;
 
@@ -122,9 +124,19 @@ function correctionAt(tokens: readonly Token[], i: number): { replaces: boolean;
   if (word === 'change' && ['that', 'it', 'this'].includes(text(1))) return { replaces: true, trailing: false, length: text(2) === 'to' ? 3 : 2 };
   if ((word === 'i' && text(1) === 'meant') || word === 'meant') return { replaces: true, trailing: false, length: word === 'i' ? 2 : 1 };
   if (word === 'no' && text(1) === 'wait') return { replaces: false, trailing: false, length: 2 };
+  if ((word === 'hold' || word === 'hang') && text(1) === 'on') return { replaces: false, trailing: false, length: 2 };
   if (word === 'instead') return { replaces: true, trailing: true, length: 1 };
   if (CORRECTION_WORDS.has(word)) return { replaces: false, trailing: false, length: 1 };
   return null;
+}
+
+/** Tokens used by a removal verb at `i` ("scratch", "take off", "get rid of"), or 0. */
+function removalAt(tokens: readonly Token[], i: number): number {
+  const text = (k: number): string => tokens[i + k]?.text ?? '';
+  if (REMOVAL_WORDS.has(text(0))) return text(1) === 'off' || text(1) === 'out' ? 2 : 1;
+  if (text(0) === 'take' && (text(1) === 'off' || text(1) === 'out' || text(1) === 'away')) return 2;
+  if (text(0) === 'get' && text(1) === 'rid' && text(2) === 'of') return 3;
+  return 0;
 }
 
 /** Picks between an item and a modifier spelt the same: a modifier only when an item follows. */
@@ -184,6 +196,12 @@ export function buildElements(folded: string, index: CatalogIndex): Element[] {
     if (correction) {
       elements.push({ kind: 'correction', replaces: correction.replaces, trailing: correction.trailing, ...spanOf(correction.length) });
       i += correction.length;
+      continue;
+    }
+    const removal = removalAt(tokens, i);
+    if (removal) {
+      elements.push({ kind: 'removal', ...spanOf(removal) });
+      i += removal;
       continue;
     }
     if (CONTAINER_WORDS.has(token.text) && tokens[i + 1]?.text === 'of') {

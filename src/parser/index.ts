@@ -1,7 +1,7 @@
 // Chat request parser: turns one Slack/Telegram message into an intent and, for orders, catalog
 // lines, pickup time, name, notes and the things we could not find. Everything menu-specific comes
 // from the catalog given to createParser.
-import { buildCatalogIndex, type Catalog } from './catalog.js';
+import { buildCatalogIndex, type Catalog, type CatalogIndex } from './catalog.js';
 import { extractInstructions } from './instructions.js';
 import { detectIntent, findOrderRef, ORDER_CUE, type Intent } from './intent.js';
 import { parseItems, type ParsedItem } from './items.js';
@@ -10,6 +10,7 @@ import { normalizeMessage } from './normalize.js';
 import { buildClarification, buildSummary } from './summary.js';
 import { FoldedText } from './text.js';
 import { extractPickupTime } from './time.js';
+import { phraseWords } from './tokens.js';
 import { createZoneClock } from './zone.js';
 
 export { CatalogSchema, type Catalog } from './catalog.js';
@@ -33,6 +34,15 @@ export interface Parser {
   parse(text: string, now: Date): ParseResult;
 }
 
+/** Whether folded [start, end) names an item whose words were already used before `before`. */
+function namesEarlierItem(index: CatalogIndex, value: string, before: number, start: number, end: number): boolean {
+  const toWords = (text: string): string[] => phraseWords(text).map((w) => index.correct(w) ?? index.canonical(w));
+  const named = toWords(value.slice(start, end));
+  if (!named.length || !index.skusContainingWords(named).length) return false;
+  const earlier = new Set(toWords(value.slice(0, before)));
+  return named.every((w) => earlier.has(w));
+}
+
 export function createParser(catalog: Catalog): Parser {
   const index = buildCatalogIndex(catalog);
   const zone = createZoneClock(index.timeZone);
@@ -48,7 +58,10 @@ export function createParser(catalog: Catalog): Parser {
       // Order matters: each stage consumes its phrases so later stages do not misread them
       // ("at 8" is not a quantity, "for the kids" is not an unknown item).
       const pickupTime = extractPickupTime(folded, now, zone);
-      const instructions = extractInstructions(folded, { catalogPhraseAt: (at) => index.phraseAt(folded.value, at) });
+      const instructions = extractInstructions(folded, {
+        catalogPhraseAt: (at) => index.phraseAt(folded.value, at),
+        namesEarlierItem: (before, start, end) => namesEarlierItem(index, folded.value, before, start, end),
+      });
       const customerName = extractCustomerName(folded, { isMenuWord });
       consumeRecipients(folded, { isMenuWord });
       const parsed = parseItems(folded, index, ORDER_CUE.test(fullText));

@@ -8,6 +8,8 @@ import { FILLER_WORDS, JOIN_WORDS, NUMBER_WORDS, QUANTITY_NOUNS, STOP_WORDS } fr
 export interface InstructionOptions {
   /** The longest catalog phrase starting at a folded index, or null. */
   catalogPhraseAt(index: number): PhraseSpan | null;
+  /** Whether folded [start, end) names an item already mentioned before `before` ("a muffin, actually no muffin"). */
+  namesEarlierItem(before: number, start: number, end: number): boolean;
 }
 
 /** "no X": the object is dropped, never added as a modifier. */
@@ -61,8 +63,11 @@ function findNotes(value: string, options: InstructionOptions): Note[] {
   };
 
   for (const m of value.matchAll(NEGATION)) {
-    const object = objectEnd(value, m.index + m[0].length, options);
+    const objectStart = m.index + m[0].length;
+    const object = objectEnd(value, objectStart, options);
     if (!object || object.catalog?.kind === 'item' || claimedByCatalog(m.index, object.end)) continue;
+    // "…, actually no muffin" takes the muffin back out; that is for the item parser.
+    if (options.namesEarlierItem(m.index, objectStart, object.end)) continue;
     notes.push({ start: m.index, end: object.end, consumeEnd: object.end });
   }
   for (const m of value.matchAll(QUALIFIER)) {

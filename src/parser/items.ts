@@ -5,6 +5,7 @@ import type { CatalogIndex } from './catalog.js';
 import { buildElements, type Element } from './elements.js';
 import { collectPhrase, isPhrasePart, type Phrase, type QuantityElement } from './phrases.js';
 import type { FoldedText } from './text.js';
+import { PLAIN_WORDS } from './vocabulary.js';
 
 export interface ParsedItem {
   sku: string;
@@ -15,6 +16,13 @@ export interface ParsedItem {
 export interface AmbiguousMention {
   phrase: string;
   skus: string[];
+}
+
+interface Mention extends AmbiguousMention {
+  /** Entries count at the time of the mention, to see which entries came after it. */
+  entriesBefore: number;
+  /** Last catalog word of the mention ("taco" in "tacos"). */
+  head: string | undefined;
 }
 
 export interface ItemParse {
@@ -36,10 +44,15 @@ interface Entry {
 /** Words that may follow a bare unknown request at the start of a message ("unicorn frappe please"). */
 const REQUEST_ENDINGS = new Set(['please', 'pls', 'plz', 'thanks', 'thx', 'ty', 'for', 'at', 'in', 'to']);
 
+/** Words a removal may skip before what it removes ("scratch the cookie", "remove all the muffins"). */
+const REMOVAL_LEAD = new Set(['the', 'my', 'our', 'that', 'this', 'it', 'those', 'these', 'them', 'all', 'any']);
+/** "scratch that": the removal points back at the last thing asked for. */
+const BACK_REFERENCES = new Set(['that', 'this', 'it', 'those', 'these', 'them']);
+
 class OrderAssembler {
   private readonly entries: Entry[] = [];
   private readonly unrecognized: string[] = [];
-  private readonly ambiguous: AmbiguousMention[] = [];
+  private readonly ambiguous: Mention[] = [];
   /** The entry that trailing modifiers ("…, toasted") belong to. */
   private target: Entry | null = null;
   /** Modifiers seen before any item ("iced, 2 lattes"). */
@@ -48,6 +61,10 @@ class OrderAssembler {
   private lastPhraseAddedEntry = false;
   /** "both with oat milk", "all iced": the next modifiers go to several entries. */
   private distributeTo: 'both' | 'all' | null = null;
+  /** "scratch the …", "actually no …": the next phrase names something to take out. */
+  private pendingRemoval = false;
+  /** The last thing asked for, for "scratch that". */
+  private lastAdded: { kind: 'entry'; entry: Entry } | { kind: 'unrecognized'; phrase: string } | { kind: 'ambiguous'; mention: Mention } | null = null;
 
   constructor(
     private readonly elements: readonly Element[],
@@ -62,9 +79,11 @@ class OrderAssembler {
       if (isPhrasePart(e)) {
         const { phrase, next } = collectPhrase(this.elements, i);
         this.lastPhraseAddedEntry = false;
-        this.handlePhrase(phrase, this.elements[i - 1], this.elements[next]);
+        if (this.pendingRemoval) this.remove(phrase);
+        else this.handlePhrase(phrase, this.elements[i - 1], this.elements[next]);
         this.pendingCorrection = null;
         this.distributeTo = null;
+        this.pendingRemoval = false;
         i = next;
         continue;
       }
@@ -73,9 +92,94 @@ class OrderAssembler {
         if (e.trailing) this.applyInstead();
         else this.pendingCorrection = e;
       }
+      if (e?.kind === 'removal' || (e?.kind === 'stop' && e.word === 'no' && isPhrasePart(this.elements[i + 1]))) this.startRemoval(i);
+      if (e?.kind === 'separator') this.pendingRemoval = false;
       i++;
     }
-    return { items: this.mergedItems(), unrecognized: this.unrecognized, ambiguous: this.ambiguous };
+    this.dropAnsweredMentions();
+    return { items: this.mergedItems(), unrecognized: this.unrecognized, ambiguous: this.ambiguous.map(({ phrase, skus }) => ({ phrase, skus })) };
+  }
+
+  /** "scratch the cookie" waits for its phrase; "scratch that" takes out the last thing asked for. */
+  private startRemoval(at: number): void {
+    let j = at + 1;
+    let pointsBack = false;
+    for (let e = this.elements[j]; e?.kind === 'stop' && REMOVAL_LEAD.has(e.word); e = this.elements[++j]) pointsBack ||= BACK_REFERENCES.has(e.word);
+    if (isPhrasePart(this.elements[j])) this.pendingRemoval = true;
+    else if (pointsBack) this.removeLastAdded();
+  }
+
+  private removeLastAdded(): void {
+    const last = this.lastAdded;
+    this.lastAdded = null;
+    if (last?.kind === 'entry') this.dropEntry(last.entry);
+    else if (last?.kind === 'unrecognized') this.unrecognized.splice(this.unrecognized.indexOf(last.phrase), 1);
+    else if (last?.kind === 'ambiguous') this.ambiguous.splice(this.ambiguous.indexOf(last.mention), 1);
+  }
+
+  /** Takes what the phrase names back out: whole lines, some of a count, a pending question, or add-ons. */
+  private remove(phrase: Phrase): void {
+    const words = this.skuWords(phrase);
+    const skus = phrase.item ? [phrase.item.sku] : this.resolveSkus(words);
+    if (skus.length) {
+      let count = phrase.quantity && !phrase.quantity.weak ? phrase.quantity.value : Number.POSITIVE_INFINITY;
+      for (const entry of [...this.entries].reverse()) {
+        if (count <= 0 || !skus.includes(entry.sku)) continue;
+        const taken = Math.min(count, entry.quantity);
+        entry.quantity -= taken;
+        count -= taken;
+        if (entry.quantity <= 0) this.dropEntry(entry);
+      }
+      for (const mention of [...this.ambiguous]) {
+        if (mention.skus.some((sku) => skus.includes(sku))) this.ambiguous.splice(this.ambiguous.indexOf(mention), 1);
+      }
+      return;
+    }
+    if (phrase.span) {
+      const named = this.text.originalSlice(phrase.span.start, phrase.span.end).toLowerCase().trim();
+      const at = this.unrecognized.findIndex((u) => u.toLowerCase().includes(named) || named.includes(u.toLowerCase()));
+      if (at >= 0) {
+        this.unrecognized.splice(at, 1);
+        return;
+      }
+    }
+    if (phrase.modifiers.length && this.target) phrase.modifiers.forEach((m) => this.target?.modifiers.delete(m));
+  }
+
+  private dropEntry(entry: Entry): void {
+    const at = this.entries.indexOf(entry);
+    if (at >= 0) this.entries.splice(at, 1);
+    if (this.target === entry) this.target = this.entries[this.entries.length - 1] ?? null;
+  }
+
+  /** Catalog words of a phrase that can name an item (fillers and unknown containers left out). */
+  private skuWords(phrase: Phrase): string[] {
+    return phrase.parts.flatMap((p) =>
+      p.kind === 'word' && p.role !== 'filler' && (p.role !== 'container' || this.index.vocabulary.has(p.word)) ? [p.word] : []);
+  }
+
+  /**
+   * Skus named by loose catalog words. "tacos for the crew: 2 asada, 1 fish": a word that names no item
+   * alone is read with the head noun of an open question ("tacos") before it.
+   */
+  private resolveSkus(words: string[]): string[] {
+    const direct = this.index.skusContainingWords(words);
+    if (direct.length || !words.length) return direct;
+    for (const mention of [...this.ambiguous].reverse()) {
+      const head = mention.head;
+      if (!head || words.includes(head)) continue;
+      const withHead = this.index.skusContainingWords([...words, head]);
+      if (withHead.length) return withHead;
+    }
+    return [];
+  }
+
+  /** "tacos: 2 asada, 1 fish": a question answered by the lines that follow it is no longer open. */
+  private dropAnsweredMentions(): void {
+    for (const mention of [...this.ambiguous]) {
+      const answered = this.entries.slice(mention.entriesBefore).some((entry) => mention.skus.includes(entry.sku));
+      if (answered) this.ambiguous.splice(this.ambiguous.indexOf(mention), 1);
+    }
   }
 
   private handlePhrase(phrase: Phrase, before: Element | undefined, after: Element | undefined): void {
@@ -91,7 +195,11 @@ class OrderAssembler {
     } else if (phrase.modifiers.length > 0) {
       this.handleModifiers(phrase);
     } else if (quantity && !phrase.hasContainer) {
-      this.handleBareQuantity(quantity, before, after);
+      const plain = phrase.parts.some((p) => p.kind === 'word' && PLAIN_WORDS.has(p.word));
+      const without = after?.kind === 'stop' && after.word === 'without' && !isPhrasePart(this.elements[this.elements.indexOf(after) + 1]);
+      // "3 skim, 2 oat, 1 normal": a count of plain ones is split off like the others; "1 w/o" drops the add-ons.
+      if ((plain || without) && !quantity.weak && this.target) this.split(this.target, quantity.value, [], without);
+      else this.handleBareQuantity(quantity, before, after);
     }
   }
 
@@ -110,15 +218,18 @@ class OrderAssembler {
   /** Catalog words that form no phrase by themselves: "a muffin", "4 slices of pepperoni". */
   private handleLooseWords(phrase: Phrase, before: Element | undefined): void {
     // A container the catalog knows counts as a word: "4 slices of pepperoni" is a pepperoni slice.
-    const words = phrase.parts.flatMap((p) =>
-      p.kind === 'word' && p.role !== 'filler' && (p.role !== 'container' || this.index.vocabulary.has(p.word)) ? [p.word] : []);
+    const words = this.skuWords(phrase);
     // After "with"/"add" and without a count, known words describe an add-on, never a second item.
     const addOn = before?.kind === 'link' && !phrase.quantity;
-    const skus = addOn ? [] : this.index.skusContainingWords(words);
+    const skus = addOn ? [] : this.resolveSkus(words);
     const [onlySku] = skus;
     if (skus.length === 1 && onlySku !== undefined) this.addEntry(onlySku, phrase.quantity, phrase.modifiers);
     else if (!phrase.span) return;
-    else if (skus.length > 1) this.ambiguous.push({ phrase: this.text.originalSlice(phrase.span.start, phrase.span.end), skus });
+    else if (skus.length > 1) {
+      const mention: Mention = { phrase: this.text.originalSlice(phrase.span.start, phrase.span.end), skus, entriesBefore: this.entries.length, head: words[words.length - 1] };
+      this.ambiguous.push(mention);
+      this.lastAdded = { kind: 'ambiguous', mention };
+    }
     // "a chocolate muffin", "with cream cheese": known words, but not a combination we sell.
     else if ((phrase.quantity || addOn) && this.isRequested(true, before, undefined)) this.addUnrecognized(phrase.span.start, phrase.span.end);
   }
@@ -183,6 +294,7 @@ class OrderAssembler {
     this.entries.push(entry);
     this.target = entry;
     this.lastPhraseAddedEntry = true;
+    this.lastAdded = { kind: 'entry', entry };
   }
 
   /** "…, actually a cappuccino instead": the new entry replaces the one before it. */
@@ -191,14 +303,17 @@ class OrderAssembler {
     this.entries.splice(this.entries.length - 2, 1);
   }
 
-  private split(from: Entry, quantity: number, modifiers: string[]): void {
+  /** Splits `quantity` off an entry's base line; `withoutAddOns` leaves out the add-ons `from` has ("1 w/o"). */
+  private split(from: Entry, quantity: number, modifiers: string[], withoutAddOns = false): void {
     const base = from.splitFrom ?? from;
-    const entry: Entry = { sku: base.sku, quantity, explicitQuantity: true, modifiers: new Set([...base.modifiers, ...modifiers]), splitFrom: base };
+    const inherited = [...base.modifiers].filter((m) => !withoutAddOns || !from.modifiers.has(m));
+    const entry: Entry = { sku: base.sku, quantity, explicitQuantity: true, modifiers: new Set([...inherited, ...modifiers]), splitFrom: base };
     base.quantity -= quantity;
     const baseAt = this.entries.indexOf(base);
     if (base.quantity <= 0 && baseAt >= 0) this.entries.splice(baseAt, 1);
     this.entries.push(entry);
     this.target = entry;
+    this.lastAdded = { kind: 'entry', entry };
   }
 
   private setQuantity(entry: Entry | null | undefined, quantity: number, explicit = true): void {
@@ -215,7 +330,10 @@ class OrderAssembler {
 
   private addUnrecognized(start: number, end: number): void {
     const phrase = this.text.originalSlice(start, end).trim().replace(/[.,!?;:]+$/, '');
-    if (phrase && !this.unrecognized.includes(phrase)) this.unrecognized.push(phrase);
+    if (phrase && !this.unrecognized.includes(phrase)) {
+      this.unrecognized.push(phrase);
+      this.lastAdded = { kind: 'unrecognized', phrase };
+    }
   }
 
   /** One line per distinct (sku, modifiers), quantities summed, in order of first mention. */
