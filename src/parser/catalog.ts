@@ -26,6 +26,12 @@ export const CatalogModifierSchema = z.object({
   name: z.string().min(1),
   aliases: z.array(z.string()).default([]),
   price_cents: z.number().optional(),
+  /**
+   * Optional: the item categories and/or skus this modifier can go on ("oat milk" on drinks only).
+   * Absent means every item. The parser then never puts it on another item: "a soy croissant" is an
+   * unknown item, "a croissant with oat milk" keeps the croissant and reports "oat milk".
+   */
+  applies_to: z.array(z.string().min(1)).optional(),
 });
 
 export const CatalogSchema = z
@@ -90,6 +96,16 @@ export interface CatalogIndex {
   skusContainingWords(words: readonly string[]): string[];
   itemName(sku: string): string;
   modifierName(id: string): string;
+  /** Whether the catalog allows this modifier on this item (see `applies_to`). */
+  modifierFits(id: string, sku: string): boolean;
+  /**
+   * Whether modifier words typed right before an item name a different variety of it rather than an
+   * add-on: "almond croissant" next to "Butter Croissant" and "Chocolate Croissant" is a kind of
+   * croissant, not a croissant with almond milk. True when the catalog says the modifier does not fit
+   * the item, or when the words are a clipped form of the modifier's name ("almond" for "almond milk")
+   * and the catalog sells several varieties of that item's head noun in its category.
+   */
+  namesVariety(id: string, typedWords: readonly string[], sku: string): boolean;
 }
 
 /** Words of a sku or modifier id worth matching: "flat-white" yes, "x1" no. */
@@ -175,6 +191,36 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
 
   const itemNames = new Map(catalog.items.map((item) => [item.sku, item.name]));
   const modifierNames = new Map(catalog.modifiers.map((modifier) => [modifier.id, modifier.name]));
+  const modifiersById = new Map(catalog.modifiers.map((modifier) => [modifier.id, modifier]));
+  const itemsBySku = new Map(catalog.items.map((item) => [item.sku, item]));
+  const modifierFits = (id: string, sku: string): boolean => {
+    const allowed = modifiersById.get(id)?.applies_to;
+    if (!allowed) return true;
+    const category = itemsBySku.get(sku)?.category;
+    return allowed.includes(sku) || (category !== undefined && allowed.includes(category));
+  };
+  // Head nouns sold in several varieties within one category ("croissant": butter, chocolate).
+  const nameWords = (text: string): string[] => phraseWords(fold(text)).map(canonical);
+  const varietiesByHead = new Map<string, Set<string>>();
+  for (const item of catalog.items) {
+    const words = nameWords(item.name);
+    const head = words[words.length - 1];
+    if (!head || words.length < 2) continue;
+    const key = `${item.category ?? ''}\u0000${head}`;
+    const firsts = varietiesByHead.get(key) ?? new Set<string>();
+    firsts.add(words[0] ?? '');
+    varietiesByHead.set(key, firsts);
+  }
+  const hasVarieties = (sku: string): boolean => {
+    const item = itemsBySku.get(sku);
+    if (!item) return false;
+    const words = nameWords(item.name);
+    return (varietiesByHead.get(`${item.category ?? ''}\u0000${words[words.length - 1] ?? ''}`)?.size ?? 0) >= 2;
+  };
+  const isClippedName = (id: string, typed: readonly string[]): boolean => {
+    const name = nameWords(modifiersById.get(id)?.name ?? '');
+    return typed.length > 0 && typed.length < name.length && typed.every((w, k) => name[k] === w);
+  };
 
   return {
     catalog,
@@ -203,5 +249,7 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
     },
     itemName: (sku) => itemNames.get(sku) ?? sku,
     modifierName: (id) => modifierNames.get(id) ?? id,
+    modifierFits,
+    namesVariety: (id, typedWords, sku) => !modifierFits(id, sku) || (isClippedName(id, typedWords) && hasVarieties(sku)),
   };
 }

@@ -16,7 +16,8 @@ export type WordRole = 'vocabulary' | 'unknown' | 'filler' | 'container';
 
 type ElementBody =
   | { kind: 'item'; sku: string }
-  | { kind: 'modifier'; id: string }
+  /** words: the catalog words as matched, to tell "almond" from "almond milk". */
+  | { kind: 'modifier'; id: string; words: string[] }
   /** weak: an article ("a latte"), which a later "x2" may override. */
   | { kind: 'quantity'; value: number; weak: boolean; postfix: boolean }
   | { kind: 'word'; role: WordRole; word: string }
@@ -140,7 +141,7 @@ function removalAt(tokens: readonly Token[], i: number): number {
 }
 
 /** Picks between an item and a modifier spelt the same: a modifier only when an item follows. */
-function choosePhrase(index: CatalogIndex, { words, alternatives }: MatchWords, start: number): { element: 'item' | 'modifier'; target: string; length: number } | null {
+function choosePhrase(index: CatalogIndex, { words, alternatives }: MatchWords, start: number): { element: 'item' | 'modifier'; target: string; length: number; words: string[] } | null {
   const phrases = index.longestPhrasesAt(words, start, alternatives);
   const first = phrases[0];
   if (!first) return null;
@@ -149,9 +150,10 @@ function choosePhrase(index: CatalogIndex, { words, alternatives }: MatchWords, 
   const modifier = phrases.find((p) => p.target.kind === 'modifier');
   const itemFollows = index.longestPhrasesAt(words, start + length, alternatives).some((p) => p.target.kind === 'item');
   const chosen = item && modifier ? (itemFollows ? modifier : item) : first;
+  const matched = [...chosen.words];
   return chosen.target.kind === 'item'
-    ? { element: 'item', target: chosen.target.sku, length }
-    : { element: 'modifier', target: chosen.target.id, length };
+    ? { element: 'item', target: chosen.target.sku, length, words: matched }
+    : { element: 'modifier', target: chosen.target.id, length, words: matched };
 }
 
 
@@ -182,7 +184,9 @@ export function buildElements(folded: string, index: CatalogIndex): Element[] {
     const phrase = choosePhrase(index, match, i);
     if (phrase) {
       const span = spanOf(phrase.length);
-      elements.push(phrase.element === 'item' ? { kind: 'item', sku: phrase.target, ...span } : { kind: 'modifier', id: phrase.target, ...span });
+      elements.push(phrase.element === 'item'
+        ? { kind: 'item', sku: phrase.target, ...span }
+        : { kind: 'modifier', id: phrase.target, words: phrase.words, ...span });
       i += phrase.length;
       continue;
     }

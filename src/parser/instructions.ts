@@ -18,9 +18,13 @@ const NEGATION = /\b(?:no|without|hold\s+the|minus|skip\s+the|don'?t\s+(?:add|pu
 const QUALIFIER = /\b(?:extra|light|lite|lightly|less|a\s+little|a\s+bit\s+of|(?:go\s+)?easy(?:\s+on(?:\s+the)?)?|heavy\s+on(?:\s+the)?|not\s+too(?:\s+much)?)\s+(?=[a-z])/g;
 /** "make it strong": a preparation wish, unless the catalog has it ("make it iced"). */
 const PREPARATION = /\b(?:make|keep)\s+(?:it|them|that|those)\s+(?:extra\s+|very\s+|super\s+|really\s+)?(?=[a-z])/g;
+const COUNT_WORD = '(?:two|three|four|five|six|seven|eight|nine|ten|twelve|sixteen)';
+
 /** Whole phrases that are always notes unless the catalog claims them. */
 const FIXED_NOTES: RegExp[] = [
-  /\b(?:cut|slice)\s+(?:(?:it|them|that|those|the\s+[a-z]+)\s+)?(?:in(?:to)?\s+)?(?:half|halves|two|quarters|thirds|pieces|squares|slices|triangles|strips)\b|\bcut\s+diagonally\b|\bsliced(?:\s+in\s+half)?\b|\bhalved\b/g,
+  new RegExp(`\\b(?:cut|slice|chop)\\s+(?:(?:it|them|that|those|the\\s+[a-z]+)\\s+)?(?:in(?:to)?\\s+)?(?:(?:\\d{1,2}|${COUNT_WORD})\\s*)?(?:half|halves|two|quarters|thirds|pieces|squares|slices|triangles|strips|wedges)\\b|\\bcut\\s+diagonally\\b|\\bsliced(?:\\s+in\\s+half)?\\b|\\bhalved\\b`, 'g'),
+  // "write the names on the boxes", "write happy birthday on top"; "put Sam on the cup" is a name.
+  /\b(?:write|print|label|mark|put)\s+(?:(?:the|a|an|their|our|my|his|her|each|names?|happy|["'])[^,.;!?|\n]{0,40}?|[a-z'"!]+(?:\s+[a-z'"!]+){2,5}?)\s+on\s+(?:the\s+|each\s+|every\s+|all\s+(?:the\s+)?)?(?:top|it|them|[a-z]+)\b/g,
   /\bleave\s+(?:some\s+)?(?:room|space)(?:\s+for\s+[a-z]+)?|\b(?:with\s+)?room\s+for\s+[a-z]+\b|\bwith\s+room\b/g,
   /\b(?:[a-z]+\s+)?on\s+the\s+side\b/g,
   /\b(?:in\s+(?:a|one|the)\s+)?(?:drink\s+|cup\s+)?(?:carrier|tray|cup\s+holder)\b/g,

@@ -10,7 +10,7 @@ const COMMAND_INTENTS: Readonly<Record<string, Intent>> = {
   help: 'help', start: 'help', about: 'help', commands: 'help',
 };
 
-const CANCEL = /\bcancel+(?:l?ed|ling|lation)?\b|\bnever\s?mind\b|\bnvm\b|\bforget\s+(?:it|that|the\s+order|my\s+order|about\s+it)\b|\bscrap\s+(?:that|it|the\s+order|my\s+order)\b|\bcall\s+(?:it|the\s+order)\s+off\b|\bdon'?t\s+want\s+(?:it|that|the\s+order|my\s+order|them)\s+anymore\b/;
+const CANCEL = /\bcancel+(?:l?ed|ling|lation)?\b|\bnever\s?mind\b|\bnvm\b|\bforget\s+(?:it|that|the\s+order|my\s+order|about\s+it)\b|\bscrap\s+(?:that|it|the\s+order|my\s+order)\b|\bcall\s+(?:it|the\s+order)\s+off\b|\bdon'?t\s+want\s+(?:it|that|the\s+order|my\s+order|them)\s+anymore\b|\b(?:can'?t|cannot|can\s+not|won'?t|wont|not\s+(?:going\s+to|gonna))\s+make\s+it\b|\bno\s+longer\s+(?:need|want)\b|\bdon'?t\s+need\s+(?:it|that|them|the\s+order|my\s+order)\s+any\s?more\b/;
 
 const STATUS = new RegExp([
   '\\bstatus\\b', '\\btrack(?:ing)?\\b', '\\beta\\b', '\\bany\\s+(?:update|news|word)s?\\b', '\\bupdates?\\s+on\\b',
@@ -18,6 +18,11 @@ const STATUS = new RegExp([
   '\\bready\\s+yet\\b', '\\bhow\\s+(?:much\\s+)?long(?:er)?\\b', '\\bwhen\\s+(?:will|is|does|can)\\b[^.?!]*\\b(?:ready|done)\\b',
   '\\bhas\\s+(?:my|our|the)\\s+order\\b', '\\bcheck\\s+(?:on\\s+)?(?:my|our|the)\\s+order\\b', '\\bstill\\s+waiting\\b',
   "\\bwhat(?:'?s|\\s+is)\\s+taking\\b", '\\bwhat\\s+happened\\s+to\\s+my\\b', '\\bis\\s+it\\s+(?:ready|done)\\b', '^\\s*(?:ready|done)\\s*\\?',
+  // Indirect: "did my order go through?", "how's it looking?", "did you get my order?"
+  '\\b(?:go|gone|went|get|got|come|came)\\s+thr(?:ough|u|o)\\b',
+  "\\bhow(?:'?s|\\s+is|\\s+are|\\s+r)?\\s+(?:it|that|things|everything|we|my\\s+[a-z]+|our\\s+[a-z]+|the\\s+order)\\s+(?:looking|going|coming(?:\\s+along)?|doing|getting\\s+on)\\b",
+  '\\bdid\\s+(?:you|u|ya)\\s+(?:get|receive|see)\\s+(?:my|our|the)\\s+order\\b', '\\b(?:almost|nearly)\\s+(?:ready|done)\\s*\\?',
+  "\\bwhat(?:'?s|\\s+is)\\s+the\\s+(?:eta|hold\\s?up|wait\\s+time)\\b", '\\bany\\s+(?:progress|eta)\\b',
 ].join('|'));
 
 // Questions about the menu itself; these win over item words ("how much is a latte?").
@@ -27,6 +32,10 @@ const MENU_QUESTION = new RegExp([
   "\\bwhat(?:'?s|\\s+is|\\s+are)\\s+(?:on|available|good|in\\s+(?:the|a|an))\\b", "\\bwhat(?:'?s|\\s+is)\\s+(?:your|the)\\s+(?:options|specials?|selection)\\b",
   '\\bhow\\s+much\\s+(?:is|are|does|do|for|would)\\b', '\\bprices?\\b', '\\bcosts?\\b', '\\bwhat\\s+kinds?\\s+of\\b', '\\bwhat\\s+(?:flavou?rs|sizes|options)\\b',
   '\\b(?:is|are)\\s+there\\s+any\\b', '\\bany\\s+(?:vegan|gluten|dairy)',
+  // "what pizzas have you got", "which teas do you do", "got any pastries?"
+  '\\b(?:what|which)\\b[^.?!]{0,30}\\b(?:have|got)\\s+(?:you|u|ya)\\s+got\\b', '\\b(?:what|which)\\b[^.?!]{0,30}\\b(?:you|u|ya)\\s+got\\s*\\??\\s*$',
+  '\\bwhich\\b[^.?!]{0,30}\\b(?:do|does|can)\\s+(?:you|u|ya)\\s+(?:have|sell|serve|offer|make|do)\\b', '\\bwhat\\s+[a-z]+\\s+(?:are|is)\\s+(?:there|available)\\b',
+  '^\\s*(?:have\\s+(?:you|u)\\s+)?got\\s+any\\b',
 ].join('|'));
 const MENU_WORD = /\bmenu\b|\bofferings\b|\bselection\b/;
 

@@ -5,7 +5,10 @@ import type { CatalogIndex } from './catalog.js';
 import { buildElements, type Element } from './elements.js';
 import { collectPhrase, isPhrasePart, type Phrase, type QuantityElement } from './phrases.js';
 import type { FoldedText } from './text.js';
-import { PLAIN_WORDS } from './vocabulary.js';
+import { FILLER_WORDS, PLAIN_WORDS } from './vocabulary.js';
+
+/** Sizes and styles ("large", "regular") describe how an item comes, never a different item. */
+const isSizeWords = (words: readonly string[]): boolean => words.length > 0 && words.every((w) => FILLER_WORDS.has(w));
 
 export interface ParsedItem {
   sku: string;
@@ -185,8 +188,11 @@ class OrderAssembler {
   private handlePhrase(phrase: Phrase, before: Element | undefined, after: Element | undefined): void {
     const { item, unknown, quantity } = phrase;
     if (item) {
-      // "a matcha latte": an unknown word naming the drink makes it a different, unknown drink.
+      // "a matcha latte": an unknown word naming the drink makes it a different, unknown drink;
+      // so does an add-on typed as a variety name ("almond croissant").
+      const variety = phrase.parts.find((p) => p.kind === 'modifier' && p.start < item.start && this.index.namesVariety(p.id, p.words, item.sku) && !isSizeWords(p.words));
       if (unknown) this.addUnrecognized(unknown.start, item.end);
+      else if (variety) this.addUnrecognized(variety.start, item.end);
       else this.addEntry(item.sku, quantity, phrase.modifiers);
     } else if (unknown) {
       if (phrase.span && this.isRequested(quantity !== undefined, before, after)) this.addUnrecognized(phrase.span.start, phrase.span.end);
@@ -275,7 +281,7 @@ class OrderAssembler {
   private addEntry(sku: string, quantity: QuantityElement | undefined, modifiers: string[]): void {
     const explicit = quantity !== undefined && !quantity.weak;
     const value = quantity?.value ?? 1;
-    const allModifiers = [...this.pendingModifiers, ...modifiers];
+    const allModifiers = this.fitting(sku, [...this.pendingModifiers, ...modifiers]);
     this.pendingModifiers = [];
     const correction = this.pendingCorrection;
     if (correction) {
@@ -307,7 +313,7 @@ class OrderAssembler {
   private split(from: Entry, quantity: number, modifiers: string[], withoutAddOns = false): void {
     const base = from.splitFrom ?? from;
     const inherited = [...base.modifiers].filter((m) => !withoutAddOns || !from.modifiers.has(m));
-    const entry: Entry = { sku: base.sku, quantity, explicitQuantity: true, modifiers: new Set([...inherited, ...modifiers]), splitFrom: base };
+    const entry: Entry = { sku: base.sku, quantity, explicitQuantity: true, modifiers: new Set([...inherited, ...this.fitting(base.sku, modifiers)]), splitFrom: base };
     base.quantity -= quantity;
     const baseAt = this.entries.indexOf(base);
     if (base.quantity <= 0 && baseAt >= 0) this.entries.splice(baseAt, 1);
@@ -324,8 +330,21 @@ class OrderAssembler {
 
   private attachModifiers(modifiers: string[]): void {
     const targets = this.distributeTo === 'all' ? this.entries : this.distributeTo === 'both' ? this.entries.slice(-2) : this.target ? [this.target] : [];
-    if (targets.length) targets.forEach((entry) => modifiers.forEach((m) => entry.modifiers.add(m)));
+    if (targets.length) targets.forEach((entry) => this.fitting(entry.sku, modifiers).forEach((m) => entry.modifiers.add(m)));
     else this.pendingModifiers.push(...modifiers);
+  }
+
+  /**
+   * The modifiers the catalog allows on this item. Another add-on is reported as not available; a size
+   * the item does not come in ("large" fries when only pizzas have sizes) is simply dropped.
+   */
+  private fitting(sku: string, modifiers: string[]): string[] {
+    return modifiers.filter((id) => {
+      if (this.index.modifierFits(id, sku)) return true;
+      const name = this.index.modifierName(id);
+      if (!isSizeWords(name.toLowerCase().split(/\s+/)) && !this.unrecognized.includes(name)) this.unrecognized.push(name);
+      return false;
+    });
   }
 
   private addUnrecognized(start: number, end: number): void {

@@ -58,6 +58,7 @@ export const STOP_WORDS = words(`
   could may might must need needs let lets let's im ive id ill youre youll dont doesnt didnt cant wont isnt
   arent wasnt not no nope yes yeah yep yup ok okay okey k kk sure alright right fine cool great awesome
   please pls plz thanks thank thx ty tysm cheers appreciate appreciated much so very really just only
+  ta tah tyvm thnx thanx thnks tks tq cya ciao laters xx xxx xoxo
   also too as well and or but nor then than if when while because since until till
   of in on at to for from by about around near into onto out off over under up down with without within
   via per
