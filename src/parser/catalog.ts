@@ -96,6 +96,11 @@ export interface CatalogIndex {
   skusContainingWords(words: readonly string[]): string[];
   itemName(sku: string): string;
   modifierName(id: string): string;
+  /**
+   * Modifiers that replace one another ("oat milk" / "almond milk" share "milk"), so a correction
+   * ("make that almond") swaps rather than adds. Null when the modifier belongs to no such group.
+   */
+  modifierGroup(id: string): string | null;
   /** Whether the catalog allows this modifier on this item (see `applies_to`). */
   modifierFits(id: string, sku: string): boolean;
   /**
@@ -130,6 +135,8 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
 
   const rawVocabulary = new Set(rawPhrases.flatMap((p) => p.words));
   const canonical = (word: string): string => {
+    // "ojs" -> "oj" needs a short stem, "bus" must not become "bu": only stems the catalog uses.
+    if (word.length === 3 && word.endsWith('s') && rawVocabulary.has(word.slice(0, -1))) return word.slice(0, -1);
     if (word.length > 3) {
       if (word.endsWith('ies') && rawVocabulary.has(`${word.slice(0, -3)}y`)) return `${word.slice(0, -3)}y`;
       if (word.endsWith('es') && rawVocabulary.has(word.slice(0, -2))) return word.slice(0, -2);
@@ -217,6 +224,9 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
     const words = nameWords(item.name);
     return (varietiesByHead.get(`${item.category ?? ''}\u0000${words[words.length - 1] ?? ''}`)?.size ?? 0) >= 2;
   };
+  const lastNameWord = (id: string): string => nameWords(modifiersById.get(id)?.name ?? '').pop() ?? '';
+  const groupSizes = new Map<string, number>();
+  for (const modifier of catalog.modifiers) groupSizes.set(lastNameWord(modifier.id), (groupSizes.get(lastNameWord(modifier.id)) ?? 0) + 1);
   const isClippedName = (id: string, typed: readonly string[]): boolean => {
     const name = nameWords(modifiersById.get(id)?.name ?? '');
     return typed.length > 0 && typed.length < name.length && typed.every((w, k) => name[k] === w);
@@ -229,7 +239,11 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
     vocabulary,
     canonical,
     correct: (word) => corrector(canonical(word)),
-    expand: (word) => abbreviations(canonical(word)).filter((w) => w !== word),
+    expand: (word) => {
+      const direct = abbreviations(canonical(word)).filter((w) => w !== word);
+      // "caps" is the plural of a short form: expand its singular.
+      return direct.length || !/[a-z]{3}s$/.test(word) ? direct : abbreviations(word.slice(0, -1));
+    },
     longestPhrasesAt,
     phraseAt(folded, at) {
       // Catalog phrases are a few words long; a bounded window keeps this cheap on long messages.
@@ -250,6 +264,10 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
     itemName: (sku) => itemNames.get(sku) ?? sku,
     modifierName: (id) => modifierNames.get(id) ?? id,
     modifierFits,
+    modifierGroup: (id) => {
+      const last = lastNameWord(id);
+      return last && (groupSizes.get(last) ?? 0) >= 2 ? last : null;
+    },
     namesVariety: (id, typedWords, sku) => !modifierFits(id, sku) || (isClippedName(id, typedWords) && hasVarieties(sku)),
   };
 }

@@ -126,6 +126,7 @@ function correctionAt(tokens: readonly Token[], i: number): { replaces: boolean;
   if ((word === 'i' && text(1) === 'meant') || word === 'meant') return { replaces: true, trailing: false, length: word === 'i' ? 2 : 1 };
   if (word === 'no' && text(1) === 'wait') return { replaces: false, trailing: false, length: 2 };
   if ((word === 'hold' || word === 'hang') && text(1) === 'on') return { replaces: false, trailing: false, length: 2 };
+  if (word === 'never' && text(1) === 'mind') return { replaces: false, trailing: false, length: 2 };
   if (word === 'instead') return { replaces: true, trailing: true, length: 1 };
   if (CORRECTION_WORDS.has(word)) return { replaces: false, trailing: false, length: 1 };
   return null;

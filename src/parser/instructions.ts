@@ -15,7 +15,7 @@ export interface InstructionOptions {
 /** "no X": the object is dropped, never added as a modifier. */
 const NEGATION = /\b(?:no|without|hold\s+the|minus|skip\s+the|don'?t\s+(?:add|put|include))\s+(?!(?:wait|thanks?|problem|rush|worries|hurry|pressure|need|way|more|longer|matter|one|change|other)\b)(?:the\s+|any\s+)?(?=[a-z])/g;
 /** "extra X", "light X": when X is a catalog modifier it still applies; only the qualifier is a note. */
-const QUALIFIER = /\b(?:extra|light|lite|lightly|less|a\s+little|a\s+bit\s+of|(?:go\s+)?easy(?:\s+on(?:\s+the)?)?|heavy\s+on(?:\s+the)?|not\s+too(?:\s+much)?)\s+(?=[a-z])/g;
+const QUALIFIER = /\b(?:extra|light|lite|lightly|less|a\s+little|a\s+bit\s+of|(?:go\s+)?easy(?:\s+on(?:\s+the)?)?|heavy\s+on(?:\s+the)?|not(?:\s+too(?:\s+much)?)?)\s+(?=[a-z])/g;
 /** "make it strong": a preparation wish, unless the catalog has it ("make it iced"). */
 const PREPARATION = /\b(?:make|keep)\s+(?:it|them|that|those)\s+(?:extra\s+|very\s+|super\s+|really\s+)?(?=[a-z])/g;
 const COUNT_WORD = '(?:two|three|four|five|six|seven|eight|nine|ten|twelve|sixteen)';

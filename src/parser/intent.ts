@@ -10,7 +10,7 @@ const COMMAND_INTENTS: Readonly<Record<string, Intent>> = {
   help: 'help', start: 'help', about: 'help', commands: 'help',
 };
 
-const CANCEL = /\bcancel+(?:l?ed|ling|lation)?\b|\bnever\s?mind\b|\bnvm\b|\bforget\s+(?:it|that|the\s+order|my\s+order|about\s+it)\b|\bscrap\s+(?:that|it|the\s+order|my\s+order)\b|\bcall\s+(?:it|the\s+order)\s+off\b|\bdon'?t\s+want\s+(?:it|that|the\s+order|my\s+order|them)\s+anymore\b|\b(?:can'?t|cannot|can\s+not|won'?t|wont|not\s+(?:going\s+to|gonna))\s+make\s+it\b|\bno\s+longer\s+(?:need|want)\b|\bdon'?t\s+need\s+(?:it|that|them|the\s+order|my\s+order)\s+any\s?more\b/;
+const CANCEL = /\bcancel+(?:l?ed|ling|lation)?\b|\bnever\s?mind\b|\bnvm\b|\bforget\s+(?:it|that|the\s+order|my\s+order|about\s+it)\b|\bscrap\s+(?:that|it|the\s+order|my\s+order)\b|\bcall\s+(?:it|the\s+order)\s+off\b|\bdon'?t\s+want\s+(?:it|that|the\s+order|my\s+order|them)\s+anymore\b|\b(?:can'?t|cannot|can\s+not|won'?t|wont|not\s+(?:going\s+to|gonna))\s+make\s+it\b|\bno\s+longer\s+(?:need|want)\b|\bdon'?t\s+bother\b|\bdon'?t\s+need\s+(?:it|that|them|the\s+order|my\s+order)\s+any\s?more\b/;
 
 const STATUS = new RegExp([
   '\\bstatus\\b', '\\btrack(?:ing)?\\b', '\\beta\\b', '\\bany\\s+(?:update|news|word)s?\\b', '\\bupdates?\\s+on\\b',
@@ -40,7 +40,7 @@ const MENU_QUESTION = new RegExp([
 const MENU_WORD = /\bmenu\b|\bofferings\b|\bselection\b/;
 
 // "How do I order?" asks how the bot works even when it names an item.
-const HELP_QUESTION = /\bwhat\s+(?:can|do)\s+(?:you|u|this\s+bot|the\s+bot|it)\s+do\b|\bhow\s+(?:do|can|should|would)\s+(?:i|we|one|you)\s+(?:order|use|start|place|make\s+an\s+order|pay)\b|\bhow\s+(?:does|do)\s+(?:this|it|the\s+bot|you)\b[^.?!]*\bwork\b|\bhow\s+to\s+(?:order|use)\b|\bwhat\s+can\s+i\s+(?:say|type|ask|do)\b|\bwho\s+are\s+you\b|\bwhat\s+are\s+you\b|\bwhat\s+is\s+this\b|\bcommands\b|\binstructions\s+(?:please|pls)?\s*$/;
+const HELP_QUESTION = /\bwhat\s+(?:can|do)\s+(?:you|u|this\s+bot|the\s+bot|it)\s+do\b|\bhow\s+(?:do|can|should|would)\s+(?:i|we|one|you)\s+(?:order|use|start|place|make\s+an\s+order|pay)\b|\bhow\s+(?:does|do)\s+(?:this|it|the\s+bot|you)\b[^.?!]*\bwork\b|\bhow\s+to\s+(?:order|use)\b|\bwhat\s+(?:can|do|should)\s+i\s+(?:say|type|ask|write|send)\b|\bwhat\s+can\s+i\s+do\b|\bwho\s+are\s+you\b|\bwhat\s+are\s+you\b|\bwhat\s+is\s+this\b|\bcommands\b|\binstructions\s+(?:please|pls)?\s*$/;
 const HELP_WORD = /\bhelp\b|\bhow\s+does\s+(?:this|it)\s+work\b|\bwhat\s+do\s+i\s+do\b/;
 
 /** Phrasing that marks a message as a request to buy, not a question about the menu. */
@@ -62,7 +62,8 @@ export interface IntentSignals {
 export function detectIntent({ command, text, hasOrderContent, hasOrderRef }: IntentSignals): Intent {
   const commandIntent = command ? COMMAND_INTENTS[command] : undefined;
   if (commandIntent) return commandIntent;
-  if (CANCEL.test(text)) return 'cancel';
+  const cancel = CANCEL.exec(text);
+  if (cancel && !(hasOrderContent && cancelEditsOrder(text, cancel))) return 'cancel';
   if (STATUS.test(text) || (hasOrderRef && !hasOrderContent)) return 'status';
   if (HELP_QUESTION.test(text)) return 'help';
   if (MENU_QUESTION.test(text) && !(hasOrderContent && ORDER_CUE.test(text))) return 'menu';
@@ -70,6 +71,16 @@ export function detectIntent({ command, text, hasOrderContent, hasOrderRef }: In
   if (MENU_WORD.test(text)) return 'menu';
   if (HELP_WORD.test(text)) return 'help';
   return 'unknown';
+}
+
+/**
+ * Whether a cancel phrase only edits the order it sits in: "cancel the espresso" takes one thing out,
+ * "mango tango, nvm make it a berry blast" changes its mind and goes on ordering.
+ */
+function cancelEditsOrder(text: string, match: RegExpExecArray): boolean {
+  const after = text.slice(match.index + match[0].length);
+  if (/^(?:nvm|never\s?mind|forget\s+(?:it|that)|scrap\s+(?:that|it))$/.test(match[0])) return /[a-z0-9]/.test(after.replace(/^[\s,.!;:-]*(?:please|pls|sorry|thanks)?/, ''));
+  return /^cancel/.test(match[0]) && /^\s+(?:the|that|this|those|these|one|1|a|an)\s+(?!(?:whole|entire|order|orders|it|please|pls)\b)[a-z]/.test(after);
 }
 
 /** An order reference such as "DC-1042", using the catalog's prefix when it has one. */

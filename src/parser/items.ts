@@ -66,6 +66,8 @@ class OrderAssembler {
   private distributeTo: 'both' | 'all' | null = null;
   /** "scratch the …", "actually no …": the next phrase names something to take out. */
   private pendingRemoval = false;
+  /** Each modifier in the customer's words ("boba"), for reporting one an item cannot have. */
+  private readonly typedModifiers = new Map<string, string>();
   /** The last thing asked for, for "scratch that". */
   private lastAdded: { kind: 'entry'; entry: Entry } | { kind: 'unrecognized'; phrase: string } | { kind: 'ambiguous'; mention: Mention } | null = null;
 
@@ -81,6 +83,7 @@ class OrderAssembler {
       const e = this.elements[i];
       if (isPhrasePart(e)) {
         const { phrase, next } = collectPhrase(this.elements, i);
+        for (const part of phrase.parts) if (part.kind === 'modifier') this.typedModifiers.set(part.id, this.text.originalSlice(part.start, part.end));
         this.lastPhraseAddedEntry = false;
         if (this.pendingRemoval) this.remove(phrase);
         else this.handlePhrase(phrase, this.elements[i - 1], this.elements[next]);
@@ -218,6 +221,12 @@ class OrderAssembler {
       return;
     }
     if (count !== null && this.pendingCorrection) this.setQuantity(this.target, count);
+    // "2 lattes w oat, nah make that almond": the new milk replaces the old one.
+    if (this.pendingCorrection && this.target) {
+      const groups = new Set(modifiers.map((m) => this.index.modifierGroup(m)));
+      groups.delete(null);
+      for (const m of [...this.target.modifiers]) if (groups.has(this.index.modifierGroup(m))) this.target.modifiers.delete(m);
+    }
     this.attachModifiers(modifiers);
   }
 
@@ -246,13 +255,21 @@ class OrderAssembler {
     if (this.pendingCorrection) {
       // "2 lattes, actually make that 3"
       this.setQuantity(last, quantity.value);
-    } else if (!quantity.weak && after?.kind === 'link' && this.target) {
+    } else if (!quantity.weak && this.target && (after?.kind === 'link' || this.introducesModifier(after))) {
       // "2 lattes, one with oat milk": the modifiers that follow go to the split-off entry.
       this.split(this.target, quantity.value, []);
     } else if ((quantity.postfix || before?.kind === 'item') && !last.explicitQuantity) {
       // "latte x2"
       this.setQuantity(last, quantity.value);
     }
+  }
+
+  /** "2 on brown rice", "1 in a large": a preposition that leads straight into a modifier. */
+  private introducesModifier(after: Element | undefined): boolean {
+    if (after?.kind !== 'stop' || !['on', 'in', 'as'].includes(after.word)) return false;
+    let next = this.elements[this.elements.indexOf(after) + 1];
+    if (next?.kind === 'stop' && ['a', 'an', 'the'].includes(next.word)) next = this.elements[this.elements.indexOf(next) + 1];
+    return next?.kind === 'modifier';
   }
 
   private isRequested(hasQuantity: boolean, before: Element | undefined, after: Element | undefined): boolean {
@@ -342,7 +359,8 @@ class OrderAssembler {
     return modifiers.filter((id) => {
       if (this.index.modifierFits(id, sku)) return true;
       const name = this.index.modifierName(id);
-      if (!isSizeWords(name.toLowerCase().split(/\s+/)) && !this.unrecognized.includes(name)) this.unrecognized.push(name);
+      const typed = this.typedModifiers.get(id) ?? name;
+      if (!isSizeWords(name.toLowerCase().split(/\s+/)) && !this.unrecognized.includes(typed)) this.unrecognized.push(typed);
       return false;
     });
   }

@@ -35,7 +35,7 @@ export const FILLER_WORDS = words(`
 export const PLAIN_WORDS = words('normal regular reg plain standard ordinary original usual');
 
 /** Verbs that take something back out of the order: "scratch the cookie", "remove the muffin". */
-export const REMOVAL_WORDS = words('scratch remove drop delete nix lose minus forget');
+export const REMOVAL_WORDS = words('scratch remove drop delete nix lose minus forget cancel skip');
 
 /** Verbs that introduce what the customer wants; an unknown noun right after one is a request. */
 export const ORDER_VERBS = words(`
@@ -49,7 +49,7 @@ export const LINK_WORDS = words('with add plus extra w');
 export const JOIN_WORDS = words('and or also then n');
 
 /** "actually", "make that", "instead": later words change what came before. */
-export const CORRECTION_WORDS = words('actually instead sorry correction oops wait');
+export const CORRECTION_WORDS = words('actually instead sorry correction oops wait nah nvm');
 
 export const STOP_WORDS = words(`
   a an the this that these those it its it's i me my mine we us our ours you your yours u ya yall he him his
