@@ -25,7 +25,7 @@ type ElementBody =
   | { kind: 'link' }
   | { kind: 'separator' }
   /** replaces: "make that", "change it to" swap the previous entry; trailing: "instead". */
-  | { kind: 'correction'; replaces: boolean; trailing: boolean }
+  | { kind: 'correction'; replaces: boolean; trailing: boolean; swap?: boolean }
   /** "scratch", "remove", "take off", or "no" right before something already asked for. */
   | { kind: 'removal' };
 
@@ -118,11 +118,13 @@ function quantityAt(tokens: readonly Token[], i: number): QuantityRead | null {
   return result;
 }
 
-function correctionAt(tokens: readonly Token[], i: number): { replaces: boolean; trailing: boolean; length: number } | null {
+function correctionAt(tokens: readonly Token[], i: number): { replaces: boolean; trailing: boolean; swap?: boolean; length: number } | null {
   const text = (k: number): string => tokens[i + k]?.text ?? '';
   const word = text(0);
   if (word === 'make' && ['that', 'it', 'those', 'them', 'this'].includes(text(1))) return { replaces: true, trailing: false, length: 2 };
   if (word === 'change' && ['that', 'it', 'this'].includes(text(1))) return { replaces: true, trailing: false, length: text(2) === 'to' ? 3 : 2 };
+  // "swap the croissant for a muffin", "change the latte to a mocha": the next line replaces the named one.
+  if (['swap', 'switch', 'replace', 'change', 'sub'].includes(word)) return { replaces: true, trailing: false, swap: true, length: 1 };
   if ((word === 'i' && text(1) === 'meant') || word === 'meant') return { replaces: true, trailing: false, length: word === 'i' ? 2 : 1 };
   if (word === 'no' && text(1) === 'wait') return { replaces: false, trailing: false, length: 2 };
   if ((word === 'hold' || word === 'hang') && text(1) === 'on') return { replaces: false, trailing: false, length: 2 };
@@ -199,7 +201,7 @@ export function buildElements(folded: string, index: CatalogIndex): Element[] {
     }
     const correction = correctionAt(tokens, i);
     if (correction) {
-      elements.push({ kind: 'correction', replaces: correction.replaces, trailing: correction.trailing, ...spanOf(correction.length) });
+      elements.push({ kind: 'correction', replaces: correction.replaces, trailing: correction.trailing, swap: correction.swap, ...spanOf(correction.length) });
       i += correction.length;
       continue;
     }

@@ -49,6 +49,8 @@ const REQUEST_ENDINGS = new Set(['please', 'pls', 'plz', 'thanks', 'thx', 'ty', 
 
 /** Words a removal may skip before what it removes ("scratch the cookie", "remove all the muffins"). */
 const REMOVAL_LEAD = new Set(['the', 'my', 'our', 'that', 'this', 'it', 'those', 'these', 'them', 'all', 'any']);
+/** Words that point at something already named: "the latte", "on the latte", "that muffin". */
+const POINTING_WORDS = new Set(['the', 'that', 'this', 'my', 'our', 'those', 'these', 'on', 'to', 'for', 'in']);
 /** "scratch that": the removal points back at the last thing asked for. */
 const BACK_REFERENCES = new Set(['that', 'this', 'it', 'those', 'these', 'them']);
 
@@ -66,17 +68,29 @@ class OrderAssembler {
   private distributeTo: 'both' | 'all' | null = null;
   /** "scratch the …", "actually no …": the next phrase names something to take out. */
   private pendingRemoval = false;
+  /** "swap the croissant …": the line the next item replaces. */
+  private swapFrom: Entry | null = null;
   /** Each modifier in the customer's words ("boba"), for reporting one an item cannot have. */
   private readonly typedModifiers = new Map<string, string>();
   /** The last thing asked for, for "scratch that". */
   private lastAdded: { kind: 'entry'; entry: Entry } | { kind: 'unrecognized'; phrase: string } | { kind: 'ambiguous'; mention: Mention } | null = null;
+
+  /** Editing a draft: "the latte" and "on the latte" point at a line already there. */
+  private readonly editing: boolean;
 
   constructor(
     private readonly elements: readonly Element[],
     private readonly text: FoldedText,
     private readonly index: CatalogIndex,
     private readonly orderLike: boolean,
-  ) {}
+    draftItems?: readonly ParsedItem[],
+  ) {
+    this.editing = draftItems !== undefined;
+    for (const item of draftItems ?? []) {
+      this.entries.push({ sku: item.sku, quantity: item.quantity, explicitQuantity: true, modifiers: new Set(item.modifications) });
+    }
+    this.target = this.entries[this.entries.length - 1] ?? null;
+  }
 
   run(): ItemParse {
     for (let i = 0; i < this.elements.length;) {
@@ -149,7 +163,11 @@ class OrderAssembler {
         return;
       }
     }
-    if (phrase.modifiers.length && this.target) phrase.modifiers.forEach((m) => this.target?.modifiers.delete(m));
+    // "no oat milk": off the line being talked about if it has it, else off every line that has it.
+    for (const id of phrase.modifiers) {
+      const lines = this.target?.modifiers.has(id) ? [this.target] : this.entries.filter((entry) => entry.modifiers.has(id));
+      lines.forEach((entry) => entry.modifiers.delete(id));
+    }
   }
 
   private dropEntry(entry: Entry): void {
@@ -190,6 +208,7 @@ class OrderAssembler {
 
   private handlePhrase(phrase: Phrase, before: Element | undefined, after: Element | undefined): void {
     const { item, unknown, quantity } = phrase;
+    if (this.editing && this.editExisting(phrase, before)) return;
     if (item) {
       // "a matcha latte": an unknown word naming the drink makes it a different, unknown drink;
       // so does an add-on typed as a variety name ("almond croissant").
@@ -210,6 +229,47 @@ class OrderAssembler {
       if ((plain || without) && !quantity.weak && this.target) this.split(this.target, quantity.value, [], without);
       else this.handleBareQuantity(quantity, before, after);
     }
+  }
+
+  /**
+   * Draft edits that point at a line already there: "the latte with oat milk", "oat milk on the latte",
+   * "3 lattes" (a restated count), "one more". Returns false when the phrase is new content.
+   */
+  private editExisting(phrase: Phrase, before: Element | undefined): boolean {
+    const { item, quantity, modifiers } = phrase;
+    const explicit = quantity !== undefined && !quantity.weak;
+    const adding = before?.kind === 'link' || phrase.parts.some((p) => p.kind === 'word' && p.word === 'more');
+    if (!item && !phrase.namingWords.length && !modifiers.length && quantity && adding && this.target) {
+      // "one more", "2 more"
+      this.setQuantity(this.target, this.target.quantity + quantity.value);
+      return true;
+    }
+    if (!item && !phrase.namingWords.length && modifiers.length) {
+      // "oat milk on the latte": the line named after the modifiers gets them.
+      const named = this.lineNamedAfter(phrase);
+      if (named) this.target = named;
+      return false;
+    }
+    const skus = item ? [item.sku] : phrase.namingWords.length ? this.resolveSkus(this.skuWords(phrase)) : [];
+    const line = [...this.entries].reverse().find((entry) => skus.includes(entry.sku));
+    if (!line || phrase.unknown || adding || this.pendingCorrection) return false;
+    const pointing = before?.kind === 'stop' && POINTING_WORDS.has(before.word);
+    if (!pointing && !explicit) return false;
+    // "the latte, iced" / "3 lattes": the same line, with a new count if one is given.
+    if (explicit && quantity) this.setQuantity(line, quantity.value);
+    this.fitting(line.sku, modifiers).forEach((m) => line.modifiers.add(m));
+    this.target = line;
+    return true;
+  }
+
+  /** The existing line a phrase's "on the latte" / "for the muffin" points at. */
+  private lineNamedAfter(phrase: Phrase): Entry | null {
+    const last = phrase.parts[phrase.parts.length - 1];
+    let at = last ? this.elements.indexOf(last) + 1 : -1;
+    while (this.elements[at]?.kind === 'stop' && POINTING_WORDS.has((this.elements[at] as { word: string }).word)) at++;
+    const named = this.elements[at];
+    if (at <= 0 || named?.kind !== 'item') return null;
+    return [...this.entries].reverse().find((entry) => entry.sku === named.sku) ?? null;
   }
 
   /** "…, toasted", "one with oat milk", "actually make it a large". */
@@ -253,8 +313,8 @@ class OrderAssembler {
     const last = this.entries[this.entries.length - 1];
     if (!last) return;
     if (this.pendingCorrection) {
-      // "2 lattes, actually make that 3"
-      this.setQuantity(last, quantity.value);
+      // "2 lattes, actually make that 3"; on a draft, "make it 3" changes the line last talked about.
+      this.setQuantity(this.editing ? (this.target ?? last) : last, quantity.value);
     } else if (!quantity.weak && this.target && (after?.kind === 'link' || this.introducesModifier(after))) {
       // "2 lattes, one with oat milk": the modifiers that follow go to the split-off entry.
       this.split(this.target, quantity.value, []);
@@ -300,10 +360,25 @@ class OrderAssembler {
     const value = quantity?.value ?? 1;
     const allModifiers = this.fitting(sku, [...this.pendingModifiers, ...modifiers]);
     this.pendingModifiers = [];
+    const swapped = this.swapFrom;
+    if (swapped) {
+      // "swap the croissant for a muffin": the named line becomes the new item.
+      this.swapFrom = null;
+      swapped.sku = sku;
+      swapped.modifiers = new Set(allModifiers);
+      if (explicit) this.setQuantity(swapped, value);
+      this.target = swapped;
+      return;
+    }
     const correction = this.pendingCorrection;
     if (correction) {
       const same = [...this.entries].reverse().find((e) => e.sku === sku);
       const replaced = same ?? (correction.replaces ? this.entries[this.entries.length - 1] : undefined);
+      if (replaced && correction.swap && same && this.swapFrom === null && !explicit) {
+        this.swapFrom = same;
+        this.target = same;
+        return;
+      }
       if (replaced) {
         replaced.sku = sku;
         // "make that 3" sets the count; "make that cappuccinos" keeps it.
@@ -391,9 +466,11 @@ class OrderAssembler {
 /**
  * Parses order lines from text whose time, name and instruction phrases were already consumed.
  * `orderLike` says whether the message reads as a request, so unknown nouns count as asked-for items.
+ * With `draftItems`, the message edits those lines ("make it 3", "no croissant") and the result is
+ * the whole edited list.
  */
-export function parseItems(text: FoldedText, index: CatalogIndex, orderLike: boolean): ItemParse {
+export function parseItems(text: FoldedText, index: CatalogIndex, orderLike: boolean, draftItems?: readonly ParsedItem[]): ItemParse {
   const elements = buildElements(text.value, index);
   const requestLike = orderLike || elements.some((e) => e.kind === 'item' || (e.kind === 'quantity' && !e.weak));
-  return new OrderAssembler(elements, text, index, requestLike).run();
+  return new OrderAssembler(elements, text, index, requestLike, draftItems).run();
 }
