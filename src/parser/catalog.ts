@@ -113,6 +113,9 @@ export interface CatalogIndex {
   namesVariety(id: string, typedWords: readonly string[], sku: string): boolean;
 }
 
+/** Modifier names that are sizes: one replaces another ("large … actually make it a medium"). */
+const SIZE_NAMES = new Set(['small', 'medium', 'large', 'regular', 'tall', 'grande', 'venti', 'extra large', 'kids', 'mini', 'xl']);
+
 /** Words of a sku or modifier id worth matching: "flat-white" yes, "x1" no. */
 const codeAsPhrase = (code: string): string | null => (/^[a-z]{2,}(?:[-_ ][a-z]{2,})*$/i.test(code) ? code.replace(/[-_]/g, ' ') : null);
 
@@ -266,6 +269,7 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
     modifierFits,
     modifierGroup: (id) => {
       const last = lastNameWord(id);
+      if (SIZE_NAMES.has(nameWords(modifiersById.get(id)?.name ?? '').join(' '))) return 'size';
       return last && (groupSizes.get(last) ?? 0) >= 2 ? last : null;
     },
     namesVariety: (id, typedWords, sku) => !modifierFits(id, sku) || (isClippedName(id, typedWords) && hasVarieties(sku)),

@@ -12,7 +12,8 @@ interface Span {
   end: number;
 }
 
-export type WordRole = 'vocabulary' | 'unknown' | 'filler' | 'container';
+/** pronoun: "one"/"ones" standing for the item before ("an oat flat white and an almond one"). */
+export type WordRole = 'vocabulary' | 'unknown' | 'filler' | 'container' | 'pronoun';
 
 type ElementBody =
   | { kind: 'item'; sku: string }
@@ -121,7 +122,7 @@ function quantityAt(tokens: readonly Token[], i: number): QuantityRead | null {
 function correctionAt(tokens: readonly Token[], i: number): { replaces: boolean; trailing: boolean; swap?: boolean; length: number } | null {
   const text = (k: number): string => tokens[i + k]?.text ?? '';
   const word = text(0);
-  if (word === 'make' && ['that', 'it', 'those', 'them', 'this'].includes(text(1))) return { replaces: true, trailing: false, length: 2 };
+  if (word === 'make' && ['that', 'it', 'those', 'them', 'em', 'this'].includes(text(1))) return { replaces: true, trailing: false, length: 2 };
   if (word === 'change' && ['that', 'it', 'this'].includes(text(1))) return { replaces: true, trailing: false, length: text(2) === 'to' ? 3 : 2 };
   // "swap the croissant for a muffin", "change the latte to a mocha": the next line replaces the named one.
   if (['swap', 'switch', 'replace', 'change', 'sub'].includes(word)) return { replaces: true, trailing: false, swap: true, length: 1 };
@@ -165,7 +166,8 @@ function classifyWord(token: Token, canonical: string, index: CatalogIndex): Ext
   if (JOIN_WORDS.has(token.text)) return { kind: 'separator' };
   if (LINK_WORDS.has(token.text)) return { kind: 'link' };
   if (STOP_WORDS.has(token.text) || ORDER_VERBS.has(token.text) || token.kind === 'number') return { kind: 'stop', word: token.text, verb: ORDER_VERBS.has(token.text) };
-  if (FILLER_WORDS.has(token.text)) return { kind: 'word', role: 'filler', word: canonical };
+  // A filler the catalog uses ("Classic Burger") names things on this menu.
+  if (FILLER_WORDS.has(token.text) && !index.vocabulary.has(canonical)) return { kind: 'word', role: 'filler', word: canonical };
   return { kind: 'word', role: index.vocabulary.has(canonical) ? 'vocabulary' : 'unknown', word: canonical };
 }
 
@@ -191,6 +193,11 @@ export function buildElements(folded: string, index: CatalogIndex): Element[] {
         ? { kind: 'item', sku: phrase.target, ...span }
         : { kind: 'modifier', id: phrase.target, words: phrase.words, ...span });
       i += phrase.length;
+      continue;
+    }
+    if ((token.text === 'one' || token.text === 'ones') && elements[elements.length - 1]?.kind === 'modifier' && !choosePhrase(index, match, i + 1)) {
+      elements.push({ kind: 'word', role: 'pronoun', word: token.text, ...spanOf(1) });
+      i++;
       continue;
     }
     const quantity = quantityAt(tokens, i);

@@ -21,7 +21,7 @@ const STATUS = new RegExp([
   // Indirect: "did my order go through?", "how's it looking?", "did you get my order?"
   '\\b(?:go|gone|went|get|got|come|came)\\s+thr(?:ough|u|o)\\b',
   "\\bhow(?:'?s|\\s+is|\\s+are|\\s+r)?\\s+(?:it|that|things|everything|we|my\\s+[a-z]+|our\\s+[a-z]+|the\\s+order)\\s+(?:looking|going|coming(?:\\s+along)?|doing|getting\\s+on)\\b",
-  '\\bdid\\s+(?:you|u|ya)\\s+(?:get|receive|see)\\s+(?:my|our|the)\\s+order\\b', '\\b(?:almost|nearly)\\s+(?:ready|done)\\s*\\?',
+  '\\bdid\\s+(?:you|u|ya)\\s+(?:get|receive|see)\\s+(?:my|our|the)\\s+order\\b', '\\bdid\\s+(?:you|u|ya)\\s+get\\s+(?:it|that|this)\\s*\\??\\s*$', '\\b(?:almost|nearly)\\s+(?:ready|done)\\s*\\?',
   "\\bwhat(?:'?s|\\s+is)\\s+the\\s+(?:eta|hold\\s?up|wait\\s+time)\\b", '\\bany\\s+(?:progress|eta)\\b',
 ].join('|'));
 

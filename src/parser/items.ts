@@ -198,6 +198,21 @@ class OrderAssembler {
     return [];
   }
 
+  /**
+   * "burgers for the team: 2 classic, 1 bacon": under an open question, add-on words that name a variety
+   * with its head noun ("bacon burger") are that item, not an add-on.
+   */
+  private addHeaderVariety(phrase: Phrase): boolean {
+    const mention = this.ambiguous[this.ambiguous.length - 1];
+    if (!mention?.head || !phrase.quantity || phrase.quantity.weak) return false;
+    const words = phrase.parts.flatMap((p) => (p.kind === 'modifier' ? p.words : p.kind === 'word' && p.role !== 'filler' ? [p.word] : []));
+    const skus = this.index.skusContainingWords([...words, mention.head]).filter((sku) => mention.skus.includes(sku));
+    const [sku] = skus;
+    if (skus.length !== 1 || sku === undefined) return false;
+    this.addEntry(sku, phrase.quantity, []);
+    return true;
+  }
+
   /** "tacos: 2 asada, 1 fish": a question answered by the lines that follow it is no longer open. */
   private dropAnsweredMentions(): void {
     for (const mention of [...this.ambiguous]) {
@@ -209,6 +224,14 @@ class OrderAssembler {
   private handlePhrase(phrase: Phrase, before: Element | undefined, after: Element | undefined): void {
     const { item, unknown, quantity } = phrase;
     if (this.editing && this.editExisting(phrase, before)) return;
+    if (item && phrase.partitive && quantity && !quantity.weak && this.target && this.target.sku !== item.sku) {
+      // "2 classic burgers — make one of them a cheeseburger"
+      this.split(this.target, quantity.value, []);
+      const part = this.target as Entry;
+      part.sku = item.sku;
+      part.modifiers = new Set(this.fitting(item.sku, phrase.modifiers));
+      return;
+    }
     if (item) {
       // "a matcha latte": an unknown word naming the drink makes it a different, unknown drink;
       // so does an add-on typed as a variety name ("almond croissant").
@@ -220,8 +243,11 @@ class OrderAssembler {
       if (phrase.span && this.isRequested(quantity !== undefined, before, after)) this.addUnrecognized(phrase.span.start, phrase.span.end);
     } else if (phrase.namingWords.length > 0) {
       this.handleLooseWords(phrase, before);
+    } else if (phrase.modifiers.length > 0 && phrase.parts.some((p) => p.kind === 'word' && p.role === 'pronoun') && this.target) {
+      // "an oat flat white and an almond one": another of the item before, with these add-ons.
+      this.addEntry((this.target.splitFrom ?? this.target).sku, quantity, phrase.modifiers);
     } else if (phrase.modifiers.length > 0) {
-      this.handleModifiers(phrase);
+      if (!this.addHeaderVariety(phrase)) this.handleModifiers(phrase);
     } else if (quantity && !phrase.hasContainer) {
       const plain = phrase.parts.some((p) => p.kind === 'word' && PLAIN_WORDS.has(p.word));
       const without = after?.kind === 'stop' && after.word === 'without' && !isPhrasePart(this.elements[this.elements.indexOf(after) + 1]);
