@@ -95,6 +95,8 @@ export interface CatalogIndex {
   /** Skus whose names/aliases contain every word given, one of them the head noun ("a muffin"). */
   skusContainingWords(words: readonly string[]): string[];
   itemName(sku: string): string;
+  /** Last word of the item's name, canonical ("burrito" for "Bean & Cheese Burrito"). */
+  itemHead(sku: string): string;
   modifierName(id: string): string;
   /**
    * Modifiers that replace one another ("oat milk" / "almond milk" share "milk"), so a correction
@@ -265,6 +267,7 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
         .map(([sku]) => sku);
     },
     itemName: (sku) => itemNames.get(sku) ?? sku,
+    itemHead: (sku) => nameWords(itemNames.get(sku) ?? '').pop() ?? '',
     modifierName: (id) => modifierNames.get(id) ?? id,
     modifierFits,
     modifierGroup: (id) => {

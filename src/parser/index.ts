@@ -80,6 +80,7 @@ export function createParser(catalog: Catalog): Parser {
     const pickupTime = extractPickupTime(folded, now, zone);
     const instructions = extractInstructions(folded, {
       catalogPhraseAt: (at) => index.phraseAt(folded.value, at),
+      isCatalogWordAt: (at) => isMenuWord(/^[a-z]+/.exec(folded.value.slice(at))?.[0] ?? ''),
       namesEarlierItem: (before, start, end) =>
         namesEarlierItem(index, folded.value, before, start, end) || namesDraftLine(index, folded.value, start, end, draftSkus, draftModifiers),
     });

@@ -8,12 +8,14 @@ import { FILLER_WORDS, JOIN_WORDS, NUMBER_WORDS, QUANTITY_NOUNS, STOP_WORDS } fr
 export interface InstructionOptions {
   /** The longest catalog phrase starting at a folded index, or null. */
   catalogPhraseAt(index: number): PhraseSpan | null;
+  /** Whether the word at a folded index is a catalog word ("make it chicken" names an item, not a wish). */
+  isCatalogWordAt(index: number): boolean;
   /** Whether folded [start, end) names an item already mentioned before `before` ("a muffin, actually no muffin"). */
   namesEarlierItem(before: number, start: number, end: number): boolean;
 }
 
 /** "no X": the object is dropped, never added as a modifier. */
-const NEGATION = /\b(?:no|without|hold\s+the|minus|skip\s+the|don'?t\s+(?:add|put|include))\s+(?!(?:wait|thanks?|problem|rush|worries|hurry|pressure|need|way|more|longer|matter|one|change|other)\b)(?:the\s+|any\s+)?(?=[a-z])/g;
+const NEGATION = /\b(?:no|without|hold\s+the|minus|skip\s+the|don'?t\s+(?:add|put|include))\s+(?!(?:wait|thanks?|problem|rush|worries|hurry|pressure|need|way|more|longer|matter|one|change|other|sorry|actually|i\s+mean|scratch|make|nvm)\b)(?:the\s+|any\s+)?(?=[a-z])/g;
 /** "extra X", "light X": when X is a catalog modifier it still applies; only the qualifier is a note. */
 const QUALIFIER = /\b(?:extra|light|lite|lightly|less|a\s+little|a\s+bit\s+of|(?:go\s+)?easy(?:\s+on(?:\s+the)?)?|heavy\s+on(?:\s+the)?|not(?:\s+too(?:\s+much)?)?)\s+(?=[a-z])/g;
 /** "make it strong": a preparation wish, unless the catalog has it ("make it iced"). */
@@ -82,7 +84,7 @@ function findNotes(value: string, options: InstructionOptions): Note[] {
   }
   for (const m of value.matchAll(PREPARATION)) {
     const object = objectEnd(value, m.index + m[0].length, options);
-    if (!object || object.catalog || claimedByCatalog(m.index, object.end)) continue;
+    if (!object || object.catalog || claimedByCatalog(m.index, object.end) || options.isCatalogWordAt(m.index + m[0].length)) continue;
     notes.push({ start: m.index, end: object.end, consumeEnd: object.end });
   }
   for (const pattern of FIXED_NOTES) {

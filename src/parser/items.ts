@@ -189,6 +189,12 @@ class OrderAssembler {
   private resolveSkus(words: string[]): string[] {
     const direct = this.index.skusContainingWords(words);
     if (direct.length || !words.length) return direct;
+    // "bean burrito, actually make it chicken": the corrected line lends its head noun.
+    const corrected = this.pendingCorrection ? this.entries[this.entries.length - 1] : undefined;
+    if (corrected) {
+      const withHead = this.index.skusContainingWords([...words, this.index.itemHead(corrected.sku)]);
+      if (withHead.length) return withHead;
+    }
     for (const mention of [...this.ambiguous].reverse()) {
       const head = mention.head;
       if (!head || words.includes(head)) continue;
