@@ -42,6 +42,8 @@ interface Entry {
   modifiers: Set<string>;
   /** Set on entries split off another ("2 lattes, one with oat milk") so further splits share the base. */
   splitFrom?: Entry;
+  /** A split entry's own add-ons, as opposed to those inherited from its base. */
+  ownModifiers?: Set<string>;
 }
 
 /** Words that may follow a bare unknown request at the start of a message ("unicorn frappe please"). */
@@ -256,8 +258,8 @@ class OrderAssembler {
       if (!this.addHeaderVariety(phrase)) this.handleModifiers(phrase);
     } else if (quantity && !phrase.hasContainer) {
       const plain = phrase.parts.some((p) => p.kind === 'word' && PLAIN_WORDS.has(p.word));
-      const without = after?.kind === 'stop' && after.word === 'without' && !isPhrasePart(this.elements[this.elements.indexOf(after) + 1]);
-      // "3 skim, 2 oat, 1 normal": a count of plain ones is split off like the others; "1 w/o" drops the add-ons.
+      const without = after?.kind === 'stop' && (after.word === 'without' || after.word === 'not') && !isPhrasePart(this.elements[this.elements.indexOf(after) + 1]);
+      // "3 skim, 2 oat, 1 normal": a count of plain ones is split off like the others; "1 w/o", "1 not" drop the add-ons.
       if ((plain || without) && !quantity.weak && this.target) this.split(this.target, quantity.value, [], without);
       else this.handleBareQuantity(quantity, before, after);
     }
@@ -429,6 +431,12 @@ class OrderAssembler {
 
   /** "…, actually a cappuccino instead": the new entry replaces the one before it. */
   private applyInstead(): void {
+    // "2 milk teas w boba, 1 w pudding instead": the split-off one has pudding in place of boba.
+    const last = this.lastAdded;
+    if (last?.kind === 'entry' && last.entry.splitFrom && last.entry.ownModifiers?.size) {
+      last.entry.modifiers = new Set(last.entry.ownModifiers);
+      return;
+    }
     if (!this.lastPhraseAddedEntry || this.entries.length < 2) return;
     this.entries.splice(this.entries.length - 2, 1);
   }
@@ -437,7 +445,8 @@ class OrderAssembler {
   private split(from: Entry, quantity: number, modifiers: string[], withoutAddOns = false): void {
     const base = from.splitFrom ?? from;
     const inherited = [...base.modifiers].filter((m) => !withoutAddOns || !from.modifiers.has(m));
-    const entry: Entry = { sku: base.sku, quantity, explicitQuantity: true, modifiers: new Set([...inherited, ...this.fitting(base.sku, modifiers)]), splitFrom: base };
+    const own = this.fitting(base.sku, modifiers);
+    const entry: Entry = { sku: base.sku, quantity, explicitQuantity: true, modifiers: new Set([...inherited, ...own]), splitFrom: base, ownModifiers: new Set(own) };
     base.quantity -= quantity;
     const baseAt = this.entries.indexOf(base);
     if (base.quantity <= 0 && baseAt >= 0) this.entries.splice(baseAt, 1);
@@ -454,7 +463,12 @@ class OrderAssembler {
 
   private attachModifiers(modifiers: string[]): void {
     const targets = this.distributeTo === 'all' ? this.entries : this.distributeTo === 'both' ? this.entries.slice(-2) : this.target ? [this.target] : [];
-    if (targets.length) targets.forEach((entry) => this.fitting(entry.sku, modifiers).forEach((m) => entry.modifiers.add(m)));
+    if (targets.length) {
+      targets.forEach((entry) => this.fitting(entry.sku, modifiers).forEach((m) => {
+        entry.modifiers.add(m);
+        entry.ownModifiers?.add(m);
+      }));
+    }
     else this.pendingModifiers.push(...modifiers);
   }
 

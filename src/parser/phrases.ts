@@ -45,7 +45,8 @@ export function collectPhrase(elements: readonly Element[], start: number): { ph
     const hasContent = parts.some((p) => p.kind !== 'quantity' && !(p.kind === 'word' && p.role === 'container'));
     if (e.kind === 'quantity' && hasContent) break;
     parts.push(e);
-    if (e.kind === 'item') {
+    // "wings x2 one w ranch": a postfix count closes the item before it.
+    if (e.kind === 'item' || (e.kind === 'quantity' && e.postfix)) {
       j++;
       break;
     }

@@ -29,7 +29,7 @@ export const FILLER_WORDS = words(`
   big nice fresh hot cold warm good great quick tasty yummy delicious lovely usual normal standard
   more few each same favorite favourite favourites classic single double triple own x ur
   cup cups mug size sized piece pieces
-  tall short grande venti trenta regular reg plain ordinary original small sm sml medium med large lg lrg xl dbl`);
+  tall short grande venti trenta regular reg plain ordinary original small sm sml medium med large lg lrg xl dbl black`);
 
 /** Words that say "one without the extras" in a split: "3 skim, 2 oat, 1 normal". */
 export const PLAIN_WORDS = words('normal regular reg plain standard ordinary original usual');
