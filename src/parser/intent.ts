@@ -41,7 +41,7 @@ const MENU_WORD = /\bmenu\b|\bofferings\b|\bselection\b/;
 
 // "How do I order?" asks how the bot works even when it names an item.
 const HELP_QUESTION = /\bwhat\s+(?:can|do)\s+(?:you|u|this\s+bot|the\s+bot|it)\s+do\b|\bhow\s+(?:do|can|should|would)\s+(?:i|we|one|you)\s+(?:order|use|start|place|make\s+an\s+order|pay)\b|\bhow\s+(?:does|do)\s+(?:this|it|the\s+bot|you)\b[^.?!]*\bwork\b|\bhow\s+to\s+(?:order|use)\b|\bwhat\s+(?:can|do|should)\s+i\s+(?:say|type|ask|write|send)\b|\bwhat\s+can\s+i\s+do\b|\bwho\s+are\s+you\b|\bwhat\s+are\s+you\b|\bwhat\s+is\s+this\b|\bcommands\b|\binstructions\s+(?:please|pls)?\s*$/;
-const HELP_WORD = /\bhelp\b|\bhow\s+does\s+(?:this|it)\s+work\b|\bwhat\s+do\s+i\s+do\b/;
+const HELP_WORD = /\bhelp\b|\bhow\s+(?:does|do)\s+(?:ordering|pre-?ordering|pick-?up|paying|payment|this\s+(?:bot|thing|service|app))\s+work\b|\bhow\s+does\s+(?:this|it)\s+work\b|\bwhat\s+do\s+i\s+do\b/;
 
 /** Phrasing that marks a message as a request to buy, not a question about the menu. */
 export const ORDER_CUE = /\b(?:can|could|may)\s+(?:i|we)\s+(?:get|have|grab|order|pre-?order|do)\b|\bi'?d\s+like\b|\bi\s+would\s+like\b|\bi'?ll\s+(?:have|take|get)\b|\bi\s+(?:want|need)\b|\b(?:give|get|bring)\s+me\b|\blet\s+me\s+(?:get|have)\b|\bplease\b|\bpls\b|\bplz\b|\border\b|\bwe'?d\s+like\b/;

@@ -44,6 +44,8 @@ interface Entry {
   splitFrom?: Entry;
   /** A split entry's own add-ons, as opposed to those inherited from its base. */
   ownModifiers?: Set<string>;
+  /** Folded index just after the phrase that added it (to see a "naans for the table:" heading). */
+  end?: number;
 }
 
 /** Words that may follow a bare unknown request at the start of a message ("unicorn frappe please"). */
@@ -70,6 +72,9 @@ class OrderAssembler {
   private distributeTo: 'both' | 'all' | null = null;
   /** "scratch the …", "actually no …": the next phrase names something to take out. */
   private pendingRemoval = false;
+  /** Folded span of the phrase being handled. */
+  private phraseStart = 0;
+  private phraseEnd = 0;
   /** "swap the croissant …": the line the next item replaces. */
   private swapFrom: Entry | null = null;
   /** Each modifier in the customer's words ("boba"), for reporting one an item cannot have. */
@@ -101,6 +106,8 @@ class OrderAssembler {
         const { phrase, next } = collectPhrase(this.elements, i);
         for (const part of phrase.parts) if (part.kind === 'modifier') this.typedModifiers.set(part.id, this.text.originalSlice(part.start, part.end));
         this.lastPhraseAddedEntry = false;
+        this.phraseStart = e.start;
+        this.phraseEnd = phrase.span?.end ?? e.end;
         if (this.pendingRemoval) this.remove(phrase);
         else this.handlePhrase(phrase, this.elements[i - 1], this.elements[next]);
         this.pendingCorrection = null;
@@ -188,7 +195,7 @@ class OrderAssembler {
    * Skus named by loose catalog words. "tacos for the crew: 2 asada, 1 fish": a word that names no item
    * alone is read with the head noun of an open question ("tacos") before it.
    */
-  private resolveSkus(words: string[]): string[] {
+  private resolveSkus(words: string[], countedFollowUp = false): string[] {
     const direct = this.index.skusContainingWords(words);
     if (direct.length || !words.length) return direct;
     // "bean burrito, actually make it chicken": the corrected line lends its head noun.
@@ -203,7 +210,17 @@ class OrderAssembler {
       const withHead = this.index.skusContainingWords([...words, head]);
       if (withHead.length) return withHead;
     }
+    // "4 naan, 2 of them garlic", "naans for the table: 3 butter, 2 garlic": the line before lends its head.
+    if (this.target && countedFollowUp) {
+      const head = this.index.itemHead((this.target.splitFrom ?? this.target).sku);
+      if (!words.includes(head)) return this.index.skusContainingWords([...words, head]);
+    }
     return [];
+  }
+
+  /** "naans for the table: 3 butter, 2 garlic": a line without a count before a colon was a heading. */
+  private isHeading(entry: Entry, before: number): boolean {
+    return !entry.explicitQuantity && !entry.splitFrom && entry.end !== undefined && this.text.value.slice(entry.end, before).includes(':');
   }
 
   /**
@@ -330,9 +347,19 @@ class OrderAssembler {
     const words = this.skuWords(phrase);
     // After "with"/"add" and without a count, known words describe an add-on, never a second item.
     const addOn = before?.kind === 'link' && !phrase.quantity;
-    const skus = addOn ? [] : this.resolveSkus(words);
+    const counted = phrase.quantity !== undefined && !phrase.quantity.weak;
+    const skus = addOn ? [] : this.resolveSkus(words, counted);
     const [onlySku] = skus;
-    if (skus.length === 1 && onlySku !== undefined) this.addEntry(onlySku, phrase.quantity, phrase.modifiers);
+    const target = this.target;
+    if (skus.length === 1 && onlySku !== undefined && counted && target && phrase.partitive && target.sku !== onlySku && phrase.quantity) {
+      // "4 naan, 2 of them garlic"
+      this.split(target, phrase.quantity.value, []);
+      const part = this.target as Entry;
+      part.sku = onlySku;
+      part.modifiers = new Set(this.fitting(onlySku, phrase.modifiers));
+    } else if (skus.length === 1 && onlySku !== undefined) {
+      this.addEntry(onlySku, phrase.quantity, phrase.modifiers);
+    }
     else if (!phrase.span) return;
     else if (skus.length > 1) {
       const mention: Mention = { phrase: this.text.originalSlice(phrase.span.start, phrase.span.end), skus, entriesBefore: this.entries.length, head: words[words.length - 1] };
@@ -422,7 +449,10 @@ class OrderAssembler {
         return;
       }
     }
-    const entry: Entry = { sku, quantity: value, explicitQuantity: explicit, modifiers: new Set(allModifiers) };
+    // "naans for the table: 3 butter, 2 garlic naan": the count-less line before the colon was a heading.
+    const heading = this.target;
+    if (explicit && heading && this.isHeading(heading, this.phraseStart) && this.index.itemHead(heading.sku) === this.index.itemHead(sku)) this.dropEntry(heading);
+    const entry: Entry = { sku, quantity: value, explicitQuantity: explicit, modifiers: new Set(allModifiers), end: this.phraseEnd };
     this.entries.push(entry);
     this.target = entry;
     this.lastPhraseAddedEntry = true;

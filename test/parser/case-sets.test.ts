@@ -1,4 +1,4 @@
-// Runs the labelled case sets in test/parser/cases/ (hurried chat phrasing on eight made-up catalogs in
+// Runs the labelled case sets in test/parser/cases/ (hurried chat phrasing on nine made-up catalogs in
 // different time zones and currencies) with the scorer's exact-match rules. The same files work with
 // ../shared/eval/score.mjs; see test/parser/cases/sets.json for each set's catalog and NOW.
 import { readFileSync } from 'node:fs';
