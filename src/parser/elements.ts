@@ -33,6 +33,7 @@ type ElementBody =
 export type Element = Span & ElementBody;
 
 const NO_WORD = '\u0000';
+const PIECE_WORDS = new Set(['pc', 'pcs', 'pieces', 'piece', 'ct', 'pce', 'pces']);
 const MAX_QUANTITY = 100;
 
 /** Canonical text for phrase matching: singular, typo-corrected; separators never match. */
@@ -114,6 +115,8 @@ function quantityAt(tokens: readonly Token[], i: number): QuantityRead | null {
   const number = numberAt(tokens, i);
   if (!number || number.value > MAX_QUANTITY) return null;
   const result = withNoun(number.value, number.length, false);
+  // "salmon nigiri (4 pcs)": a count of pieces after the item is that item's count.
+  if (PIECE_WORDS.has(text(result.length)) && text(result.length + 1) !== 'of') return { ...result, postfix: true, length: result.length + 1 };
   // "2 x latte"
   if (text(result.length) === 'x' && tokens[i + result.length + 1]?.kind !== 'number') result.length++;
   return result;

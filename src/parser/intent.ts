@@ -23,6 +23,7 @@ const STATUS = new RegExp([
   "\\bhow(?:'?s|\\s+is|\\s+are|\\s+r)?\\s+(?:it|that|things|everything|we|my\\s+[a-z]+|our\\s+[a-z]+|the\\s+order)\\s+(?:looking|going|coming(?:\\s+along)?|doing|getting\\s+on)\\b",
   '\\bdid\\s+(?:you|u|ya)\\s+(?:get|receive|see)\\s+(?:my|our|the)\\s+order\\b', '\\bdid\\s+(?:you|u|ya)\\s+get\\s+(?:it|that|this)\\s*\\??\\s*$', '\\b(?:almost|nearly)\\s+(?:ready|done)\\s*\\?',
   "\\bwhat(?:'?s|\\s+is)\\s+the\\s+(?:eta|hold\\s?up|wait\\s+time)\\b", '\\bany\\s+(?:progress|eta)\\b',
+  '\\b(?:my|our|the)\\s+order\\s+(?:is\\s+|been\\s+)?(?:ready|done|made|on\\s+its\\s+way)\\s*\\?',
 ].join('|'));
 
 // Questions about the menu itself; these win over item words ("how much is a latte?").
@@ -36,6 +37,7 @@ const MENU_QUESTION = new RegExp([
   '\\b(?:what|which)\\b[^.?!]{0,30}\\b(?:have|got)\\s+(?:you|u|ya)\\s+got\\b', '\\b(?:what|which)\\b[^.?!]{0,30}\\b(?:you|u|ya)\\s+got\\s*\\??\\s*$',
   '\\bwhich\\b[^.?!]{0,30}\\b(?:do|does|can)\\s+(?:you|u|ya)\\s+(?:have|sell|serve|offer|make|do)\\b', '\\bwhat\\s+[a-z]+\\s+(?:are|is)\\s+(?:there|available)\\b',
   '^\\s*(?:have\\s+(?:you|u)\\s+)?got\\s+any\\b',
+  "\\bwhat(?:'?s|\\s+is|\\s+are)\\s+(?:the|your|today'?s)\\s+(?:[a-z]+\\s+)?(?:today|of\\s+the\\s+day|this\\s+week|specials?)\\b",
 ].join('|'));
 const MENU_WORD = /\bmenu\b|\bofferings\b|\bselection\b/;
 
