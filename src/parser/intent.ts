@@ -24,6 +24,7 @@ const STATUS = new RegExp([
   '\\bdid\\s+(?:you|u|ya)\\s+(?:get|receive|see)\\s+(?:my|our|the)\\s+order\\b', '\\bdid\\s+(?:you|u|ya)\\s+get\\s+(?:it|that|this)\\s*\\??\\s*$', '\\b(?:almost|nearly)\\s+(?:ready|done)\\s*\\?',
   "\\bwhat(?:'?s|\\s+is)\\s+the\\s+(?:eta|hold\\s?up|wait\\s+time)\\b", '\\bany\\s+(?:progress|eta)\\b',
   '\\b(?:my|our|the)\\s+order\\s+(?:is\\s+|been\\s+)?(?:ready|done|made|on\\s+its\\s+way)\\s*\\?',
+  '\\bwhat\\s+(?:did\\s+)?(?:i|we)\\s+order(?:ed)?\\b', '\\bremind\\s+me\\b[^.?!]*\\border',
 ].join('|'));
 
 // Questions about the menu itself; these win over item words ("how much is a latte?").
@@ -37,6 +38,7 @@ const MENU_QUESTION = new RegExp([
   '\\b(?:what|which)\\b[^.?!]{0,30}\\b(?:have|got)\\s+(?:you|u|ya)\\s+got\\b', '\\b(?:what|which)\\b[^.?!]{0,30}\\b(?:you|u|ya)\\s+got\\s*\\??\\s*$',
   '\\bwhich\\b[^.?!]{0,30}\\b(?:do|does|can)\\s+(?:you|u|ya)\\s+(?:have|sell|serve|offer|make|do)\\b', '\\bwhat\\s+[a-z]+\\s+(?:are|is)\\s+(?:there|available)\\b',
   '^\\s*(?:have\\s+(?:you|u)\\s+)?got\\s+any\\b',
+  '^\\s*any\\s+[a-z]+(?:\\s+[a-z]+)?\\s+(?:left|available|today|in\\s+stock)\\s*\\??\\s*$',
   "\\bwhat(?:'?s|\\s+is|\\s+are)\\s+(?:the|your|today'?s)\\s+(?:[a-z]+\\s+)?(?:today|of\\s+the\\s+day|this\\s+week|specials?)\\b",
 ].join('|'));
 const MENU_WORD = /\bmenu\b|\bofferings\b|\bselection\b/;
@@ -49,7 +51,7 @@ const HELP_WORD = /\bhelp\b|\bhow\s+(?:does|do)\s+(?:ordering|pre-?ordering|pick
 export const ORDER_CUE = /\b(?:can|could|may)\s+(?:i|we)\s+(?:get|have|grab|order|pre-?order|do)\b|\bi'?d\s+like\b|\bi\s+would\s+like\b|\bi'?ll\s+(?:have|take|get)\b|\bi\s+(?:want|need)\b|\b(?:give|get|bring)\s+me\b|\blet\s+me\s+(?:get|have)\b|\bplease\b|\bpls\b|\bplz\b|\border\b|\bwe'?d\s+like\b/;
 
 /** "I'd like to order", "can I place an order?": an order with nothing in it yet. */
-const ORDER_START = /\b(?:i'?d\s+like|i\s+would\s+like|i\s+want|i\s+wanna|can\s+i|could\s+i|may\s+i|i'?m\s+ready|let\s+me|we'?d\s+like)\s+(?:to\s+)?(?:place\s+(?:an?\s+)?|pre-?)?order\b|\bplace\s+an?\s+order\b|^\s*(?:new\s+)?order\s*[.!]*$/;
+const ORDER_START = /\b(?:the|my)\s+usual\b|\b(?:i'?d\s+like|i\s+would\s+like|i\s+want|i\s+wanna|can\s+i|could\s+i|may\s+i|i'?m\s+ready|let\s+me|we'?d\s+like)\s+(?:to\s+)?(?:place\s+(?:an?\s+)?|pre-?)?order\b|\bplace\s+an?\s+order\b|^\s*(?:new\s+)?order\s*[.!]*$/;
 
 export interface IntentSignals {
   command: string | null;

@@ -218,6 +218,13 @@ class OrderAssembler {
     return [];
   }
 
+  /** Whether "and"/"+"/"plus" joins this phrase to the line before it. */
+  private joinsNewLine(phrase: Phrase): boolean {
+    const start = phrase.parts[0]?.start ?? 0;
+    const between = this.text.value.slice(this.target?.end ?? 0, start);
+    return /(?:^|[^a-z])(?:and|n|plus|also|&)(?:[^a-z]|$)|\+/.test(between);
+  }
+
   /** "naans for the table: 3 butter, 2 garlic": a line without a count before a colon was a heading. */
   private isHeading(entry: Entry, before: number): boolean {
     return !entry.explicitQuantity && !entry.splitFrom && entry.end !== undefined && this.text.value.slice(entry.end, before).includes(':');
@@ -268,11 +275,12 @@ class OrderAssembler {
       if (phrase.span && this.isRequested(quantity !== undefined, before, after)) this.addUnrecognized(phrase.span.start, phrase.span.end);
     } else if (phrase.namingWords.length > 0) {
       this.handleLooseWords(phrase, before);
-    } else if (phrase.modifiers.length > 0 && phrase.parts.some((p) => p.kind === 'word' && p.role === 'pronoun') && this.target) {
-      // "an oat flat white and an almond one": another of the item before, with these add-ons.
+    } else if (phrase.modifiers.length > 0 && phrase.parts.some((p) => p.kind === 'word' && p.role === 'pronoun') && this.target && this.joinsNewLine(phrase)) {
+      // "an oat flat white and an almond one": another of the item before, with these add-ons
+      // (while "a mocha, like a large one" describes the same mocha).
       this.addEntry((this.target.splitFrom ?? this.target).sku, quantity, phrase.modifiers);
     } else if (phrase.modifiers.length > 0) {
-      if (!this.addHeaderVariety(phrase)) this.handleModifiers(phrase);
+      if (!this.addHeaderVariety(phrase)) this.handleModifiers(phrase, before);
     } else if (quantity && !phrase.hasContainer) {
       const plain = phrase.parts.some((p) => p.kind === 'word' && PLAIN_WORDS.has(p.word));
       const without = after?.kind === 'stop' && (after.word === 'without' || after.word === 'not') && !isPhrasePart(this.elements[this.elements.indexOf(after) + 1]);
@@ -324,8 +332,9 @@ class OrderAssembler {
   }
 
   /** "…, toasted", "one with oat milk", "actually make it a large". */
-  private handleModifiers({ quantity, hasContainer, modifiers }: Phrase): void {
-    const count = quantity && !quantity.weak && !hasContainer ? quantity.value : null;
+  private handleModifiers({ quantity, hasContainer, modifiers }: Phrase, before: Element | undefined): void {
+    // "latte w 2 extra shots": after "with", a count belongs to the add-on.
+    const count = quantity && !quantity.weak && !hasContainer && before?.kind !== 'link' ? quantity.value : null;
     if (count !== null && this.target && !this.pendingCorrection) {
       // "3 bagels, 2 toasted"
       this.split(this.target, count, modifiers);
@@ -547,6 +556,7 @@ class OrderAssembler {
  */
 export function parseItems(text: FoldedText, index: CatalogIndex, orderLike: boolean, draftItems?: readonly ParsedItem[]): ItemParse {
   const elements = buildElements(text.value, index);
-  const requestLike = orderLike || elements.some((e) => e.kind === 'item' || (e.kind === 'quantity' && !e.weak));
+  // A catalog add-on marks a request too: "caramel macchiato" on its own asks for something.
+  const requestLike = orderLike || elements.some((e) => e.kind === 'item' || e.kind === 'modifier' || (e.kind === 'quantity' && !e.weak));
   return new OrderAssembler(elements, text, index, requestLike, draftItems).run();
 }
