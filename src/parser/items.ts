@@ -26,6 +26,8 @@ interface Mention extends AmbiguousMention {
   entriesBefore: number;
   /** Last catalog word of the mention ("taco" in "tacos"). */
   head: string | undefined;
+  /** Add-ons said with the question ("3 large pizzas"), for the lines that answer it. */
+  modifiers: string[];
 }
 
 export interface ItemParse {
@@ -108,12 +110,14 @@ class OrderAssembler {
         this.lastPhraseAddedEntry = false;
         this.phraseStart = e.start;
         this.phraseEnd = phrase.span?.end ?? e.end;
+        const onSome = this.countAfterModifiers(phrase, next);
         if (this.pendingRemoval) this.remove(phrase);
+        else if (onSome && this.target) this.split(this.target, onSome.count, phrase.modifiers);
         else this.handlePhrase(phrase, this.elements[i - 1], this.elements[next]);
         this.pendingCorrection = null;
         this.distributeTo = null;
         this.pendingRemoval = false;
-        i = next;
+        i = onSome ? onSome.next : next;
         continue;
       }
       if (e?.kind === 'stop' && (e.word === 'both' || e.word === 'all')) this.distributeTo = e.word;
@@ -127,6 +131,22 @@ class OrderAssembler {
     }
     this.dropAnsweredMentions();
     return { items: this.mergedItems(), unrecognized: this.unrecognized, ambiguous: this.ambiguous.map(({ phrase, skus }) => ({ phrase, skus })) };
+  }
+
+  /**
+   * "avo toast x2 w egg on one": add-ons followed by "on/for one (of them)" go on that many of the line.
+   * Returns the count and the element index after it.
+   */
+  private countAfterModifiers(phrase: Phrase, next: number): { count: number; next: number } | null {
+    if (!phrase.modifiers.length || phrase.item || phrase.namingWords.length || (phrase.quantity && !phrase.quantity.weak)) return null;
+    const prep = this.elements[next];
+    const count = this.elements[next + 1];
+    if (prep?.kind !== 'stop' || !['on', 'for', 'to', 'in'].includes(prep.word) || count?.kind !== 'quantity' || count.weak) return null;
+    let after = next + 2;
+    while (this.elements[after]?.kind === 'stop' && ['of', 'them', 'those', 'these'].includes((this.elements[after] as { word: string }).word)) after++;
+    const end = this.elements[after];
+    if (end !== undefined && end.kind !== 'separator') return null;
+    return { count: count.value, next: after };
   }
 
   /** "scratch the cookie" waits for its phrase; "scratch that" takes out the last thing asked for. */
@@ -371,7 +391,9 @@ class OrderAssembler {
     }
     else if (!phrase.span) return;
     else if (skus.length > 1) {
-      const mention: Mention = { phrase: this.text.originalSlice(phrase.span.start, phrase.span.end), skus, entriesBefore: this.entries.length, head: words[words.length - 1] };
+      const mention: Mention = {
+        phrase: this.text.originalSlice(phrase.span.start, phrase.span.end), skus, entriesBefore: this.entries.length, head: words[words.length - 1], modifiers: phrase.modifiers,
+      };
       this.ambiguous.push(mention);
       this.lastAdded = { kind: 'ambiguous', mention };
     }
@@ -385,7 +407,7 @@ class OrderAssembler {
     if (this.pendingCorrection) {
       // "2 lattes, actually make that 3"; on a draft, "make it 3" changes the line last talked about.
       this.setQuantity(this.editing ? (this.target ?? last) : last, quantity.value);
-    } else if (!quantity.weak && this.target && (after?.kind === 'link' || this.introducesModifier(after))) {
+    } else if (!quantity.weak && !quantity.postfix && this.target && (after?.kind === 'link' || this.introducesModifier(after))) {
       // "2 lattes, one with oat milk": the modifiers that follow go to the split-off entry.
       this.split(this.target, quantity.value, []);
     } else if ((quantity.postfix || before?.kind === 'item') && !last.explicitQuantity) {
@@ -428,7 +450,9 @@ class OrderAssembler {
   private addEntry(sku: string, quantity: QuantityElement | undefined, modifiers: string[]): void {
     const explicit = quantity !== undefined && !quantity.weak;
     const value = quantity?.value ?? 1;
-    const allModifiers = this.fitting(sku, [...this.pendingModifiers, ...modifiers]);
+    // "3 large pizzas - 2 pepperoni 1 veggie": lines answering a question take its add-ons.
+    const question = [...this.ambiguous].reverse().find((m) => m.skus.includes(sku));
+    const allModifiers = this.fitting(sku, [...this.pendingModifiers, ...(question?.modifiers ?? []), ...modifiers]);
     this.pendingModifiers = [];
     const swapped = this.swapFrom;
     if (swapped) {
@@ -485,13 +509,24 @@ class OrderAssembler {
     const base = from.splitFrom ?? from;
     const inherited = [...base.modifiers].filter((m) => !withoutAddOns || !from.modifiers.has(m));
     const own = this.fitting(base.sku, modifiers);
-    const entry: Entry = { sku: base.sku, quantity, explicitQuantity: true, modifiers: new Set([...inherited, ...own]), splitFrom: base, ownModifiers: new Set(own) };
+    const entry: Entry = { sku: base.sku, quantity, explicitQuantity: true, modifiers: new Set(inherited), splitFrom: base, ownModifiers: new Set(own) };
+    for (const m of own) {
+      this.dropInheritedRivals(entry, m);
+      entry.modifiers.add(m);
+    }
     base.quantity -= quantity;
     const baseAt = this.entries.indexOf(base);
     if (base.quantity <= 0 && baseAt >= 0) this.entries.splice(baseAt, 1);
     this.entries.push(entry);
     this.target = entry;
     this.lastAdded = { kind: 'entry', entry };
+  }
+
+  /** Removes inherited modifiers of the same group as `id` (two milks, two sizes) from a split-off line. */
+  private dropInheritedRivals(entry: Entry, id: string): void {
+    const group = this.index.modifierGroup(id);
+    if (group === null) return;
+    for (const m of [...entry.modifiers]) if (!entry.ownModifiers?.has(m) && this.index.modifierGroup(m) === group) entry.modifiers.delete(m);
   }
 
   private setQuantity(entry: Entry | null | undefined, quantity: number, explicit = true): void {
@@ -504,6 +539,8 @@ class OrderAssembler {
     const targets = this.distributeTo === 'all' ? this.entries : this.distributeTo === 'both' ? this.entries.slice(-2) : this.target ? [this.target] : [];
     if (targets.length) {
       targets.forEach((entry) => this.fitting(entry.sku, modifiers).forEach((m) => {
+        // "2 lattes with oat, 1 with almond": a split-off line's own milk replaces the inherited one.
+        if (entry.ownModifiers) this.dropInheritedRivals(entry, m);
         entry.modifiers.add(m);
         entry.ownModifiers?.add(m);
       }));
