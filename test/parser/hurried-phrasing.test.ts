@@ -58,6 +58,10 @@ describe('split quantities', () => {
     ['sushi', 'salmon nigri x4, 2 on brown rice', ['2×salmon-nigiri[]', '2×salmon-nigiri[brown-rice]']],
     ['sushi', '2 dragon rolls w spicy mayo, 1 w/o', ['1×dragon-roll[spicy-mayo]', '1×dragon-roll[]']],
     ['taqueria', 'tacos for the crew: 2 asada, 2 pastor, 1 fish', ['2×carne-asada-taco[]', '2×al-pastor-taco[]', '1×fish-taco[]']],
+    ['pizza', 'can we get 3 large pizzas - 2 pepperoni 1 veggie', ['2×pepperoni[large]', '1×veggie[large]']],
+    ['cafe', '2 lattes with oat, 1 with almond', ['1×latte[oat-milk]', '1×latte[almond-milk]']],
+    ['cafe', 'an oat flat white and an almond one', ['1×flat-white[oat-milk]', '1×flat-white[almond-milk]']],
+    ['cafe', '3 bagels toasted, 1 not', ['2×everything-bagel[toasted]', '1×everything-bagel[]']],
   ] as const)('%s: %s', (menu: Menu, text, expected) => {
     const result = parsers[menu].parse(text, NOW);
     expect(lines(result)).toEqual([...expected].sort());
