@@ -44,6 +44,13 @@ export interface SquareSimulatorOptions {
   currency?: string;
   taxBasisPoints?: number;
   merchantId?: string;
+  /** The demo's kitchen: marks each new order PREPARED (and sends the webhook) this long after it was placed. */
+  prepareAfterMs?: number;
+  /**
+   * Redeliver events our endpoint did not answer 2xx, as Square does (on a much shorter schedule: this delay,
+   * doubling, at most 5 times). Off by default so tests drive redeliveries themselves.
+   */
+  redeliverFailedAfterMs?: number;
 }
 
 export interface SimWebhookDelivery {
@@ -140,6 +147,14 @@ export async function startSquareSimulator(opts: SquareSimulatorOptions = {}): P
     }
     const delivery = { eventId, orderId, rawBody, signature, status };
     deliveries.push(delivery);
+    const failed = status === null || status < 200 || status >= 300;
+    if (failed && opts.redeliverFailedAfterMs !== undefined && retryNumber < 5) {
+      const timer = setTimeout(() => {
+        pending.delete(timer);
+        void deliver(eventId, orderId, rawBody, retryNumber + 1).catch(() => undefined);
+      }, opts.redeliverFailedAfterMs * 2 ** retryNumber);
+      pending.add(timer);
+    }
     return delivery;
   }
 
@@ -247,7 +262,20 @@ export async function startSquareSimulator(opts: SquareSimulatorOptions = {}): P
     idempotency.set(key, { fingerprint, orderId: order.id });
     createdPerKey.set(key, (createdPerKey.get(key) ?? 0) + 1);
     reply(res, 200, { order });
+    if (opts.prepareAfterMs !== undefined) prepareLater(order.id, opts.prepareAfterMs);
   });
+
+  function prepareLater(orderId: string, ms: number): void {
+    const timer = setTimeout(() => {
+      pending.delete(timer);
+      const order = orders.get(orderId);
+      const first = order?.fulfillments[0];
+      if (!order || !first || !(first.state === 'PROPOSED' || first.state === 'RESERVED')) return; // moved on meanwhile (e.g. cancelled)
+      void notifyFulfillmentUpdated(order, applyFulfillmentChanges(order, [{ uid: first.uid, state: 'PREPARED' }])).catch(() => undefined);
+    }, ms);
+    timer.unref();
+    pending.add(timer);
+  }
 
   app.get('/v2/orders/:orderId', (req: Request<{ orderId: string }>, res: Response) => {
     reply(res, 200, { order: findOrder(req.params.orderId) });

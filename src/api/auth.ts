@@ -31,6 +31,15 @@ declare module 'express-serve-static-core' {
 
 const unauthorized = (message: string) => new RequestError(401, 'unauthorized', message);
 
+/** Says what is wrong with an Authorization header that is not `Bearer <key>`. */
+function authProblem(header: string): string {
+  if (!header.trim()) return 'Missing "Authorization: Bearer <api key>" header';
+  const parts = header.trim().split(/\s+/);
+  if (parts.length === 1) return 'The Authorization header is missing the "Bearer" scheme: send "Authorization: Bearer <api key>"';
+  if (/^bearer$/i.test(parts[0]!)) return 'The Authorization header has more than one value after "Bearer": send "Authorization: Bearer <api key>"';
+  return `Authorization scheme "${parts[0]!.slice(0, 20)}" is not supported: send "Authorization: Bearer <api key>"`;
+}
+
 /** Requires a valid key; when x-space-id is sent it must be the key's space. */
 export function requireApiKey(limiter: AuthFailureLimiter): RequestHandler {
   return async (req, res, next) => {
@@ -45,7 +54,7 @@ export function requireApiKey(limiter: AuthFailureLimiter): RequestHandler {
     const spaceId = match ? await spaceForKey(match[1]!) : null;
     if (!spaceId) {
       await limiter.recordFailure(client);
-      return next(unauthorized(match ? 'Unknown API key' : 'Missing "Authorization: Bearer <api key>" header'));
+      return next(unauthorized(match ? 'Unknown API key' : authProblem(header)));
     }
     const claimed = req.get('x-space-id');
     if (claimed !== undefined && claimed !== spaceId) return next(new RequestError(403, 'forbidden', 'x-space-id does not match the API key\'s space'));

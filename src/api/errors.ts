@@ -13,6 +13,12 @@ function isClientError(e: { status?: number; statusCode?: number }): boolean {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
+/** Errors with which the database driver or server refuses a value the client sent. */
+function unstorable(err: unknown): boolean {
+  const e = err as { name?: string; message?: string } | null;
+  return e?.name === 'BSONError' || (e?.name === 'MongoServerError' && /nested arrays are not supported/.test(e.message ?? ''));
+}
+
 /** Every error leaves as JSON with the right status; no stack traces reach clients. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
@@ -25,6 +31,10 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     const r = fromZod(err);
     status = 400;
     body = { error: { code: r.code, message: r.message, ...(r.field ? { field: r.field } : {}) } };
+  } else if (unstorable(err)) {
+    // Backstop: a value the database refuses (an object key with a NUL; nested arrays on FerretDB) is the client's input.
+    status = 400;
+    body = { error: { code: 'invalid_input', message: 'The request contains a value that cannot be stored (an object key with a NUL character, or an array inside an array)' } };
   } else if (e.type === 'entity.too.large') {
     status = 413;
     body = { error: { code: 'payload_too_large', message: 'Request body is too large' } };

@@ -11,6 +11,7 @@ import type { ActionEvent } from '../engine/types.js';
 import type { AuthFailureLimiter } from '../api/auth.js';
 import { spaceForKey } from '../storage/api-keys.js';
 import { Action } from '../storage/models.js';
+import { verifyTrackingToken } from '../tracking/token.js';
 
 const isObjectId = (v: unknown): v is string => typeof v === 'string' && /^[a-f0-9]{24}$/.test(v);
 
@@ -25,16 +26,32 @@ function payload(e: ActionEvent): Record<string, unknown> {
   }
 }
 
-export function attachSocketServer(http: HttpServer, bus: StatusBus, logger: Logger, authLimiter: AuthFailureLimiter): Server {
-  const io = new Server(http, { serveClient: false, cors: { origin: false } });
+/**
+ * `trackingKey` lets the customer's order page connect with its tracking token
+ * (`auth: { tracking }`): such a socket joins that one action's room and can subscribe to nothing else.
+ * `authLimiter` counts failed API-key authentications per client address (shared with the HTTP API).
+ */
+export function attachSocketServer(http: HttpServer, bus: StatusBus, logger: Logger, opts: { trackingKey?: Buffer; authLimiter?: AuthFailureLimiter } = {}): Server {
+  // serveClient: the order page loads /socket.io/socket.io.min.js from here (no CDN).
+  const io = new Server(http, { serveClient: true, cors: { origin: false } });
 
   io.use(async (socket, next) => {
     const client = socket.handshake.address;
-    if ((await authLimiter.blockedFor(client)) !== null) return next(new Error('too many failed attempts'));
+    if (opts.authLimiter && (await opts.authLimiter.blockedFor(client)) !== null) return next(new Error('too many failed attempts'));
+    const tracking = (socket.handshake.auth as { tracking?: unknown }).tracking;
+    if (tracking !== undefined) {
+      const actionId = typeof tracking === 'string' && opts.trackingKey ? verifyTrackingToken(tracking, opts.trackingKey) : null;
+      if (!actionId) {
+        await opts.authLimiter?.recordFailure(client);
+        return next(new Error('unauthorized'));
+      }
+      socket.data.trackingActionId = actionId;
+      return next();
+    }
     const token = (socket.handshake.auth as { token?: unknown }).token;
     const spaceId = typeof token === 'string' ? await spaceForKey(token).catch(() => null) : null;
     if (!spaceId) {
-      await authLimiter.recordFailure(client);
+      await opts.authLimiter?.recordFailure(client);
       return next(new Error('unauthorized'));
     }
     socket.data.spaceId = spaceId;
@@ -44,6 +61,11 @@ export function attachSocketServer(http: HttpServer, bus: StatusBus, logger: Log
   const owns = async (spaceId: string, actionId: unknown) => isObjectId(actionId) && !!(await Action.exists({ _id: actionId, spaceId }));
 
   io.on('connection', async (socket) => {
+    if (socket.data.trackingActionId) {
+      await socket.join(`action:${String(socket.data.trackingActionId)}`);
+      socket.emit('ready', {});
+      return;
+    }
     const spaceId = socket.data.spaceId as string;
     const actionId = (socket.handshake.auth as { actionId?: unknown }).actionId;
     if (actionId === undefined) await socket.join(`space:${spaceId}`);

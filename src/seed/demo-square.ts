@@ -8,9 +8,12 @@ import { Integration, IntegrationSecret } from '../storage/models.js';
 import type { DemoCredentials } from './demo.js';
 
 /** The signature key is generated per data folder: a constant in the source would let anyone sign a "ready" or a cancel. */
-export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: string, dataDir: string): Promise<SquareSimulator> {
+export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: string, dataDir: string, prepSeconds = 0): Promise<SquareSimulator> {
   const signatureKey = await localSecret(dataDir, 'demo-square-signature-key');
   const sim = await startSquareSimulator({
+    ...(prepSeconds > 0 ? { prepareAfterMs: prepSeconds * 1000 } : {}),
+    // Like Square: an event answered "retry later" (it came before the order was recorded) is delivered again.
+    redeliverFailedAfterMs: 1000,
     webhook: { url: `${publicBaseUrl}/integrations/square/webhooks/${creds.providerId}`, signatureKey },
   });
   const integration = await Integration.findOneAndUpdate(
