@@ -143,7 +143,7 @@ describe('square webhook route fed by the simulator', () => {
 
     expect(reports).toEqual([
       { actionId: 'act_1', state: 'picked_up', message: 'Your order was picked up' },
-      { actionId: 'act_2', state: 'cancelled', message: 'The store cancelled your order' },
+      { actionId: 'act_2', state: 'cancelled', message: 'The café cancelled your order.' },
     ]);
   });
 

@@ -221,10 +221,10 @@ export class ActionExecutionService implements ExternalOutcomes {
             schedule: { stepAt: at },
           };
         }
-        return this.advancePlan(action, `${capitalize(this.label(entry))} didn't answer after ${action.attempt} tries`);
+        return this.advancePlan(action, `${capitalize(this.label(entry))} didn't answer after ${action.attempt} tries`, undefined, result.error.message);
       }
       case 'permanent':
-        return this.advancePlan(action, `${capitalize(this.label(entry))} couldn't take the order`);
+        return this.advancePlan(action, `${capitalize(this.label(entry))} couldn't take the order`, undefined, result.error.message);
     }
   }
 
@@ -249,9 +249,10 @@ export class ActionExecutionService implements ExternalOutcomes {
   }
 
   /** Fall through to the next handler; manual is last, so running out means manual itself failed. */
-  private advancePlan(action: ActionDoc, reason: string, execution?: TransitionPlan['execution']): TransitionPlan {
+  /** `reason` is the customer's status message; `detail` (for operators: the action's error when it fails) may say more. */
+  private advancePlan(action: ActionDoc, reason: string, execution?: TransitionPlan['execution'], detail = reason): TransitionPlan {
     const next = action.chain[action.chainIndex + 1];
-    if (!next) return { ...this.failPlan(action, reason), ...(execution ? { execution } : {}) };
+    if (!next) return { ...this.failPlan(action, detail), ...(execution ? { execution } : {}) };
     return {
       set: { chainIndex: action.chainIndex + 1, attempt: 1, phase: 'ready', status: 'executing', ...DONE, nextStepAt: this.now() },
       update: { status: 'executing', message: `${reason}. Trying ${this.label(next)}...` },
@@ -331,7 +332,7 @@ export class ActionExecutionService implements ExternalOutcomes {
     return this.decideAndCommit(executionId.split(':')[0]!, async (action) => {
       if (!this.awaits(action, executionId)) return null;
       const entry = action.chain[action.chainIndex];
-      return this.advancePlan(action, `The order wasn't accepted via ${this.label(entry)}`, { id: action.awaitingExecutionId!, set: { status: 'declined', finishedAt: this.now(), error: { code: 'declined', message: reason } } });
+      return this.advancePlan(action, `The order wasn't accepted via ${this.label(entry)}`, { id: action.awaitingExecutionId!, set: { status: 'declined', finishedAt: this.now(), error: { code: 'declined', message: reason } } }, `${capitalize(this.label(entry))} declined (${reason})`);
     });
   }
 
