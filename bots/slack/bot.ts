@@ -8,12 +8,12 @@
 import express from 'express';
 import type { Logger as PinoLogger } from 'pino';
 import bolt from '@slack/bolt';
-import { ChatDraft } from '../storage/models.js';
+import { ChatDraft, ChatSecret } from '../storage/models.js';
 import { slackUserId, threadKey, TransportError, type ChatTransport, type Reply, type SentRef, type ThreadRef } from '../conversation/types.js';
 import type { PlatformBot, PlatformBotFactory } from '../platform.js';
 import { ACTION_ID_PATTERN, toBlockKit } from './render.js';
 
-const { App, ExpressReceiver, LogLevel } = bolt;
+const { App, ExpressReceiver, LogLevel, webApi } = bolt;
 type BoltApp = InstanceType<typeof App>;
 type WebClient = BoltApp['client'];
 
@@ -67,7 +67,10 @@ export function classifySlackError(err: unknown): TransportError {
 /** `slack:<team>:<user>` → the Slack user id. */
 const slackUser = (userId: string | null) => (userId?.startsWith('slack:') ? userId.split(':')[2] ?? null : null);
 
-export function createSlackTransport(client: WebClient): ChatTransport {
+/** The Web API client for a workspace: its own bot token when the connection has one, else the deployment's. */
+export type SlackClientFor = (teamId: string) => Promise<WebClient>;
+
+export function createSlackTransport(clientFor: SlackClientFor): ChatTransport {
   const call = async <T>(fn: () => Promise<T>): Promise<T> => {
     try { return await fn(); } catch (err) { throw classifySlackError(err); }
   };
@@ -77,6 +80,7 @@ export function createSlackTransport(client: WebClient): ChatTransport {
       const body = toBlockKit(reply);
       const user = slackUser(opts.userId);
       const threadTs = thread.thread ?? undefined;
+      const client = await clientFor(thread.workspace);
       if (reply.ephemeral && user) {
         const r = await call(() => client.chat.postEphemeral({ channel: thread.channel, user, ...body, ...(threadTs ? { thread_ts: threadTs } : {}) }));
         return { messageId: String(r.message_ts ?? '') };
@@ -85,6 +89,7 @@ export function createSlackTransport(client: WebClient): ChatTransport {
       return { messageId: String(r.ts) };
     },
     async edit(thread: ThreadRef, ref: SentRef, reply: Reply): Promise<void> {
+      const client = await clientFor(thread.workspace);
       await call(() => client.chat.update({ channel: thread.channel, ts: ref.messageId, ...toBlockKit(reply) }));
     },
   };
@@ -109,6 +114,19 @@ export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
       ...(socketMode ? { socketMode: true, appToken: opts.appToken, installerOptions: { clientOptions } } : { receiver }),
     });
     let botUserId: string | null = null;
+    // Workspaces connected through the API with their own bot token get their own client.
+    const clients = new Map<string, WebClient>();
+    const clientFor: SlackClientFor = async (teamId) => {
+      const secret = await ChatSecret.findById(`slack:${teamId}`).lean();
+      const token = (secret?.values as { botToken?: string } | undefined)?.botToken;
+      if (!token || token === opts.botToken) return app.client;
+      let client = clients.get(token);
+      if (!client) {
+        client = new webApi.WebClient(token, clientOptions);
+        clients.set(token, client);
+      }
+      return client;
+    };
     let teamName: string | null = null;
 
     const run = (what: string, fn: () => Promise<void>) => fn().catch((err: unknown) => log.error({ err: (err as Error)?.message, what }, 'slack handling failed'));
@@ -136,10 +154,11 @@ export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
       });
     }));
 
-    app.command('/order', async ({ command, ack, client }) => {
+    app.command('/order', async ({ command, ack }) => {
       await ack();
       await run('command', async () => {
         // A slash command has no message to thread under: the request itself becomes the thread's first message.
+        const client = await clientFor(command.team_id);
         const root = await client.chat.postMessage({ channel: command.channel_id, text: `<@${command.user_id}> ordered: ${command.text || '(nothing yet)'}` });
         const team = command.team_id;
         await inbound.handleMessage({
@@ -168,7 +187,7 @@ export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
 
     return {
       platform: 'slack',
-      transport: createSlackTransport(app.client),
+      transport: createSlackTransport(clientFor),
       routers: receiver ? [router] : [],
       async start() {
         await app.init();
