@@ -5,7 +5,7 @@
  */
 import { jest } from '@jest/globals';
 import { Action, Integration, Item, MenuItem, Provider, Space } from '../../src/storage/models.js';
-import { createApiKey } from '../../src/api/auth.js';
+import { createApiKey } from '../../src/storage/api-keys.js';
 import { waitFor, waitForStatus } from '../support/harness.js';
 import { startChatTestService, type ChatTestService } from '../support/chat.js';
 
