@@ -18,6 +18,7 @@ import { HandlerRegistry } from './engine/registry.js';
 import { testIntegration } from './engine/test-integration.js';
 import { StatusBus } from './engine/status-bus.js';
 import type { ActionHandler, Notifier, RetryPolicy } from './engine/types.js';
+import type { ServiceExtension } from './extensions.js';
 import { agendaScheduler, createAgenda, defineJobs } from './jobs/agenda.js';
 import { JOB } from './jobs/names.js';
 import { NotifierDispatcher } from './notify/dispatcher.js';
@@ -36,6 +37,8 @@ export interface ServiceOverrides {
   notifiers?: Notifier[];
   /** Where the twilio SDK sends requests (tests: the Twilio simulator). */
   twilioHttpClient?: TwilioHttpClient;
+  /** Optional parts built by the composition root (the chat bots): see src/extensions.ts. */
+  extensions?: ServiceExtension[];
   now?: () => Date;
 }
 
@@ -47,6 +50,8 @@ export interface RunningService {
   service: ActionExecutionService;
   agenda: Agenda;
   db: Database;
+  /** What the extensions said at start (e.g. how to chat with the demo bots). */
+  extensionNotes: string[];
   close(): Promise<void>;
 }
 
@@ -86,7 +91,12 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     inProcessNotifications: config.ROLE === 'all',
   });
   service.useScheduler(agendaScheduler(agenda));
-  const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger);
+  const extensions = o.extensions ?? [];
+  const parts = [];
+  for (const ext of extensions) {
+    parts.push(await ext.setup({ config, logger: logger.child({ extension: ext.name }), service, agenda, runsWorkers, servesHttp: config.ROLE !== 'worker', now }));
+  }
+  const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? []), ...parts.flatMap((p) => p.notifiers ?? [])], logger);
   if (runsWorkers) defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger });
   await agenda.start();
   if (runsWorkers) await agenda.every('30 seconds', JOB.sweep);
@@ -97,7 +107,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   let port = 0;
   if (config.ROLE !== 'worker') {
     const app = createApp({
-      service, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters: integrationRouters(config, service, logger),
+      service, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters: [...integrationRouters(config, service, logger), ...parts.flatMap((p) => p.routers ?? [])],
       handlerNames: registry.names(),
       testIntegration: (integrationId, spaceId) => testIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
     });
@@ -111,13 +121,16 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     if (config.ROLE === 'api') stopFeed = startStatusFeed(bus, { everyMs: 250, logger });
   }
   const baseUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+  const extensionNotes: string[] = [];
+  for (const ext of extensions) extensionNotes.push(...((await ext.start?.({ baseUrl })) ?? []));
 
   let closed = false;
   return {
-    baseUrl, port, config, bus, service, agenda, db,
+    baseUrl, port, config, bus, service, agenda, db, extensionNotes,
     async close() {
       if (closed) return;
       closed = true;
+      for (const ext of [...extensions].reverse()) await ext.close?.().catch((err) => logger.warn({ err: (err as Error).message, extension: ext.name }, 'extension close failed'));
       await stopFeed();
       if (server) {
         await io?.close(); // also ends upgraded websocket connections, which closeAllConnections does not track
