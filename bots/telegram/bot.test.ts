@@ -73,7 +73,7 @@ describe('telegram bot over long polling', () => {
     await bot.start();
   });
   afterEach(async () => {
-    await bot.stop();
+    await bot.close();
     await sim.close();
   });
 
@@ -143,11 +143,11 @@ describe('telegram bot webhook', () => {
     await new Promise<void>((resolve) => server.once('listening', resolve));
     const publicBaseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     bot = createTelegramBot({ token: sim.token, apiRoot: sim.apiRoot, inbound, logger, publicBaseUrl, mode: 'webhook', webhookSecret: 'test-secret-0123456789' });
-    app.use(bot.router);
+    app.use(...bot.routers);
     await bot.start();
   });
   afterEach(async () => {
-    await bot.stop();
+    await bot.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await sim.close();

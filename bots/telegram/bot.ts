@@ -12,7 +12,8 @@ import type { Logger } from 'pino';
 import { Telegraf, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
 import type { Message, Update, User } from 'telegraf/types';
-import { telegramUserId, type ChatInbound, type ChatTransport, type ChatUser } from '../conversation/types.js';
+import { telegramUserId, type ChatInbound, type ChatUser } from '../conversation/types.js';
+import type { PlatformBot, PlatformBotFactory } from '../platform.js';
 import { defaultWebhookSecret } from './config.js';
 import { threadForCard, threadForMessage } from './threads.js';
 import { createTelegramTransport } from './transport.js';
@@ -33,15 +34,17 @@ export interface TelegramBotOptions {
   logger: Logger;
 }
 
-export interface TelegramBot {
+export interface TelegramBot extends PlatformBot {
+  readonly platform: 'telegram';
   readonly mode: 'webhook' | 'polling';
-  readonly transport: ChatTransport;
   readonly telegraf: Telegraf;
-  /** POST /telegram/webhook: 401 without the secret token; otherwise handled, then 200 (500 lets Telegram retry). */
-  readonly router: Router;
+  /** [POST /telegram/webhook]: 401 without the secret token; otherwise handled, then 200 (500 lets Telegram retry). */
+  readonly routers: Router[];
   /** Webhook: registers it with Telegram. Polling: starts the loop (which deletes any webhook first). */
-  start(): Promise<void>;
-  stop(): Promise<void>;
+  start(): Promise<string[]>;
+  close(): Promise<void>;
+  /** The bot's @username once started (for t.me deep links). */
+  username(): string | null;
 }
 
 function displayName(user: User): string {
@@ -93,6 +96,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
   const transport = createTelegramTransport(telegraf.telegram, botId);
   const { inbound } = options;
   let polling: Promise<void> | null = null;
+  let pollingEnded = true;
 
   const eventId = (ctx: Context): string => `${botId}:${ctx.update.update_id}`;
 
@@ -179,29 +183,60 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
   );
 
   return {
+    platform: 'telegram',
     mode,
     transport,
     telegraf,
-    router,
+    routers: [router],
+    username: () => telegraf.botInfo?.username ?? null,
     async start() {
       telegraf.botInfo ??= await telegraf.telegram.getMe();
+      const name = `@${telegraf.botInfo.username}`;
       if (mode === 'webhook') {
         if (!publicBaseUrl) throw new Error('Telegram webhook mode needs PUBLIC_BASE_URL');
         await telegraf.telegram.setWebhook(`${publicBaseUrl}${TELEGRAM_WEBHOOK_PATH}`, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
         log.info({ botId }, 'telegram bot receiving updates by webhook');
-        return;
+        return [`Telegram: ${name} receives updates at ${publicBaseUrl}${TELEGRAM_WEBHOOK_PATH}`];
       }
+      pollingEnded = false;
       polling = telegraf.launch({ allowedUpdates: [...ALLOWED_UPDATES] }).catch((error: unknown) => {
         log.error({ err: error }, 'telegram long polling stopped');
+      }).finally(() => {
+        pollingEnded = true;
       });
       log.info({ botId }, 'telegram bot receiving updates by long polling');
+      return [`Telegram: ${name} receives updates by long polling`];
     },
-    async stop() {
-      if (polling) {
-        telegraf.stop('shutdown');
-        await polling;
-        polling = null;
-      }
+    async close() {
+      if (!polling) return;
+      const running = polling;
+      polling = null;
+      // telegraf refuses stop() until its loop has begun (after getMe and deleteWebhook); then it ends the long poll.
+      await retryFor(() => {
+        if (!pollingEnded) telegraf.stop('shutdown');
+      }, 5000);
+      await running;
     },
   };
+}
+
+/** Options for the bot that come from configuration rather than from the chat extension. */
+export type TelegramBotSettings = Omit<TelegramBotOptions, 'inbound' | 'logger' | 'publicBaseUrl'>;
+
+/** The chat extension builds the bot with its runtime as the inbound side (bots/index.ts). */
+export function telegramPlatform(settings: TelegramBotSettings): PlatformBotFactory {
+  return ({ inbound, logger, publicBaseUrl }) => createTelegramBot({ ...settings, inbound, logger, publicBaseUrl });
+}
+
+async function retryFor(attempt: () => void, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      attempt();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
 }
