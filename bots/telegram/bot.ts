@@ -100,6 +100,22 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 
   const eventId = (ctx: Context): string => `${botId}:${ctx.update.update_id}`;
 
+  // One chat's updates are handled one after another, in update order: telegraf runs a polled batch
+  // concurrently, and a customer's "make it 3" must not overtake the order it changes.
+  const chatQueues = new Map<number, Promise<void>>();
+  telegraf.use(async (ctx, next) => {
+    const chatId = ctx.chat?.id;
+    if (chatId === undefined) return next();
+    const turn = (chatQueues.get(chatId) ?? Promise.resolve()).then(() => next());
+    const settled = turn.catch(() => undefined);
+    chatQueues.set(chatId, settled);
+    try {
+      await turn;
+    } finally {
+      if (chatQueues.get(chatId) === settled) chatQueues.delete(chatId);
+    }
+  });
+
   async function onCustomerText(ctx: Context, msg: Message.TextMessage, text: string): Promise<void> {
     if (!msg.from || msg.from.is_bot) return;
     const replied = msg.reply_to_message;

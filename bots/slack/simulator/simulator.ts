@@ -57,6 +57,8 @@ export interface SimWebApiCall {
   error?: string;
   /** The fault applied, if any. */
   fault?: SlackSimFault['kind'];
+  /** When the call arrived (ms since the epoch): shows that a retry waited for Retry-After. */
+  at: number;
 }
 
 export interface SimResponseUrlPost { responseUrlId: string; body: Record<string, unknown> }
@@ -172,7 +174,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
     const bearer = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
     const token = bearer ?? (typeof params['token'] === 'string' ? params['token'] : undefined);
     delete params['token'];
-    const call: SimWebApiCall = { method, params, status: 200 };
+    const call: SimWebApiCall = { method, params, status: 200, at: Date.now() };
     calls.push(call);
 
     const answer = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void => {
