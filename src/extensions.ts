@@ -8,11 +8,14 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { ActionExecutionService } from './engine/execution-service.js';
 import type { Notifier } from './engine/types.js';
+import type { EngineServices } from './service.js';
 
 export interface ExtensionContext {
   config: Config;
   logger: Logger;
-  /** The engine: create-and-start goes through it, like `POST /actions`. */
+  /** The engine services the HTTP API calls (create-and-start, get, status by order number, cancel). */
+  services: EngineServices;
+  /** The execution engine itself (outcomes, cancel). */
   service: ActionExecutionService;
   /** Not yet started: define jobs here (only when `runsWorkers`); scheduling jobs works in every role. */
   agenda: Agenda;
