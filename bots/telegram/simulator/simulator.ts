@@ -77,6 +77,8 @@ export interface TelegramSimulator {
   /** The reply chain under a message: every message whose replies lead back to it, oldest first. */
   replyChain(chatId: number, rootMessageId: number): SimTgMessage[];
   waitForMessage(predicate: (m: SimTgMessage) => boolean, timeoutMs?: number): Promise<SimTgMessage>;
+  /** Calls `listener` for every message sent or edited from now on (the terminal chat shows them); returns unsubscribe. */
+  subscribe(listener: (m: SimTgMessage) => void): () => void;
   callbackQueries(): SimCallbackQuery[];
   /** A message as the Bot API shows it (what updates carry). */
   apiMessage(chatId: number, messageId: number): TgMessage;
@@ -375,6 +377,13 @@ export async function startTelegramSimulator(opts: TelegramSimulatorOptions = {}
       return found && structuredClone(found);
     },
     replyChain,
+    subscribe(listener) {
+      const forward = (message: SimTgMessage): void => listener(structuredClone(message));
+      world.on('message', forward);
+      return () => {
+        world.off('message', forward);
+      };
+    },
     waitForMessage(predicate, timeoutMs = 5000) {
       const existing = world.messages().find(predicate);
       if (existing) return Promise.resolve(structuredClone(existing));
