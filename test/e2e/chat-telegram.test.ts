@@ -94,6 +94,79 @@ describe('long polling', () => {
     expect(tg.callbackQueries().every((q) => q.answered)).toBe(true);
   });
 
+  test('nothing orderable → a question; follow-ups edit the same card; then the order has what was said', async () => {
+    const { tg, driver } = s;
+    const ivy = await joinedCustomer(s, 'Ivy');
+    const before = lastBotMessageId(tg, ivy.id);
+    await driver.sendText({ from: ivy.id, text: 'hello there' });
+    const question = await tg.waitForMessage((m) => m.chatId === ivy.id && m.fromBot && m.messageId > before, 10_000);
+    expect(question.replyMarkup).toBeUndefined();
+
+    await driver.sendText({ from: ivy.id, text: 'a latte please' });
+    const card = await tg.waitForMessage((m) => m.chatId === ivy.id && m.messageId > question.messageId && hasButton(m, 'Place order'), 10_000);
+    await driver.sendText({ from: ivy.id, text: 'make it 2' });
+    await tg.waitForMessage((m) => m.chatId === ivy.id && m.messageId === card.messageId && m.text.includes('2× Latte'), 10_000);
+    await driver.sendText({ from: ivy.id, text: 'oat milk on the latte' });
+    const edited = await tg.waitForMessage((m) => m.chatId === ivy.id && m.messageId === card.messageId && m.text.includes('oat milk'), 10_000);
+    expect(edited.text).toContain('2× Latte <i>(oat milk)</i>');
+    expect(fromBot(tg, ivy.id, card.messageId)).toEqual([]);
+
+    await driver.pressButton({ from: ivy.id, chatId: ivy.id, messageId: card.messageId, text: 'Place order' });
+    await tg.waitForMessage((m) => m.chatId === ivy.id && m.text.startsWith('Confirmed!'), 20_000);
+    const action = await Action.findOne({ userId: `telegram:${ivy.id}` }).lean();
+    expect(action?.origin).toMatchObject({ channel: 'telegram' });
+    expect(action?.parameters).toMatchObject({ items: [{ sku: 'latte', quantity: 2, modifications: ['oat-milk'] }] });
+  });
+
+  test('status, menu, help and cancel from the chat; another customer\'s order is not shown', async () => {
+    const { tg, driver } = s;
+    const owner = await joinedCustomer(s, 'Owen');
+    const card = await orderCard(s, owner);
+    await driver.pressButton({ from: owner.id, chatId: owner.id, messageId: card.messageId, text: 'Place order' });
+    const receipt = await tg.waitForMessage((m) => m.chatId === owner.id && m.text.startsWith('Confirmed!'), 20_000);
+    const orderNumber = /DC-\d+/.exec(receipt.text)?.[0] ?? '';
+
+    const ask = async (user: TgUser, text: string): Promise<string> => {
+      const before = lastBotMessageId(tg, user.id);
+      await driver.sendText({ from: user.id, text });
+      return (await tg.waitForMessage((m) => m.chatId === user.id && m.fromBot && m.messageId > before, 10_000)).text;
+    };
+    expect(await ask(owner, "where's my order")).toContain(orderNumber);
+    expect(await ask(owner, 'menu')).toContain('Croissant');
+    expect(await ask(owner, 'cancel')).toMatch(/no order that can still be cancelled|too late|already/i);
+
+    const stranger = await joinedCustomer(s, 'Stan');
+    const answer = await ask(stranger, `is ${orderNumber} ready`);
+    expect(answer).toContain(`can't find order ${orderNumber}`);
+    expect(answer).not.toContain('$8.75');
+  });
+
+  test('in a group the conversation is the reply chain under the @mention', async () => {
+    const { svc, tg, driver } = s;
+    const group = tg.addGroup({ title: 'Office' });
+    const zoe = tg.addUser({ first_name: 'Zoe' });
+    const { body } = await svc.api<{ code: string }>('POST', '/chat/connections/telegram/link', { body: {} });
+    await driver.command({ from: zoe.id, chatId: group.id, command: 'start', args: body.code });
+    await tg.waitForMessage((m) => m.chatId === group.id && m.text.startsWith('Connected to'), 10_000);
+
+    await driver.sendText({ from: zoe.id, chatId: group.id, text: 'who wants coffee?' });
+    const mention = await driver.mention({ from: zoe.id, chatId: group.id, text: ORDER_TEXT });
+    const card = await tg.waitForMessage((m) => m.chatId === group.id && hasButton(m, 'Place order'), 10_000);
+    expect(card.replyToMessageId).toBe(mention.message.messageId);
+    await driver.sendText({ from: zoe.id, chatId: group.id, text: "name's Zoe", replyToMessageId: card.messageId });
+    await tg.waitForMessage((m) => m.chatId === group.id && m.messageId === card.messageId && m.text.includes('<b>Name:</b> Zoe'), 10_000);
+
+    await driver.pressButton({ from: zoe.id, chatId: group.id, messageId: card.messageId, text: 'Place order' });
+    await tg.waitForMessage((m) => m.chatId === group.id && m.text.startsWith('Confirmed!'), 20_000);
+    const chain = tg.replyChain(group.id, mention.message.messageId);
+    expect(chain.filter((m) => m.fromBot).map((m) => m.text.split('\n')[0])).toEqual([
+      expect.stringContaining('Order from Downtown Café'),
+      'Placing your order with Downtown Café…',
+      expect.stringMatching(/^Confirmed! Order #DC-\d+/),
+    ]);
+    expect(tg.messages(group.id).filter((m) => m.fromBot && !chain.some((c) => c.messageId === m.messageId)).map((m) => m.text)).toEqual([expect.stringMatching(/^Connected to/)]);
+  });
+
   test('a duplicate update_id and a double tap on Place order make one action', async () => {
     const { tg, driver } = s;
     const kim = await joinedCustomer(s, 'Kim');
