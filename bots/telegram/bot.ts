@@ -6,7 +6,7 @@
  * `/telegram/webhook` (checked against the secret token) when the public URL is https, else by long polling.
  * Dedupe of repeated `update_id`s is the runtime's (eventId = `<bot id>:<update_id>`).
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { Telegraf, type Context } from 'telegraf';
@@ -14,7 +14,6 @@ import { message } from 'telegraf/filters';
 import type { Message, Update, User } from 'telegraf/types';
 import { telegramUserId, type ChatInbound, type ChatUser } from '../conversation/types.js';
 import type { PlatformBot, PlatformBotFactory } from '../platform.js';
-import { defaultWebhookSecret } from './config.js';
 import { threadForCard, threadForMessage } from './threads.js';
 import { createTelegramTransport } from './transport.js';
 
@@ -45,6 +44,11 @@ export interface TelegramBot extends PlatformBot {
   close(): Promise<void>;
   /** The bot's @username once started (for t.me deep links). */
   username(): string | null;
+}
+
+/** The webhook's secret token when none is configured: stable across restarts and processes, and not the token itself. */
+export function defaultWebhookSecret(botToken: string): string {
+  return createHmac('sha256', botToken).update('rouh telegram webhook').digest('hex');
 }
 
 function displayName(user: User): string {
