@@ -216,7 +216,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
         if (!publicBaseUrl) throw new Error('Telegram webhook mode needs PUBLIC_BASE_URL');
         await telegraf.telegram.setWebhook(`${publicBaseUrl}${TELEGRAM_WEBHOOK_PATH}`, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
         log.info({ botId }, 'telegram bot receiving updates by webhook');
-        return [`Telegram: ${name} receives updates at ${publicBaseUrl}${TELEGRAM_WEBHOOK_PATH}`];
+        return [`  Telegram: ${name} receives updates at ${publicBaseUrl}${TELEGRAM_WEBHOOK_PATH}`];
       }
       pollingEnded = false;
       polling = telegraf.launch({ allowedUpdates: [...ALLOWED_UPDATES] }).catch((error: unknown) => {
@@ -225,7 +225,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
         pollingEnded = true;
       });
       log.info({ botId }, 'telegram bot receiving updates by long polling');
-      return [`Telegram: ${name} receives updates by long polling`];
+      return [`  Telegram: ${name} receives updates by long polling`];
     },
     async close() {
       if (!polling) return;
