@@ -20,6 +20,7 @@ import { probeIntegration } from './engine/integration-probe.js';
 import { HandlerRegistry } from './engine/registry.js';
 import { StatusBus } from './engine/status-bus.js';
 import type { Notifier, RetryPolicy } from './engine/types.js';
+import type { ServiceExtension } from './extensions.js';
 import { agendaScheduler, createAgenda, defineJobs } from './jobs/agenda.js';
 import { JOB } from './jobs/names.js';
 import { NotifierDispatcher } from './notify/dispatcher.js';
@@ -47,6 +48,8 @@ export interface ServiceOverrides {
   notifiers?: Notifier[];
   /** Where the twilio SDK sends requests (tests: the Twilio simulator). */
   twilioHttpClient?: TwilioHttpClient;
+  /** Optional parts built by the composition root (the chat bots): see src/extensions.ts. */
+  extensions?: ServiceExtension[];
   now?: () => Date;
 }
 
@@ -61,6 +64,8 @@ export interface RunningService {
   registry: HandlerRegistry;
   agenda: Agenda;
   db: Database;
+  /** What the extensions said at start (e.g. how to chat with the demo bots). */
+  extensionNotes: string[];
   metrics: ServiceMetrics;
   /** Readiness goes 503 from here on (graceful shutdown); `close` implies it. */
   beginShutdown(): void;
@@ -116,8 +121,13 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       probe: (integrationId, spaceId) => probeIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
     }),
   };
+  const extensions = o.extensions ?? [];
+  const parts = [];
+  for (const ext of extensions) {
+    parts.push(await ext.setup({ config, logger: logger.child({ extension: ext.name }), service, services, agenda, runsWorkers, servesHttp: config.ROLE !== 'worker', now }));
+  }
   const sms = smsNotifier(config, secrets, logger, o.twilioHttpClient);
-  const dispatcher = new NotifierDispatcher([...(sms ? [sms] : []), ...(o.notifiers ?? [])], logger, {
+  const dispatcher = new NotifierDispatcher([...(sms ? [sms] : []), ...(o.notifiers ?? []), ...parts.flatMap((p) => p.notifiers ?? [])], logger, {
     trackingUrl, onOutcome: (channel, outcome) => metrics.notified(channel, outcome),
   });
   if (runsWorkers) {
@@ -145,7 +155,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
         shuttingDown: () => shuttingDown,
       },
       services: { ...services, outcomes: service }, logger, linkSecret: secret, authLimiter, maxBodyBytes: config.MAX_BODY_BYTES, now,
-      integrationRouters: integrationRouters(config, secrets, registry.manifests(), service, logger),
+      integrationRouters: [...integrationRouters(config, secrets, registry.manifests(), service, logger), ...parts.flatMap((p) => p.routers ?? [])],
     });
     server = http.createServer({
       // Slow or stalled clients (headers or a body that never finishes) are answered 408 and dropped.
@@ -163,15 +173,18 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     if (config.ROLE === 'api') stopFeed = startStatusFeed(bus, { everyMs: 250, logger });
   }
   const baseUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+  const extensionNotes: string[] = [];
+  for (const ext of extensions) extensionNotes.push(...((await ext.start?.({ baseUrl })) ?? []));
 
   let closed = false;
   return {
-    baseUrl, port, config, bus, service, services, registry, agenda, db, metrics,
+    baseUrl, port, config, bus, service, services, registry, agenda, db, metrics, extensionNotes,
     beginShutdown() { shuttingDown = true; },
     async close() {
       if (closed) return;
       closed = true;
       shuttingDown = true;
+      for (const ext of [...extensions].reverse()) await ext.close?.().catch((err) => logger.warn({ err: (err as Error).message, extension: ext.name }, 'extension close failed'));
       await stopFeed();
       if (server) {
         await io?.close(); // also ends upgraded websocket connections, which closeAllConnections does not track

@@ -28,8 +28,11 @@ export class NotifierDispatcher {
     for (const notifier of this.notifiers) {
       if (!notifier.wants(event)) continue;
       try {
+        // Completed/ready/failed happen once per action; plain status events once per status update.
+        const dedupeKey = eventType === 'action.status' ? `${statusUpdateId}:${eventType}:${notifier.name}` : `${actionId}:${eventType}:${notifier.name}`;
         const outcome = await notifier.notify(event, {
-          action: view, provider, dedupeKey: `${actionId}:${eventType}:${notifier.name}`, orderNumber: action.orderNumber ?? null,
+          action: view, provider, dedupeKey, orderNumber: action.orderNumber ?? null, statusUpdateId,
+          origin: { channel: action.origin?.channel ?? 'api', ref: (action.origin?.ref ?? null) as Record<string, string> | null },
           trackingUrl: this.opts.trackingUrl?.(actionId) ?? null,
         });
         if (outcome) this.opts.onOutcome?.(notifier.name, outcome);
