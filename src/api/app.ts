@@ -6,7 +6,7 @@ import type { ExternalOutcomes } from '../engine/types.js';
 import type { ActionService } from '../services/actions.js';
 import type { IntegrationService } from '../services/integrations.js';
 import type { ManualTaskService } from '../services/manual-tasks.js';
-import { requireApiKey, type AuthFailureLimiter } from './auth.js';
+import { apiKeyAuth, type AuthFailureLimiter } from './auth.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { checkJsonShape, rejectRepeatedHeaders } from './input-guards.js';
 import { actionsRouter } from './routes/actions.js';
@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(methodNotAllowed(buildOpenApiDocument({ serverUrl: deps.publicBaseUrl })));
 
   const api = express.Router();
-  api.use(requireApiKey(deps.authLimiter));
+  api.use(apiKeyAuth(deps.authLimiter));
   api.use(requireJsonBody);
   api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
   api.use(checkJsonShape());

@@ -41,10 +41,10 @@ function authProblem(header: string): string {
 }
 
 /** Requires a valid key; when x-space-id is sent it must be the key's space. */
-export function requireApiKey(limiter: AuthFailureLimiter): RequestHandler {
+export function apiKeyAuth(limiter?: AuthFailureLimiter): RequestHandler {
   return async (req, res, next) => {
     const client = req.ip ?? 'unknown';
-    const wait = await limiter.blockedFor(client);
+    const wait = limiter ? await limiter.blockedFor(client) : null;
     if (wait !== null) {
       res.set('Retry-After', String(wait));
       return next(new RequestError(429, 'too_many_failed_attempts', `Too many failed authentication attempts; retry in ${wait} s`));
@@ -53,7 +53,7 @@ export function requireApiKey(limiter: AuthFailureLimiter): RequestHandler {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const spaceId = match ? await spaceForKey(match[1]!) : null;
     if (!spaceId) {
-      await limiter.recordFailure(client);
+      await limiter?.recordFailure(client);
       return next(unauthorized(match ? 'Unknown API key' : authProblem(header)));
     }
     const claimed = req.get('x-space-id');
@@ -62,3 +62,6 @@ export function requireApiKey(limiter: AuthFailureLimiter): RequestHandler {
     next();
   };
 }
+
+/** Without a failure limiter (routers mounted outside the API, e.g. the chat add-on's /chat). */
+export const requireApiKey: RequestHandler = apiKeyAuth();
