@@ -27,6 +27,11 @@ import { startStatusFeed } from './realtime/status-feed.js';
 import { integrationRouters, smsNotifier } from './integrations.js';
 import type { TwilioHttpClient } from './notify/sms/twilio-http.js';
 import { mongoManualTaskStore } from './storage/manual-task-store.js';
+import { defineOperatorJobs, enqueueOperatorChange } from './jobs/operator-jobs.js';
+import { OperatorDirectory } from './operators/directory.js';
+import { createTaskPublisher, OperatorDispatcher } from './operators/dispatcher.js';
+import type { OperatorNotifier } from './operators/events.js';
+import { ManualTaskService } from './services/manual-tasks.js';
 
 export interface ServiceOverrides {
   dbName?: string;
@@ -34,6 +39,7 @@ export interface ServiceOverrides {
   extraHandlers?: ActionHandler[];
   retryPolicies?: Record<string, Partial<RetryPolicy>>;
   notifiers?: Notifier[];
+  operatorNotifiers?: OperatorNotifier[];
   /** Where the twilio SDK sends requests (tests: the Twilio simulator). */
   twilioHttpClient?: TwilioHttpClient;
   now?: () => Date;
@@ -47,6 +53,8 @@ export interface RunningService {
   service: ActionExecutionService;
   agenda: Agenda;
   db: Database;
+  /** Manual tasks for operators: the service chat bots call, who the operators are, where changes go. */
+  operators: { tasks: ManualTaskService; directory: OperatorDirectory; dispatcher: OperatorDispatcher };
   close(): Promise<void>;
 }
 
@@ -72,7 +80,12 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
         return { confirmUrl: `${publicBaseUrl}/confirm/${token}`, declineUrl: `${publicBaseUrl}/decline/${token}` };
       },
     },
-    manualTasks: mongoManualTaskStore,
+    manualTasks: {
+      async open(task) {
+        await mongoManualTaskStore.open(task);
+        await tasks.opened(task.executionId);
+      },
+    },
   });
   for (const h of [...handlers, ...(o.extraHandlers ?? [])]) registry.register(h);
   for (const [name, policy] of Object.entries(o.retryPolicies ?? {})) registry.setRetryPolicy(name, policy);
@@ -86,10 +99,24 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     inProcessNotifications: config.ROLE === 'all',
   });
   service.useScheduler(agendaScheduler(agenda));
+  const operatorDispatcher = new OperatorDispatcher(logger);
+  for (const n of o.operatorNotifiers ?? []) operatorDispatcher.add(n);
+  const tasks = new ManualTaskService({ outcomes: service, now, publisher: createTaskPublisher({ bus, enqueue: enqueueOperatorChange(agenda) }) });
+  const directory = new OperatorDirectory();
+  // A customer's cancel closes the action's open task (and its card); the operator sweep catches any missed here.
+  bus.subscribe((e) => {
+    if (e.type === 'action.status' && e.status === 'cancelled') tasks.closeTasksOfEndedAction(e.actionId).catch((err) => logger.warn({ err: (err as Error).message }, 'closing a cancelled task failed'));
+  });
   const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger);
   if (runsWorkers) defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger });
   await agenda.start();
   if (runsWorkers) await agenda.every('30 seconds', JOB.sweep);
+  if (runsWorkers) {
+    await defineOperatorJobs(agenda, {
+      dispatcher: operatorDispatcher, tasks, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger, sweepEvery: `${config.OPERATOR_SWEEP_SECONDS} seconds`,
+      nudges: { nudgeAfterMs: config.OPERATOR_NUDGE_MINUTES * 60_000, remindAfterMs: config.OPERATOR_REMIND_MINUTES * 60_000 },
+    });
+  }
 
   let server: http.Server | null = null;
   let io: SocketServer | null = null;
@@ -97,7 +124,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   let port = 0;
   if (config.ROLE !== 'worker') {
     const app = createApp({
-      service, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters: integrationRouters(config, service, logger),
+      service, tasks, directory, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters: integrationRouters(config, service, logger),
       handlerNames: registry.names(),
       testIntegration: (integrationId, spaceId) => testIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
     });
@@ -115,6 +142,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   let closed = false;
   return {
     baseUrl, port, config, bus, service, agenda, db,
+    operators: { tasks, directory, dispatcher: operatorDispatcher },
     async close() {
       if (closed) return;
       closed = true;

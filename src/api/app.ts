@@ -8,11 +8,16 @@ import { errorHandler, notFoundRoute } from './errors.js';
 import { actionsRouter } from './routes/actions.js';
 import { confirmLinksRouter } from './routes/confirm-links.js';
 import { manualTasksRouter } from './routes/manual-tasks.js';
+import { operatorsRouter } from './routes/operators.js';
+import type { OperatorDirectory } from '../operators/directory.js';
+import type { ManualTaskService } from '../services/manual-tasks.js';
 import { providersRouter } from './routes/providers.js';
 import type { TestResult } from '../engine/test-integration.js';
 
 export interface AppDeps {
   service: ActionExecutionService;
+  tasks: ManualTaskService;
+  directory: OperatorDirectory;
   logger: Logger;
   linkSecret: string;
   maxBodyBytes: number;
@@ -48,7 +53,8 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
   api.use(requireApiKey);
   api.use(actionsRouter({ service: deps.service, now: deps.now }));
-  api.use(manualTasksRouter({ outcomes: deps.service, now: deps.now }));
+  api.use(manualTasksRouter({ tasks: deps.tasks }));
+  api.use(operatorsRouter({ directory: deps.directory }));
   api.use(providersRouter({ now: deps.now, testIntegration: deps.testIntegration, handlerNames: deps.handlerNames }));
   app.use(api);
 

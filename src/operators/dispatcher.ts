@@ -1,0 +1,48 @@
+/**
+ * Task changes go out twice: at once on the in-process status bus (live views), and through a durable job
+ * that runs every OperatorNotifier (the Slack channel card...) with the task as it is when the job runs, so
+ * a late or repeated job still shows the truth. Notifiers dedupe on the change key.
+ */
+import type { Logger } from 'pino';
+import type { StatusBus } from '../engine/status-bus.js';
+import type { OperatorNotifier, OperatorTaskChange, OperatorTaskPublisher } from './events.js';
+import { loadTaskView } from './load-view.js';
+
+export function createTaskPublisher(deps: { bus: StatusBus; enqueue: (change: OperatorTaskChange) => Promise<void> }): OperatorTaskPublisher {
+  return {
+    async publish(change) {
+      await deps.enqueue(change); // durable first: the bus is best effort, the job is what operators rely on
+      const task = await loadTaskView(change.taskId);
+      if (task) deps.bus.publishTask({ ...change, task });
+    },
+  };
+}
+
+export class OperatorDispatcher {
+  private readonly notifiers: OperatorNotifier[] = [];
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Chat platforms register their notifier when they start; returns the unregister function. */
+  add(notifier: OperatorNotifier): () => void {
+    this.notifiers.push(notifier);
+    return () => void this.notifiers.splice(this.notifiers.indexOf(notifier) >>> 0, 1);
+  }
+
+  /** Throws when a notifier failed, so the job is retried (with backoff); the others dedupe the repeat. */
+  async dispatch(change: OperatorTaskChange): Promise<void> {
+    if (this.notifiers.length === 0) return;
+    const task = await loadTaskView(change.taskId);
+    if (!task) return;
+    const failed: string[] = [];
+    for (const n of this.notifiers) {
+      try {
+        await n.notify(change, task);
+      } catch (err) {
+        failed.push(n.name);
+        this.logger.warn({ taskId: change.taskId, change: change.type, notifier: n.name, err: (err as Error).message }, 'operator notifier failed');
+      }
+    }
+    if (failed.length) throw new Error(`operator notifiers failed: ${failed.join(', ')}`);
+  }
+}
