@@ -5,6 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { StatusBus } from '../engine/status-bus.js';
+import { insertOnce } from '../storage/insert-once.js';
+import { Claim } from '../storage/models.js';
 import type { OperatorNotifier, OperatorTaskChange, OperatorTaskPublisher } from './events.js';
 import { loadTaskView } from './load-view.js';
 
@@ -36,8 +38,13 @@ export class OperatorDispatcher {
     if (!task) return;
     const failed: string[] = [];
     for (const n of this.notifiers) {
+      // Skip a change this notifier already handled (a repeated request publishes the same key again);
+      // marked after success, so a crash in between repeats it and the notifier's own dedupe absorbs that.
+      const done = `operator-change:${change.key}:${n.name}`;
+      if (await Claim.exists({ _id: done })) continue;
       try {
         await n.notify(change, task);
+        await insertOnce(Claim, { _id: done, by: null });
       } catch (err) {
         failed.push(n.name);
         this.logger.warn({ taskId: change.taskId, change: change.type, notifier: n.name, err: (err as Error).message }, 'operator notifier failed');

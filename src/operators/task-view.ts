@@ -22,7 +22,7 @@ export interface OperatorTaskView {
   provider: { id: string; name: string; phone: string | null; email: string | null; timezone: string };
   items: Array<{ quantity: number; name: string; modifiers: string[]; price: string }>;
   total: string;
-  /** In the provider's local time, e.g. "Mon 8:15 AM EST"; "as soon as possible" when none was asked. */
+  /** In the provider's local time, e.g. "Mon, 8:15 AM EST"; "as soon as possible" when none was asked. */
   pickup: string;
   customer: { name: string | null; phoneMasked: string | null };
   instructions: string | null;
