@@ -7,17 +7,18 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
-import { createHandlers } from '../handlers/index.js';
+import { HANDLERS, type HandlerDeps } from '../handlers/index.js';
 import { outboxSender, smtpSender, type MailSender } from '../handlers/email/transport.js';
 import { signLink } from './api/links.js';
 import { createApp } from './api/app.js';
 import type { Config } from './config.js';
 import { connectDatabase, type Database } from './db/connect.js';
 import { ActionExecutionService } from './engine/execution-service.js';
+import type { AnyHandlerManifest } from './engine/handler-manifest.js';
+import { probeIntegration } from './engine/integration-probe.js';
 import { HandlerRegistry } from './engine/registry.js';
-import { testIntegration } from './engine/test-integration.js';
 import { StatusBus } from './engine/status-bus.js';
-import type { ActionHandler, Notifier, RetryPolicy } from './engine/types.js';
+import type { Notifier, RetryPolicy } from './engine/types.js';
 import { agendaScheduler, createAgenda, defineJobs } from './jobs/agenda.js';
 import { JOB } from './jobs/names.js';
 import { NotifierDispatcher } from './notify/dispatcher.js';
@@ -26,17 +27,20 @@ import type { Server as SocketServer } from 'socket.io';
 import { startStatusFeed } from './realtime/status-feed.js';
 import { integrationRouters, smsNotifier } from './integrations.js';
 import type { TwilioHttpClient } from './notify/sms/twilio-http.js';
+import { ActionService } from './services/actions.js';
+import { IntegrationService } from './services/integrations.js';
+import { ManualTaskService } from './services/manual-tasks.js';
 import { mongoManualTaskStore } from './storage/manual-task-store.js';
 import { defineOperatorJobs, enqueueOperatorChange } from './jobs/operator-jobs.js';
 import { OperatorDirectory } from './operators/directory.js';
 import { createTaskPublisher, OperatorDispatcher } from './operators/dispatcher.js';
 import type { OperatorNotifier } from './operators/events.js';
-import { ManualTaskService } from './services/manual-tasks.js';
 
 export interface ServiceOverrides {
   dbName?: string;
   mailSender?: MailSender;
-  extraHandlers?: ActionHandler[];
+  /** More handlers beside handlers/index.ts (tests): manifests, registered exactly like the built-in ones. */
+  extraHandlers?: AnyHandlerManifest[];
   retryPolicies?: Record<string, Partial<RetryPolicy>>;
   notifiers?: Notifier[];
   operatorNotifiers?: OperatorNotifier[];
@@ -51,11 +55,22 @@ export interface RunningService {
   config: Config;
   bus: StatusBus;
   service: ActionExecutionService;
+  /** The engine services the HTTP API calls; chat bots call the same ones. */
+  services: EngineServices;
+  registry: HandlerRegistry;
   agenda: Agenda;
   db: Database;
-  /** Manual tasks for operators: the service chat bots call, who the operators are, where changes go. */
-  operators: { tasks: ManualTaskService; directory: OperatorDirectory; dispatcher: OperatorDispatcher };
+  /** Where manual task changes go (durable jobs): chat platforms add their operator notifier here. */
+  operatorNotifiers: OperatorDispatcher;
   close(): Promise<void>;
+}
+
+export interface EngineServices {
+  actions: ActionService;
+  manualTasks: ManualTaskService;
+  integrations: IntegrationService;
+  /** Who the operators of a space are and where its task cards go. */
+  operators: OperatorDirectory;
 }
 
 /** A stable default so links in emails keep working across restarts of the zero-config demo. */
@@ -72,7 +87,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   const publicBaseUrl = config.publicBaseUrl;
 
   const mailSender = o.mailSender ?? (config.SMTP_URL ? smtpSender(config.SMTP_URL) : outboxSender(path.join(config.dataDir, 'outbox', 'email'), logger));
-  const handlers = createHandlers({
+  const handlerDeps: HandlerDeps = {
     email: {
       sender: mailSender, from: config.EMAIL_FROM, defaultConfirmTimeoutMinutes: config.EMAIL_CONFIRM_TIMEOUT_MINUTES,
       links: (executionId, expiresAt) => {
@@ -83,29 +98,37 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     manualTasks: {
       async open(task) {
         await mongoManualTaskStore.open(task);
-        await tasks.opened(task.executionId);
+        await services.manualTasks.opened(task.executionId); // announce it to operators
       },
     },
-  });
-  for (const h of [...handlers, ...(o.extraHandlers ?? [])]) registry.register(h);
+  };
+  for (const manifest of [...HANDLERS, ...(o.extraHandlers ?? [])]) registry.register(manifest, manifest.create(handlerDeps));
   for (const [name, policy] of Object.entries(o.retryPolicies ?? {})) registry.setRetryPolicy(name, policy);
 
-  const service = new ActionExecutionService({
-    registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now,
-  });
   const runsWorkers = config.ROLE !== 'api';
   const agenda = createAgenda(db.connection, {
     processEveryMs: config.AGENDA_PROCESS_EVERY_MS, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, concurrency: config.AGENDA_CONCURRENCY,
     inProcessNotifications: config.ROLE === 'all',
   });
-  service.useScheduler(agendaScheduler(agenda));
-  const operatorDispatcher = new OperatorDispatcher(logger);
-  for (const n of o.operatorNotifiers ?? []) operatorDispatcher.add(n);
-  const tasks = new ManualTaskService({ outcomes: service, now, publisher: createTaskPublisher({ bus, enqueue: enqueueOperatorChange(agenda) }) });
-  const directory = new OperatorDirectory();
+  const service = new ActionExecutionService({
+    registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now,
+    scheduler: agendaScheduler(agenda),
+  });
+  const operatorNotifiers = new OperatorDispatcher(logger);
+  for (const n of o.operatorNotifiers ?? []) operatorNotifiers.add(n);
+  const services: EngineServices = {
+    actions: new ActionService({ execution: service, now }),
+    manualTasks: new ManualTaskService({ outcomes: service, now, publisher: createTaskPublisher({ bus, enqueue: enqueueOperatorChange(agenda) }) }),
+    integrations: new IntegrationService({
+      registry,
+      probe: (integrationId, spaceId) => probeIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
+    }),
+    operators: new OperatorDirectory(),
+  };
   // A customer's cancel closes the action's open task (and its card); the operator sweep catches any missed here.
   bus.subscribe((e) => {
-    if (e.type === 'action.status' && e.status === 'cancelled') tasks.closeTasksOfEndedAction(e.actionId).catch((err) => logger.warn({ err: (err as Error).message }, 'closing a cancelled task failed'));
+    if (e.type !== 'action.status' || e.status !== 'cancelled') return;
+    services.manualTasks.closeTasksOfEndedAction(e.actionId).catch((err) => logger.warn({ err: (err as Error).message }, 'closing a cancelled task failed'));
   });
   const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger);
   if (runsWorkers) defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger });
@@ -113,7 +136,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   if (runsWorkers) await agenda.every('30 seconds', JOB.sweep);
   if (runsWorkers) {
     await defineOperatorJobs(agenda, {
-      dispatcher: operatorDispatcher, tasks, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger, sweepEvery: `${config.OPERATOR_SWEEP_SECONDS} seconds`,
+      dispatcher: operatorNotifiers, tasks: services.manualTasks, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger, sweepEvery: `${config.OPERATOR_SWEEP_SECONDS} seconds`,
       nudges: { nudgeAfterMs: config.OPERATOR_NUDGE_MINUTES * 60_000, remindAfterMs: config.OPERATOR_REMIND_MINUTES * 60_000 },
     });
   }
@@ -124,9 +147,8 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   let port = 0;
   if (config.ROLE !== 'worker') {
     const app = createApp({
-      service, tasks, directory, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters: integrationRouters(config, service, logger),
-      handlerNames: registry.names(),
-      testIntegration: (integrationId, spaceId) => testIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
+      services: { ...services, outcomes: service }, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now,
+      integrationRouters: integrationRouters(config, registry.manifests(), service, logger),
     });
     server = http.createServer(app);
     io = attachSocketServer(server, bus, logger);
@@ -141,8 +163,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
 
   let closed = false;
   return {
-    baseUrl, port, config, bus, service, agenda, db,
-    operators: { tasks, directory, dispatcher: operatorDispatcher },
+    baseUrl, port, config, bus, service, services, registry, agenda, db, operatorNotifiers,
     async close() {
       if (closed) return;
       closed = true;

@@ -4,15 +4,16 @@
  */
 import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
-import { Action, ActionLive, IdempotencyRecord, Integration, Item, MenuItem, MenuModifier, Provider, type ActionDoc } from '../storage/models.js';
+import { loadMenu } from '../storage/catalog-store.js';
+import { Action, ActionLive, IdempotencyRecord, Integration, Item, Provider, type ActionDoc } from '../storage/models.js';
 import { loadAction, liveFieldsOf } from '../storage/action-state.js';
 import { insertOnce } from '../storage/insert-once.js';
 import { buildChain } from './chain.js';
 import { RequestError, badRequest, notFound } from './errors.js';
 import { parsePickupTime, priceOrder, type RequestedItem } from './pricing.js';
-import type { IntegrationType } from './types.js';
+import type { ActionOrigin, IntegrationType } from './types.js';
 
-/** A validated request (the API validates it with zod; bots build it from a parse). */
+/** A validated request (the API validates it with zod; bots build it from a parse). Not HTTP-shaped. */
 export interface ActionRequest {
   itemId: string;
   type: 'order';
@@ -23,7 +24,8 @@ export interface ActionRequest {
     customer_phone?: string;
     special_instructions?: string;
   };
-  origin?: { channel: 'api' | 'slack' | 'telegram'; ref?: Record<string, string> };
+  /** Defaults to the API; a bot sets its platform and chat coordinates (see chatOrigin in services/actions.ts). */
+  origin?: ActionOrigin;
 }
 
 export interface CreateActionInput { spaceId: string; userId: string; body: ActionRequest; idempotencyKey?: string; now: Date }
@@ -49,13 +51,9 @@ export async function createAction(input: CreateActionInput): Promise<CreateActi
   if (!item.actionTypes.includes(body.type)) throw badRequest('unsupported_action_type', `item does not support "${body.type}"`, 'type');
   const provider = await Provider.findOne({ _id: item.providerId, spaceId }).lean();
   if (!provider) throw notFound('provider');
-  const [menu, modifiers, integrations] = await Promise.all([
-    MenuItem.find({ providerId: provider._id }).lean(),
-    MenuModifier.find({ providerId: provider._id }).lean(),
-    Integration.find({ providerId: provider._id }).lean(),
-  ]);
+  const [menu, integrations] = await Promise.all([loadMenu(provider._id), Integration.find({ providerId: provider._id }).lean()]);
   const p = body.parameters;
-  const priced = priceOrder(p.items, menu.map((m) => ({ ...m, externalIds: m.externalIds as Record<string, string> })), modifiers.map((m) => ({ ...m, externalIds: m.externalIds as Record<string, string> })));
+  const priced = priceOrder(p.items, menu.items, menu.modifiers);
   const pickupAt = parsePickupTime(p.pickup_time, now);
   const chain = buildChain(integrations.map((i) => ({ integrationId: i._id.toString(), type: i.type as IntegrationType, name: i.name, priority: i.priority, enabled: i.enabled })), provider.chainOrder ?? undefined);
 

@@ -16,10 +16,9 @@ import { isClosed, MANUAL_TASK_STATUSES, type ManualTaskStatus, type OperatorTas
 import { loadAction } from '../storage/action-state.js';
 import { insertOnce } from '../storage/insert-once.js';
 import { Claim, ManualTask } from '../storage/models.js';
+import type { SpaceScope } from './providers.js';
 
 export { MANUAL_TASK_STATUSES, type ManualTaskStatus };
-
-export interface SpaceScope { spaceId: string }
 
 /** A task as the API shows it (the structured order details stay internal; the summary says it all). */
 export type ManualTaskRecord = Record<string, unknown> & { id: string; status: ManualTaskStatus };

@@ -148,17 +148,17 @@ test('the sweep re-announces an unclaimed task once after N minutes and reminds 
   const { taskId } = await fallThrough();
   const settings = { nudgeAfterMs: 10 * 60_000, remindAfterMs: 20 * 60_000 };
   const mine = () => delivered.filter((d) => d.change.taskId === taskId);
-  await svc.operators.tasks.sweep(settings);
+  await svc.services.manualTasks.sweep(settings);
   expect(mine().some((d) => d.change.type === 'task.nudge')).toBe(false); // not yet
   clockOffsetMs += 11 * 60_000;
-  await svc.operators.tasks.sweep(settings);
-  await svc.operators.tasks.sweep(settings);
+  await svc.services.manualTasks.sweep(settings);
+  await svc.services.manualTasks.sweep(settings);
   await waitFor(() => mine().some((d) => d.change.type === 'task.nudge'), 'the nudge');
   await post(`/manual-tasks/${taskId}/claim`, { operatorId: 'op-ana' });
-  await svc.operators.tasks.sweep(settings);
+  await svc.services.manualTasks.sweep(settings);
   clockOffsetMs += 21 * 60_000;
-  await svc.operators.tasks.sweep(settings);
-  await svc.operators.tasks.sweep(settings);
+  await svc.services.manualTasks.sweep(settings);
+  await svc.services.manualTasks.sweep(settings);
   const reminder = await waitFor(() => mine().find((d) => d.change.type === 'task.reminder'), 'the reminder');
   expect(reminder.change.operatorId).toBe('op-ana');
   await new Promise((r) => setTimeout(r, 300)); // any duplicate job would have run by now
@@ -173,7 +173,7 @@ test('operators of a space: the channel and an optional list, set and read throu
   const set = await svc.api<{ operators: unknown }>('PUT', '/operators', { body: { channel: { platform: 'slack', id: 'C0OPS', workspaceId: 'T0DEMO' }, operators: ['slack:T0DEMO:U0ANA'] } });
   expect(set.status).toBe(200);
   expect((await svc.api<{ operators: unknown }>('GET', '/operators')).body.operators).toEqual({ channel: { platform: 'slack', id: 'C0OPS', workspaceId: 'T0DEMO' }, operators: ['slack:T0DEMO:U0ANA'] });
-  const dir = svc.operators.directory;
+  const dir = svc.services.operators;
   expect(await dir.spaceOfChannel('slack', 'C0OPS')).toBe(svc.creds.spaceId);
   expect(await dir.isOperator(svc.creds.spaceId, 'slack:T0DEMO:U0ANA')).toBe(true);
   expect(await dir.isOperator(svc.creds.spaceId, 'slack:T0DEMO:U0BO')).toBe(false);

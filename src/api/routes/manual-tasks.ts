@@ -1,8 +1,8 @@
 /** Operator endpoints for manual tasks: parse → ManualTaskService → JSON. */
 import { Router } from 'express';
 import { z } from 'zod';
+import { fromZod } from '../../engine/errors.js';
 import { MANUAL_TASK_STATUSES, type ManualTaskService } from '../../services/manual-tasks.js';
-import { fromZod } from '../errors.js';
 
 const Operator = z.object({ operatorId: z.string().trim().min(1).max(100) });
 const Complete = Operator.extend({

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { OperatorDirectory } from '../../operators/directory.js';
-import { fromZod } from '../errors.js';
+import { fromZod } from '../../engine/errors.js';
 
 const SlackId = z.string().trim().regex(/^[A-Z0-9]{2,30}$/, 'must be a Slack id such as C0123ABC');
 const Body = z.object({
