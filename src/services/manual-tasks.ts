@@ -233,7 +233,7 @@ export class ManualTaskService {
         $set: { status: 'failed', failedAt: this.deps.now(), failureReason: input.reason, customerMessage: input.customerMessage ?? null, operatorId: input.operatorId },
       });
     }
-    const action = await this.deps.outcomes.decline(id, input.reason);
+    const action = await this.deps.outcomes.decline(id, input.reason, input.customerMessage);
     await this.publish(task, 'task.failed', input.operatorId, task.round ?? 0, `${id}:closed`);
     return { task: recordOf(await this.reload(id)), action };
   }

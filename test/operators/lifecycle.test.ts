@@ -125,12 +125,14 @@ test('completing through the API completes the action once, even when the reques
   expect((await post(`/manual-tasks/${taskId}/fail`, { operatorId: 'op-ana', reason: 'too late' })).body.error).toMatchObject({ code: 'task_closed' });
 });
 
-test('failing a claimed task fails the action with the team reason recorded', async () => {
+test('failing a claimed task fails the action: the team reason is recorded, the customer reads the operator\'s message', async () => {
   const { actionId, taskId } = await fallThrough();
   await post(`/manual-tasks/${taskId}/claim`, { operatorId: 'op-ana' });
   const r = await post(`/manual-tasks/${taskId}/fail`, { operatorId: 'op-ana', reason: 'café closed early', customerMessage: 'Sorry, the café closed early today.' });
   expect(r.status).toBe(200);
-  await waitForStatus(svc, actionId, 'failed');
+  const status = await waitForStatus(svc, actionId, 'failed');
+  expect(status.statusUpdates.at(-1)!.message).toBe('Sorry, the café closed early today.'); // the customer's words, not the team's
+  expect(status.action.error).toContain('café closed early');
   const failed = await waitFor(() => deliveredFor(taskId, 'task.failed')[0], 'the failed change');
   expect(failed.task).toMatchObject({ status: 'failed', outcome: { failureReason: 'café closed early' } });
 });
