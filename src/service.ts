@@ -19,6 +19,7 @@ import { probeIntegration } from './engine/integration-probe.js';
 import { HandlerRegistry } from './engine/registry.js';
 import { StatusBus } from './engine/status-bus.js';
 import type { Notifier, RetryPolicy } from './engine/types.js';
+import type { ServiceExtension } from './extensions.js';
 import { agendaScheduler, createAgenda, defineJobs } from './jobs/agenda.js';
 import { JOB } from './jobs/names.js';
 import { NotifierDispatcher } from './notify/dispatcher.js';
@@ -46,6 +47,8 @@ export interface ServiceOverrides {
   operatorNotifiers?: OperatorNotifier[];
   /** Where the twilio SDK sends requests (tests: the Twilio simulator). */
   twilioHttpClient?: TwilioHttpClient;
+  /** Optional parts built by the composition root (the chat bots): see src/extensions.ts. */
+  extensions?: ServiceExtension[];
   now?: () => Date;
 }
 
@@ -62,6 +65,8 @@ export interface RunningService {
   db: Database;
   /** Where manual task changes go (durable jobs): chat platforms add their operator notifier here. */
   operatorNotifiers: OperatorDispatcher;
+  /** What the extensions said at start (e.g. how to chat with the demo bots). */
+  extensionNotes: string[];
   close(): Promise<void>;
 }
 
@@ -130,7 +135,13 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     if (e.type !== 'action.status' || e.status !== 'cancelled') return;
     services.manualTasks.closeTasksOfEndedAction(e.actionId).catch((err) => logger.warn({ err: (err as Error).message }, 'closing a cancelled task failed'));
   });
-  const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger);
+  const extensions = o.extensions ?? [];
+  const parts = [];
+  for (const ext of extensions) {
+    parts.push(await ext.setup({ config, logger: logger.child({ extension: ext.name }), service, services, agenda, runsWorkers, servesHttp: config.ROLE !== 'worker', now }));
+  }
+  for (const n of parts.flatMap((p) => p.operatorNotifiers ?? [])) operatorNotifiers.add(n);
+  const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? []), ...parts.flatMap((p) => p.notifiers ?? [])], logger);
   if (runsWorkers) defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger });
   await agenda.start();
   if (runsWorkers) await agenda.every('30 seconds', JOB.sweep);
@@ -148,7 +159,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   if (config.ROLE !== 'worker') {
     const app = createApp({
       services: { ...services, outcomes: service }, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now,
-      integrationRouters: integrationRouters(config, registry.manifests(), service, logger),
+      integrationRouters: [...integrationRouters(config, registry.manifests(), service, logger), ...parts.flatMap((p) => p.routers ?? [])],
     });
     server = http.createServer(app);
     io = attachSocketServer(server, bus, logger);
@@ -160,13 +171,16 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     if (config.ROLE === 'api') stopFeed = startStatusFeed(bus, { everyMs: 250, logger });
   }
   const baseUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+  const extensionNotes: string[] = [];
+  for (const ext of extensions) extensionNotes.push(...((await ext.start?.({ baseUrl })) ?? []));
 
   let closed = false;
   return {
-    baseUrl, port, config, bus, service, services, registry, agenda, db, operatorNotifiers,
+    baseUrl, port, config, bus, service, services, registry, agenda, db, operatorNotifiers, extensionNotes,
     async close() {
       if (closed) return;
       closed = true;
+      for (const ext of [...extensions].reverse()) await ext.close?.().catch((err) => logger.warn({ err: (err as Error).message, extension: ext.name }, 'extension close failed'));
       await stopFeed();
       if (server) {
         await io?.close(); // also ends upgraded websocket connections, which closeAllConnections does not track

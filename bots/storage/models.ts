@@ -91,7 +91,7 @@ ChatDeliverySchema.index({ createdAt: 1 });
 export const ChatDelivery = model('ChatDelivery', ChatDeliverySchema);
 
 /** Deliveries not yet sent (small: deleted when sent), with their retry state. `_id` = delivery id. */
-const ChatOutboxSchema = new Schema({
+const ChatPendingSchema = new Schema({
   _id: { type: String, required: true },
   threadKey: { type: String, required: true },
   seq: { type: Number, required: true },
@@ -99,8 +99,8 @@ const ChatOutboxSchema = new Schema({
   notBefore: { type: Date, default: null },
   lastError: { type: String, default: null },
 }, { timestamps: true, versionKey: false });
-ChatOutboxSchema.index({ threadKey: 1, seq: 1 });
-export const ChatOutbox = model('ChatOutbox', ChatOutboxSchema);
+ChatPendingSchema.index({ threadKey: 1, seq: 1 });
+export const ChatPending = model('ChatPending', ChatPendingSchema);
 
 /** A delivery that reached the platform (`_id` = delivery id), with the platform's message id. */
 const ChatSentSchema = new Schema({
@@ -119,4 +119,4 @@ const ChatCardSchema = new Schema({
 ChatCardSchema.index({ createdAt: 1 });
 export const ChatCard = model('ChatCard', ChatCardSchema);
 
-export const CHAT_MODELS = [ChatDraft, ChatConnection, ChatSecret, ChatLinkCode, ChatBinding, ChatInboundEvent, ChatDelivery, ChatOutbox, ChatSent, ChatCard];
+export const CHAT_MODELS = [ChatDraft, ChatConnection, ChatSecret, ChatLinkCode, ChatBinding, ChatInboundEvent, ChatDelivery, ChatPending, ChatSent, ChatCard];

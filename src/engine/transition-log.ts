@@ -12,7 +12,19 @@ import { ActionExecution, ActionStatusUpdate, Receipt, Transition, type ActionDo
 import type { StatusBus } from './status-bus.js';
 import type { ActionEvent, ActionStatus, ReceiptData } from './types.js';
 
-export type NotifyEventType = 'action.completed' | 'action.ready';
+/** The event a notify job is about (each status update carries an `action.status` event, some one more). */
+export type NotifyEventType = 'action.status' | 'action.completed' | 'action.failed' | 'action.ready';
+
+/**
+ * Actions that came from a chat thread report every status change there; others notify only the news the
+ * SMS notifier sends (completed, ready), so API-only actions do not pay a notify job per step.
+ */
+const followsEveryStatus = (action: ActionDoc) => ((action.origin as { channel?: string } | undefined)?.channel ?? 'api') !== 'api';
+
+function notifyEventOf(update: NonNullable<TransitionPlan['update']>): NotifyEventType {
+  const extra = update.events?.find((e) => e.type !== 'action.status');
+  return (extra?.type ?? 'action.status') as NotifyEventType;
+}
 
 export interface StepScheduler {
   enqueueStep(actionId: string, stepSeq: number, runAt?: Date): Promise<void>;
@@ -74,7 +86,8 @@ export class TransitionLog {
     const s = plan.schedule;
     if (s?.stepAt) await this.scheduler.enqueueStep(actionId, seq + 1, s.stepAt);
     if (s?.confirmTimeoutAt) await this.scheduler.scheduleConfirmTimeout(actionId, seq + 1, s.confirmTimeoutAt);
-    if (s?.notify) await this.scheduler.enqueueNotify(actionId, s.notify, `${actionId}:${seq}`);
+    const notify = s?.notify ?? (plan.update && followsEveryStatus(action) ? notifyEventOf(plan.update) : undefined);
+    if (notify) await this.scheduler.enqueueNotify(actionId, notify, `${actionId}:${seq}`);
     return { ...action, ...plan.set, stepSeq: seq + 1 } as ActionDoc;
   }
 

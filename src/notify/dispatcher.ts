@@ -19,7 +19,12 @@ export class NotifierDispatcher {
     for (const notifier of this.notifiers) {
       if (!notifier.wants(event)) continue;
       try {
-        await notifier.notify(event, { action: view, provider, dedupeKey: `${actionId}:${eventType}:${notifier.name}`, orderNumber: action.orderNumber ?? null });
+        // Completed/ready/failed happen once per action; plain status events once per status update.
+        const dedupeKey = eventType === 'action.status' ? `${statusUpdateId}:${eventType}:${notifier.name}` : `${actionId}:${eventType}:${notifier.name}`;
+        await notifier.notify(event, {
+          action: view, provider, dedupeKey, orderNumber: action.orderNumber ?? null, statusUpdateId,
+          origin: { channel: action.origin?.channel ?? 'api', ref: (action.origin?.ref ?? null) as Record<string, string> | null },
+        });
       } catch (err) {
         this.logger.warn({ actionId, notifier: notifier.name, err: (err as Error).message }, 'notifier failed');
       }
