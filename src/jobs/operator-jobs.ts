@@ -3,7 +3,7 @@
  * dedupe), and a periodic sweep that nudges about unclaimed tasks, reminds claimers, and closes tasks whose
  * action ended. Durable jobs, not timers: the sweep reads the tasks' times against the service's clock.
  */
-import { backoffStrategies, type Agenda } from 'agenda';
+import { backoffStrategies, type Agenda, type BackoffStrategy } from 'agenda';
 import type { Logger } from 'pino';
 import type { OperatorTaskChange } from '../operators/events.js';
 import type { OperatorDispatcher } from '../operators/dispatcher.js';
@@ -18,7 +18,12 @@ export const enqueueOperatorChange = (agenda: Agenda) => async (change: Operator
 export async function defineOperatorJobs(agenda: Agenda, deps: {
   dispatcher: OperatorDispatcher; tasks: ManualTaskService; nudges: NudgeSettings; sweepEvery: string; lockLifetimeMs: number; logger: Logger;
 }): Promise<void> {
-  const backoff = backoffStrategies.exponential({ delay: 500, factor: 2, maxRetries: 8, maxDelay: 60_000 });
+  const exponential = backoffStrategies.exponential({ delay: 500, factor: 2, maxRetries: 8, maxDelay: 60_000 });
+  // A rate-limited platform said when to come back (Retry-After): wait exactly that, within the same retry budget.
+  const backoff: BackoffStrategy = (ctx) => {
+    const wait = (ctx.error as { retryAfterMs?: unknown }).retryAfterMs;
+    return typeof wait === 'number' && ctx.attempt <= 8 ? wait : exponential(ctx);
+  };
   agenda.define<OperatorTaskChange>(OPERATOR_JOB.change, async (job) => {
     await deps.dispatcher.dispatch(job.attrs.data);
   }, { lockLifetime: deps.lockLifetimeMs, backoff, removeOnComplete: true });

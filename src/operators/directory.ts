@@ -38,6 +38,12 @@ export class OperatorDirectory {
     return s ? String(s._id) : null;
   }
 
+  /** The space whose operator channel lives in this workspace (App Home and clicks arrive per workspace). */
+  async spaceOfWorkspace(platform: OperatorChannel['platform'], workspaceId: string): Promise<string | null> {
+    const s = await OperatorSettings.findOne({ 'channel.platform': platform, 'channel.workspaceId': workspaceId }, { _id: 1 }).lean();
+    return s ? String(s._id) : null;
+  }
+
   async isOperator(spaceId: string, operatorId: string): Promise<boolean> {
     const setup = await this.get(spaceId);
     if (setup.operators) return setup.operators.includes(operatorId);

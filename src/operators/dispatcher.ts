@@ -31,12 +31,16 @@ export class OperatorDispatcher {
     return () => void this.notifiers.splice(this.notifiers.indexOf(notifier) >>> 0, 1);
   }
 
-  /** Throws when a notifier failed, so the job is retried (with backoff); the others dedupe the repeat. */
+  /**
+   * Throws when a notifier failed, so the job is retried (with backoff, or after the `retryAfterMs` a
+   * notifier's error carried); the notifiers that succeeded skip the repeat.
+   */
   async dispatch(change: OperatorTaskChange): Promise<void> {
     if (this.notifiers.length === 0) return;
     const task = await loadTaskView(change.taskId);
     if (!task) return;
     const failed: string[] = [];
+    let retryAfterMs: number | undefined;
     for (const n of this.notifiers) {
       // Skip a change this notifier already handled (a repeated request publishes the same key again);
       // marked after success, so a crash in between repeats it and the notifier's own dedupe absorbs that.
@@ -47,9 +51,12 @@ export class OperatorDispatcher {
         await insertOnce(Claim, { _id: done, by: null });
       } catch (err) {
         failed.push(n.name);
+        const wait = (err as { retryAfterMs?: unknown }).retryAfterMs;
+        if (typeof wait === 'number') retryAfterMs = Math.max(retryAfterMs ?? 0, wait);
         this.logger.warn({ taskId: change.taskId, change: change.type, notifier: n.name, err: (err as Error).message }, 'operator notifier failed');
       }
     }
-    if (failed.length) throw new Error(`operator notifiers failed: ${failed.join(', ')}`);
+    // A platform's rate limit says when to come back (Retry-After): the job's backoff honours it.
+    if (failed.length) throw Object.assign(new Error(`operator notifiers failed: ${failed.join(', ')}`), { retryAfterMs });
   }
 }

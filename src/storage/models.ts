@@ -356,6 +356,7 @@ const OperatorSettingsSchema = new Schema({
   operators: { type: [String], default: null },
 }, { ...opts, minimize: false });
 OperatorSettingsSchema.index({ 'channel.platform': 1, 'channel.id': 1 });
+OperatorSettingsSchema.index({ 'channel.platform': 1, 'channel.workspaceId': 1 });
 export const OperatorSettings = model('OperatorSettings', OperatorSettingsSchema);
 
 export const ALL_MODELS = [ActionLive, Transition, StepLease, OrderNumberAllocation, OrderCounterHint, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
