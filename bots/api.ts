@@ -11,7 +11,8 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { requireApiKey } from '../src/api/auth.js';
-import { RequestError, fromZod } from '../src/engine/errors.js';
+import { fromZod } from '../src/engine/errors.js';
+import { RequestError } from '../src/engine/errors.js';
 import { Provider } from '../src/storage/models.js';
 import { bindingId, connect, connectionSpace, forgetConnection, newLinkCode } from './connections.js';
 import { ChatBinding, ChatConnection, ChatSecret } from './storage/models.js';

@@ -1,32 +1,42 @@
 /**
- * The conversation's OrderingPort over the engine: the same createAction (pricing from the catalog,
- * validation, idempotency) and start/cancel as `POST /actions`, and the action state readers the API uses.
+ * The conversation's OrderingPort over the engine services the HTTP API calls (src/services): the same
+ * createAndStart (pricing from the catalog, validation, idempotency), get, list, status by order number and
+ * cancel as `POST /actions` and friends. Engine errors (RequestError) become results the conversation words.
  */
-import { createAction } from '../src/engine/create-action.js';
+import type { EngineServices } from '../src/service.js';
 import { RequestError } from '../src/engine/errors.js';
 import { formatMoney } from '../src/engine/money.js';
-import type { ActionExecutionService } from '../src/engine/execution-service.js';
 import type { ReceiptData } from '../src/engine/types.js';
 import { CatalogSchema } from '../src/parser/index.js';
-import { loadAction, withLiveState } from '../src/storage/action-state.js';
-import { Action, ActionLive, Item, MenuItem, MenuModifier, Provider, Receipt, type ActionDoc } from '../src/storage/models.js';
+import { chatOrigin } from '../src/services/actions.js';
+import { isObjectId, loadProvider } from '../src/services/providers.js';
+import { loadMenu } from '../src/storage/catalog-store.js';
+import { Item, Provider, Receipt, type ActionDoc } from '../src/storage/models.js';
 import type { ChatOrigin, OrderView, OrderingPort, ProviderMenu, ProviderSummary } from './conversation/ports.js';
 
 type ProviderLean = { _id: { toString(): string }; name: string; timezone: string; currency: string; orderPrefix: string };
 const summary = (p: ProviderLean): ProviderSummary => ({ id: p._id.toString(), name: p.name, timezone: p.timezone, currency: p.currency, orderPrefix: p.orderPrefix });
-const isObjectId = (s: string) => /^[0-9a-f]{24}$/i.test(s);
 
-export function engineOrderingPort(service: Pick<ActionExecutionService, 'start' | 'cancel'>): OrderingPort {
-  const providerCache = new Map<string, ProviderSummary>();
+/** Not-found answers are null here; other engine errors are real failures. */
+async function orNull<T>(fn: () => Promise<T>): Promise<T | null> {
+  try { return await fn(); } catch (err) {
+    if (err instanceof RequestError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+export function engineOrderingPort(services: Pick<EngineServices, 'actions'>): OrderingPort {
+  const actions = services.actions;
+  const providerCache = new Map<string, { at: number; value: ProviderSummary }>();
   const providerOf = async (providerId: unknown): Promise<ProviderSummary | null> => {
     const key = String(providerId);
     const hit = providerCache.get(key);
-    if (hit) return hit;
+    if (hit && Date.now() - hit.at < 60_000) return hit.value;
     const p = await Provider.findById(providerId).lean();
     if (!p) return null;
-    const s = summary(p);
-    providerCache.set(key, s);
-    return s;
+    const value = summary(p);
+    providerCache.set(key, { at: Date.now(), value });
+    return value;
   };
 
   const view = async (a: ActionDoc): Promise<OrderView | null> => {
@@ -59,35 +69,32 @@ export function engineOrderingPort(service: Pick<ActionExecutionService, 'start'
 
     async menu(spaceId, providerId) {
       if (!isObjectId(providerId)) return null;
-      const p = await Provider.findOne({ _id: providerId, spaceId }).lean();
+      const p = await orNull(() => loadProvider({ spaceId }, providerId));
       if (!p) return null;
-      const [items, modifiers, item] = await Promise.all([
-        MenuItem.find({ providerId: p._id }).sort({ _id: 1 }).lean(),
-        MenuModifier.find({ providerId: p._id }).sort({ _id: 1 }).lean(),
-        Item.findOne({ spaceId, providerId: p._id }).lean(),
-      ]);
-      if (!item || items.length === 0) return null;
-      const available = items.filter((i) => i.available !== false);
+      const [menu, item] = await Promise.all([loadMenu(p._id), Item.findOne({ spaceId, providerId: p._id }, { _id: 1 }).lean()]);
+      const available = menu.items.filter((i) => i.available !== false);
+      if (!item || available.length === 0) return null;
       const catalog = CatalogSchema.parse({
         provider: { name: p.name, timezone: p.timezone, currency: p.currency, orderPrefix: p.orderPrefix },
-        items: available.map((i) => ({ sku: i.sku, name: i.name, aliases: i.aliases ?? [], price_cents: i.priceCents, ...(i.category ? { category: i.category } : {}) })),
-        modifiers: modifiers.map((m) => ({ id: m.modId, name: m.name, aliases: m.aliases ?? [], price_cents: m.priceCents })),
+        items: available.map((i) => ({ sku: i.sku, name: i.name, aliases: i.aliases, price_cents: i.priceCents, ...(i.category ? { category: i.category } : {}) })),
+        modifiers: menu.modifiers.map((m) => ({ id: m.modId, name: m.name, aliases: m.aliases, price_cents: m.priceCents })),
       });
-      const menu: ProviderMenu = {
+      const result: ProviderMenu = {
         provider: summary(p), itemId: item._id.toString(), catalog,
-        items: available.map((i) => ({ sku: i.sku, name: i.name, priceCents: i.priceCents, category: i.category ?? null, aliases: i.aliases ?? [] })),
-        modifiers: modifiers.map((m) => ({ id: m.modId, name: m.name, priceCents: m.priceCents, aliases: m.aliases ?? [] })),
+        items: available.map((i) => ({ sku: i.sku, name: i.name, priceCents: i.priceCents, category: i.category ?? null, aliases: i.aliases })),
+        modifiers: menu.modifiers.map((m) => ({ id: m.modId, name: m.name, priceCents: m.priceCents, aliases: m.aliases })),
       };
-      return menu;
+      return result;
     },
 
-    async place({ spaceId, userId, providerId, request, idempotencyKey, origin, now }) {
+    async place({ spaceId, userId, providerId, request, idempotencyKey, origin }) {
       const item = await Item.findOne({ spaceId, providerId }, { _id: 1 }).lean();
       if (!item) return { ok: false, code: 'item_not_found', message: 'this provider takes no orders' };
+      const stored = chatOrigin({ platform: origin.platform, workspace: origin.workspace, channel: origin.channel, thread: origin.thread ?? undefined, user: origin.user });
       try {
-        const { action, replayed } = await createAction({
-          spaceId, userId, idempotencyKey, now,
-          body: {
+        const { action, replayed } = await actions.createAndStart({
+          spaceId, userId, idempotencyKey,
+          request: {
             itemId: item._id.toString(), type: 'order',
             parameters: {
               items: request.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, modifications: l.modifications })),
@@ -96,10 +103,10 @@ export function engineOrderingPort(service: Pick<ActionExecutionService, 'start'
               ...(request.customerPhone ? { customer_phone: request.customerPhone } : {}),
               ...(request.instructions ? { special_instructions: request.instructions } : {}),
             },
-            origin: { channel: origin.platform, ref: { workspace: origin.workspace, channel: origin.channel, thread: origin.thread ?? '', user: origin.user, card: origin.card ?? '' } },
+            // The card to edit travels with the origin, so the notifier can update it from any worker.
+            origin: { ...stored, ref: { ...(stored.ref ?? {}), ...(origin.card ? { card: origin.card } : {}) } },
           },
         });
-        if (!replayed) await service.start(action);
         const order = await view(action);
         return order ? { ok: true, order, replayed } : { ok: false, code: 'not_found', message: 'provider not found' };
       } catch (err) {
@@ -109,30 +116,32 @@ export function engineOrderingPort(service: Pick<ActionExecutionService, 'start'
     },
 
     async order(spaceId, actionId) {
-      if (!isObjectId(actionId)) return null;
-      const a = await loadAction({ _id: actionId, spaceId });
+      const a = await orNull(() => actions.get({ spaceId }, actionId));
       return a ? view(a) : null;
     },
 
     async ordersOf(spaceId, userId, limit) {
-      const docs = await withLiveState(await Action.find({ spaceId, userId }).sort({ _id: -1 }).limit(limit).lean<ActionDoc[]>());
+      const { actions: docs } = await actions.list({ spaceId, userId }, { limit });
       return (await Promise.all(docs.map(view))).filter((o): o is OrderView => !!o);
     },
 
     async orderByNumber(spaceId, orderNumber) {
-      // Live actions carry their number on ActionLive until they are done.
-      const live = await ActionLive.findOne({ spaceId, orderNumber }, { _id: 1 }).lean();
-      const id = live?._id ?? (await Action.findOne({ spaceId, orderNumber }, { _id: 1 }).lean())?._id;
-      if (!id) return null;
-      const a = await loadAction({ _id: id, spaceId });
-      return a ? view(a) : null;
+      const detail = await actions.statusByOrderNumber({ spaceId }, orderNumber);
+      return detail ? view(detail.action) : null;
     },
 
     async cancel(spaceId, actionId) {
-      const a = await loadAction({ _id: actionId, spaceId });
-      if (!a) return { applied: false, status: 'not_found' };
-      const r = await service.cancel(actionId, 'Cancelled by the customer');
-      return { applied: r.applied, status: r.status };
+      try {
+        const a = await actions.cancel({ spaceId }, actionId, 'Cancelled by the customer');
+        return { applied: true, status: a.status };
+      } catch (err) {
+        if (err instanceof RequestError && err.status === 409) {
+          const a = await orNull(() => actions.get({ spaceId }, actionId));
+          return { applied: false, status: a?.status ?? 'unknown' };
+        }
+        if (err instanceof RequestError && err.status === 404) return { applied: false, status: 'not_found' };
+        throw err;
+      }
     },
   };
 }

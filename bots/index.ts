@@ -57,7 +57,7 @@ export function createChatExtension(o: ChatExtensionOptions): ChatExtension {
       logger = c.logger;
       agenda = c.agenda;
       await Promise.all(CHAT_MODELS.map((m) => m.createIndexes()));
-      const ordering = o.ordering ?? engineOrderingPort(c.service);
+      const ordering = o.ordering ?? engineOrderingPort(c.services);
       outbox = new ChatOutbox({
         logger: c.logger, now: c.now, ...(o.backoff ? { backoff: o.backoff } : {}),
         scheduleDrain: async (threadKey, at) => { await c.agenda.schedule(at, CHAT_JOB.deliver, { threadKey }); },

@@ -14,10 +14,10 @@ import type { EngineServices } from './service.js';
 export interface ExtensionContext {
   config: Config;
   logger: Logger;
-  /** The engine: create-and-start goes through it, like `POST /actions`. */
-  service: ActionExecutionService;
-  /** The engine services the HTTP API calls (manual tasks for operators, who the operators are...). */
+  /** The engine services the HTTP API calls (create-and-start, get, status by order number, cancel; manual tasks, operators). */
   services: EngineServices;
+  /** The execution engine itself (outcomes, cancel). */
+  service: ActionExecutionService;
   /** Not yet started: define jobs here (only when `runsWorkers`); scheduling jobs works in every role. */
   agenda: Agenda;
   runsWorkers: boolean;

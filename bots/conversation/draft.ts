@@ -93,9 +93,12 @@ export function reviseDraft(parser: Parser, itemName: (sku: string) => string, t
     }
     next.unrecognized = makeIt ? [] : [...p.unrecognized];
   }
-  if (p.pickup_time) next.pickupTime = p.pickup_time;
-  if (p.customer_name) next.customerName = p.customer_name;
-  if (p.special_instructions) next.instructions = p.special_instructions;
+  // "for 9:30" or "name's Sam" alone is not an order to the parser: read them next to an item of the draft.
+  const first = next.lines[0] ?? current.lines[0];
+  const anchored = first && !p.pickup_time && !p.customer_name && !p.special_instructions ? parser.parse(`${itemName(first.sku)} ${text}`, now) : p;
+  if (anchored.pickup_time) next.pickupTime = anchored.pickup_time;
+  if (anchored.customer_name) next.customerName = anchored.customer_name;
+  if (anchored.special_instructions) next.instructions = anchored.special_instructions;
   const phone = extractPhone(text);
   if (phone) next.customerPhone = phone;
   if (next.lines.length === 0) next.question = p.clarification ?? 'What would you like to order?';
