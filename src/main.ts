@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   logger.info({ role: config.ROLE, baseUrl: running.baseUrl }, 'rouh-actions is running');
   if (config.SEED_DEMO && config.ROLE !== 'worker') {
     const creds = await seedDemo(config.dataDir, running.baseUrl);
-    const square = config.DEMO_SQUARE_SIMULATOR ? await startDemoSquare(creds, config.publicBaseUrl) : null;
+    const square = config.DEMO_SQUARE_SIMULATOR ? await startDemoSquare(creds, config.publicBaseUrl, { down: config.DEMO_SQUARE_DOWN }) : null;
     if (square) onClose.push(() => square.close());
     process.stdout.write([
       '',
