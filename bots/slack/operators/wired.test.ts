@@ -15,6 +15,9 @@ import { Action, Integration, IntegrationSecret } from '../../../src/storage/mod
 import { startTestService, waitFor, waitForStatus, type TestService } from '../../../test/support/harness.js';
 import { ACTION, FIELD, VIEW } from './card.js';
 import { slackOperatorsExtension } from './extension.js';
+import { operatorConsoleRouter, setupOperatorDemo, type ConsoleModal } from './demo.js';
+import express from 'express';
+import type { AddressInfo } from 'node:net';
 
 jest.setTimeout(90_000);
 
@@ -75,4 +78,33 @@ test('a Slack order the café cannot take reaches #ops; the operator completes i
   expect(receipt.text).toContain('$4.00');
   await waitFor(() => slack.message(ops, card.ts)!.text.includes('Completed by'), 'the card completed');
   expect(JSON.stringify(slack.message(ops, card.ts)!.blocks)).not.toContain(ACTION.complete);
+});
+
+test('the demo console plays the operator: #ops shows the card, presses Claim and fills the Complete modal (bad value first)', async () => {
+  const operator = await setupOperatorDemo(slack, svc.creds.spaceId);
+  const consoleApp = express().use(operatorConsoleRouter({ sim: slack, driver, operator }));
+  const server = consoleApp.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const call = async <T>(method: string, p: string, body?: unknown) => (await (await fetch(`${base}${p}`, { method, headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) })).json()) as T;
+  try {
+    square.setFault({ kind: 'bad_token' });
+    const { body } = await svc.order();
+    await waitFor(async () => (await svc.status(body.action.id)).action.executions.some((e) => e.handlerName === 'email' && e.status === 'awaiting'), 'the email step');
+    await svc.service.decline(`${body.action.id}:1:1`, 'closed for a private event');
+    type Msg = { id: string; text: string; buttons: string[] };
+    const cardMsg = await waitFor(async () => (await call<{ messages: Msg[] }>('GET', '/operator/messages')).messages.find((m) => m.buttons.includes('Claim')), 'the card in the console');
+    expect(cardMsg.text).toContain('1× Latte (oat milk, extra shot)');
+    await call('POST', '/operator/press', { messageId: cardMsg.id, n: 1 });
+    await waitFor(async () => (await call<{ messages: Msg[] }>('GET', '/operator/messages')).messages.find((m) => m.id === cardMsg.id && m.buttons.join() === 'Complete,Fail,Release'), 'the claimed card');
+    const { modal } = await call<{ modal: ConsoleModal }>('POST', '/operator/press', { messageId: cardMsg.id, n: 1 });
+    expect(modal.fields.map((f) => f.id)).toEqual([FIELD.orderNumber, FIELD.readyIn, FIELD.note]);
+    const bad = await call<{ errors?: Record<string, string> }>('POST', '/operator/submit', { viewId: modal.viewId, values: { [FIELD.orderNumber]: '', [FIELD.readyIn]: 'ten', [FIELD.note]: '' } });
+    expect(Object.keys(bad.errors ?? {})).toEqual([FIELD.readyIn]);
+    expect(await call('POST', '/operator/submit', { viewId: modal.viewId, values: { [FIELD.orderNumber]: '', [FIELD.readyIn]: '10', [FIELD.note]: '' } })).toEqual({ ok: true });
+    await waitForStatus(svc, body.action.id, 'completed');
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 });
