@@ -43,3 +43,17 @@ export interface ServiceExtension {
   /** Called first on shutdown (before HTTP and Agenda stop). */
   close?(): Promise<void>;
 }
+
+/** An optional part as the process entry sees it: built from configuration before the service starts. */
+export interface AddOn {
+  /** Reads its own settings (throw ConfigError with a one-line message when they are wrong). */
+  prepare(config: Config, logger: Logger): Promise<PreparedAddOn>;
+}
+
+export interface PreparedAddOn {
+  extensions: ServiceExtension[];
+  /** After the demo space is seeded (SEED_DEMO): e.g. connect it to the demo chats; returns lines to print. */
+  afterSeed?(demo: { spaceId: string; baseUrl: string; apiKey: string; dataDir: string }): Promise<string[]>;
+  /** On shutdown, after the service closed. */
+  close?(): Promise<void>;
+}

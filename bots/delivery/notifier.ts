@@ -46,11 +46,12 @@ export function createChatNotifier(deps: { ordering: OrderingPort; outbox: ChatO
       if (!order) return;
       const at = new Date((event as { timestamp?: string }).timestamp ?? now());
       const messages = [];
-      if (ref.card) {
-        messages.push({ id: `${order.id}:card:${context.statusUpdateId ?? event.type}`, thread, userId: order.userId, seq: seqAt(at, 0), reply: orderCard(order, ref.card, now()) });
-      }
       const { status, fulfillment } = statusOf(event);
       const stage = stageOf(status, fulfillment);
+      // The card already says "placing" from the moment Place order was pressed: edits start with later news.
+      if (ref.card && stage > 1) {
+        messages.push({ id: `${order.id}:card:${context.statusUpdateId ?? event.type}`, thread, userId: order.userId, seq: seqAt(at, 0), reply: orderCard(order, ref.card, now()) });
+      }
       // "Placing" or "waiting" news that arrives after the order moved on is stale: the later news says more.
       const stale = stage <= 2 && stageOf(order.status, order.fulfillment) > stage;
       if (!stale && status !== 'queued') {

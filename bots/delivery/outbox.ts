@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import { Claim } from '../../src/storage/models.js';
 import { insertOnce } from '../../src/storage/insert-once.js';
-import { ChatCard, ChatDelivery, ChatPending, ChatSent } from '../storage/models.js';
+import { ChatCard, ChatDelivery, ChatPending } from '../storage/models.js';
 import { threadKey, TransportError, type ChatTransport, type Platform, type Reply, type ThreadRef } from '../conversation/types.js';
 
 export interface OutgoingMessage {
@@ -117,15 +117,13 @@ export class ChatOutbox {
     const transport = this.transports.get(thread.platform);
     if (!transport) return this.retryLater(head, 'no transport for this platform yet', this.delayFor(head.attempts), log);
     try {
-      const outcome = await this.send(transport, thread, reply, delivery.userId ?? null);
-      await insertOnce(ChatSent, { _id: head._id, messageId: outcome.messageId, outcome: outcome.kind });
+      await this.send(transport, thread, reply, delivery.userId ?? null);
       await ChatPending.deleteOne({ _id: head._id });
       return true;
     } catch (err) {
       const failure = err instanceof TransportError ? err.failure : { kind: 'unavailable' as const, message: (err as Error)?.message ?? String(err) };
       switch (failure.kind) {
         case 'not_modified':
-          await insertOnce(ChatSent, { _id: head._id, messageId: null, outcome: 'not_modified' });
           await ChatPending.deleteOne({ _id: head._id });
           return true;
         case 'rate_limited':
@@ -134,7 +132,6 @@ export class ChatOutbox {
           return this.retryLater(head, failure.message, this.delayFor(head.attempts), log);
         case 'permanent':
           log.warn({ error: failure.message }, 'chat message rejected by the platform; dropped');
-          await insertOnce(ChatSent, { _id: head._id, messageId: null, outcome: 'dropped' });
           await ChatPending.deleteOne({ _id: head._id });
           return true;
       }

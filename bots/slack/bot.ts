@@ -118,9 +118,17 @@ export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
     let botUserId: string | null = null;
     // Workspaces connected through the API with their own bot token get their own client.
     const clients = new Map<string, WebClient>();
-    const clientFor: SlackClientFor = async (teamId) => {
+    const tokens = new Map<string, { token: string | null; at: number }>();
+    const tokenOf = async (teamId: string): Promise<string | null> => {
+      const hit = tokens.get(teamId);
+      if (hit && Date.now() - hit.at < 30_000) return hit.token;
       const secret = await ChatSecret.findById(`slack:${teamId}`).lean();
-      const token = (secret?.values as { botToken?: string } | undefined)?.botToken;
+      const token = (secret?.values as { botToken?: string } | undefined)?.botToken ?? null;
+      tokens.set(teamId, { token, at: Date.now() });
+      return token;
+    };
+    const clientFor: SlackClientFor = async (teamId) => {
+      const token = await tokenOf(teamId);
       if (!token || token === opts.botToken) return app.client;
       let client = clients.get(token);
       if (!client) {

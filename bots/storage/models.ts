@@ -76,7 +76,7 @@ export const ChatInboundEvent = model('ChatInboundEvent', ChatInboundEventSchema
 
 /**
  * One outbound message, claimed once by its key (`<actionId>:<statusUpdateId>:<threadKey>` for status news,
- * `<eventId>:<n>` for conversation replies). Immutable after insert; its outcome is a ChatSent insert.
+ * `<eventId>:<n>` for conversation replies). Immutable after insert; it is sent once its ChatPending row is gone.
  */
 const ChatDeliverySchema = new Schema({
   _id: { type: String, required: true },
@@ -102,15 +102,6 @@ const ChatPendingSchema = new Schema({
 ChatPendingSchema.index({ threadKey: 1, seq: 1 });
 export const ChatPending = model('ChatPending', ChatPendingSchema);
 
-/** A delivery that reached the platform (`_id` = delivery id), with the platform's message id. */
-const ChatSentSchema = new Schema({
-  _id: { type: String, required: true },
-  messageId: { type: String, default: null },
-  outcome: { type: String, enum: ['sent', 'edited', 'not_modified', 'dropped'], required: true },
-}, { timestamps: { createdAt: true, updatedAt: false }, versionKey: false });
-ChatSentSchema.index({ createdAt: 1 });
-export const ChatSent = model('ChatSent', ChatSentSchema);
-
 /** Where a card was posted: `_id` = `<threadKey>|<card key>` → the platform message id to edit. */
 const ChatCardSchema = new Schema({
   _id: { type: String, required: true },
@@ -119,4 +110,4 @@ const ChatCardSchema = new Schema({
 ChatCardSchema.index({ createdAt: 1 });
 export const ChatCard = model('ChatCard', ChatCardSchema);
 
-export const CHAT_MODELS = [ChatDraft, ChatConnection, ChatSecret, ChatLinkCode, ChatBinding, ChatInboundEvent, ChatDelivery, ChatPending, ChatSent, ChatCard];
+export const CHAT_MODELS = [ChatDraft, ChatConnection, ChatSecret, ChatLinkCode, ChatBinding, ChatInboundEvent, ChatDelivery, ChatPending, ChatCard];
