@@ -68,7 +68,9 @@ export function taskCard(t: OperatorTaskView, opts: { heading?: string } = {}): 
   ];
   const actions = buttons(t, `task:${t.id}`.slice(0, 255));
   if (actions) blocks.push(actions);
-  const text = `${opts.heading ?? 'Manual order'}: ${summary(t)} — ${statusLine(t).replace(/[*:]/g, '').trim()}`;
+  // The plain-text version (notifications, terminals): no emoji codes or mrkdwn marks.
+  const status = statusLine(t).replace(/:[a-z_]+:\s*/g, '').replace(/\*/g, '').replace(/\n>/g, ' — ');
+  const text = `${opts.heading ?? 'Manual order'}: ${summary(t)} — ${status}`;
   return { text: text.slice(0, 3000), blocks };
 }
 

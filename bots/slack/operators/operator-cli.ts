@@ -26,12 +26,11 @@ async function call<T>(method: string, p: string, body?: unknown): Promise<T> {
   return json;
 }
 
-const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-rl.setPrompt('olive> ');
 const seen = new Map<string, number>();
 /** Cards in order of appearance: the number an operator types to press one of their buttons. */
 const cards: string[] = [];
 let busy = false;
+let prompting = false;
 
 function show(m: ConsoleMessage, edited: boolean): void {
   if (m.buttons.length && !cards.includes(m.id)) cards.push(m.id);
@@ -40,7 +39,7 @@ function show(m: ConsoleMessage, edited: boolean): void {
   const lines = m.text.split('\n').map((l, i) => (i === 0 ? `${label}> ${l}` : `     ${l}`));
   if (m.buttons.length) lines.push(`     ${m.buttons.map((b, i) => `[${n} ${i + 1}] ${b}`).join('  ')}`);
   process.stdout.write(`\r${lines.join('\n')}\n`);
-  if (!busy) rl.prompt(true);
+  if (prompting && !busy) rl.prompt(true);
 }
 
 async function poll(initial = false): Promise<void> {
@@ -69,6 +68,12 @@ async function fill(modal: ConsoleModal): Promise<void> {
   }
 }
 
+// The cards already in #ops first, then the terminal (lines typed before that would find no card).
+await poll(true).catch((err: Error) => { process.stderr.write(`${err.message}\n`); process.exit(1); });
+const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+rl.setPrompt('olive> ');
+prompting = true;
+
 rl.on('line', (line) => {
   if (busy) return;
   void (async () => {
@@ -82,7 +87,8 @@ rl.on('line', (line) => {
     const [card, button] = m[2] ? [Number(m[1]), Number(m[2])] : [cards.length, Number(m[1])];
     const messageId = cards[card - 1];
     if (!messageId) return void (process.stdout.write('(no such card)\n'), rl.prompt());
-    const r = await call<{ pressed: string; modal: ConsoleModal | null }>('POST', '/operator/press', { messageId, n: button });
+    busy = true; // lines typed while the press is on its way are not commands
+    const r = await call<{ pressed: string; modal: ConsoleModal | null }>('POST', '/operator/press', { messageId, n: button }).finally(() => { busy = false; });
     process.stdout.write(`(pressed ${r.pressed})\n`);
     if (r.modal) await fill(r.modal);
     rl.prompt();
@@ -90,7 +96,6 @@ rl.on('line', (line) => {
 });
 rl.on('close', () => { clearInterval(timer); process.exit(0); });
 
-await poll(true).catch((err: Error) => { process.stderr.write(`${err.message}\n`); process.exit(1); });
 process.stdout.write('You are Olive, an operator, in #ops. Order something the café cannot take (see README: DEMO_SQUARE_DOWN) and its card appears here.\n');
 rl.prompt();
 const timer = setInterval(() => { void poll().catch((err: Error) => process.stdout.write(`\r(console unreachable: ${err.message})\n`)); }, 300);
