@@ -6,7 +6,9 @@ import express from 'express';
 import mongoose from 'mongoose';
 import { pino } from 'pino';
 import { TransportError, type ChatInbound, type ChatTransport, type InboundButton, type InboundLink, type InboundMessage, type Reply } from '../conversation/types.js';
+import { cleanupChatRecords } from '../cleanup.js';
 import { createTelegramBot, type TelegramBot } from './bot.js';
+import { TelegramReplyLink } from './threads.js';
 import { createTelegramDriver, startTelegramSimulator, type TelegramSimulator, type TgUser } from './simulator/index.js';
 
 const logger = pino({ level: 'silent' });
@@ -124,6 +126,19 @@ describe('telegram bot over long polling', () => {
     await driver.command({ from: sam.id, chatId: group.id, command: 'order', args: 'tea' });
     await eventually(() => inbound.messages.length === 3);
     expect(inbound.messages[2]?.thread.thread).not.toBe(thread.thread);
+  });
+});
+
+describe('reply links', () => {
+  it('the chat cleanup job deletes links older than a week and keeps recent ones', async () => {
+    const now = new Date();
+    await TelegramReplyLink.collection.insertMany([
+      { _id: 'cleanup:1:1' as never, root: '1', createdAt: new Date(now.getTime() - 8 * 24 * 3600_000) },
+      { _id: 'cleanup:1:2' as never, root: '1', createdAt: new Date(now.getTime() - 3600_000) },
+    ]);
+    const result = await cleanupChatRecords(now);
+    expect(result.replyLinks).toBeGreaterThanOrEqual(1);
+    expect((await TelegramReplyLink.find({ _id: { $in: ['cleanup:1:1', 'cleanup:1:2'] } }).lean()).map((l) => l._id)).toEqual(['cleanup:1:2']);
   });
 });
 

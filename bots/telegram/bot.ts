@@ -6,7 +6,7 @@
  * `/telegram/webhook` (checked against the secret token) when the public URL is https, else by long polling.
  * Dedupe of repeated `update_id`s is the runtime's (eventId = `<bot id>:<update_id>`).
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { Telegraf, type Context } from 'telegraf';
@@ -14,7 +14,6 @@ import { message } from 'telegraf/filters';
 import type { Message, Update, User } from 'telegraf/types';
 import { telegramUserId, type ChatInbound, type ChatUser } from '../conversation/types.js';
 import type { PlatformBot, PlatformBotFactory } from '../platform.js';
-import { defaultWebhookSecret } from './config.js';
 import { threadForCard, threadForMessage } from './threads.js';
 import { createTelegramTransport } from './transport.js';
 
@@ -45,6 +44,11 @@ export interface TelegramBot extends PlatformBot {
   close(): Promise<void>;
   /** The bot's @username once started (for t.me deep links). */
   username(): string | null;
+}
+
+/** The webhook's secret token when none is configured: stable across restarts and processes, and not the token itself. */
+export function defaultWebhookSecret(botToken: string): string {
+  return createHmac('sha256', botToken).update('rouh telegram webhook').digest('hex');
 }
 
 function displayName(user: User): string {
@@ -99,6 +103,22 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
   let pollingEnded = true;
 
   const eventId = (ctx: Context): string => `${botId}:${ctx.update.update_id}`;
+
+  // One chat's updates are handled one after another, in update order: telegraf runs a polled batch
+  // concurrently, and a customer's "make it 3" must not overtake the order it changes.
+  const chatQueues = new Map<number, Promise<void>>();
+  telegraf.use(async (ctx, next) => {
+    const chatId = ctx.chat?.id;
+    if (chatId === undefined) return next();
+    const turn = (chatQueues.get(chatId) ?? Promise.resolve()).then(() => next());
+    const settled = turn.catch(() => undefined);
+    chatQueues.set(chatId, settled);
+    try {
+      await turn;
+    } finally {
+      if (chatQueues.get(chatId) === settled) chatQueues.delete(chatId);
+    }
+  });
 
   async function onCustomerText(ctx: Context, msg: Message.TextMessage, text: string): Promise<void> {
     if (!msg.from || msg.from.is_bot) return;
@@ -196,7 +216,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
         if (!publicBaseUrl) throw new Error('Telegram webhook mode needs PUBLIC_BASE_URL');
         await telegraf.telegram.setWebhook(`${publicBaseUrl}${TELEGRAM_WEBHOOK_PATH}`, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
         log.info({ botId }, 'telegram bot receiving updates by webhook');
-        return [`Telegram: ${name} receives updates at ${publicBaseUrl}${TELEGRAM_WEBHOOK_PATH}`];
+        return [`  Telegram: ${name} receives updates at ${publicBaseUrl}${TELEGRAM_WEBHOOK_PATH}`];
       }
       pollingEnded = false;
       polling = telegraf.launch({ allowedUpdates: [...ALLOWED_UPDATES] }).catch((error: unknown) => {
@@ -205,7 +225,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
         pollingEnded = true;
       });
       log.info({ botId }, 'telegram bot receiving updates by long polling');
-      return [`Telegram: ${name} receives updates by long polling`];
+      return [`  Telegram: ${name} receives updates by long polling`];
     },
     async close() {
       if (!polling) return;

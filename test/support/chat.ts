@@ -21,8 +21,12 @@ export interface ChatTestService {
   close(): Promise<void>;
 }
 
-export async function startChatTestService(o: { env?: Record<string, string>; subscriptions?: BotEvent[]; backoff?: { initialMs: number; factor: number; maxMs: number }; dbName?: string } = {}): Promise<ChatTestService> {
-  const slack = await startSlackSimulator();
+export async function startChatTestService(o: {
+  env?: Record<string, string>; subscriptions?: BotEvent[]; backoff?: { initialMs: number; factor: number; maxMs: number }; dbName?: string;
+  /** A restart: keep this Slack simulator (and the database named by dbName, already seeded and connected). */
+  reuse?: { slack: SlackSimulator };
+} = {}): Promise<ChatTestService> {
+  const slack = o.reuse?.slack ?? await startSlackSimulator();
   const chat = createChatExtension({
     config: loadChatConfig({}),
     platforms: [slackBot({ botToken: slack.workspace.botToken, signingSecret: slack.signingSecret, apiUrl: slack.apiUrl })],
@@ -31,8 +35,13 @@ export async function startChatTestService(o: { env?: Record<string, string>; su
   });
   const svc = await startTestService({ env: o.env, extensions: [chat], ...(o.dbName ? { dbName: o.dbName } : {}) });
   const square = await startSquareSimulator({ webhook: { url: `${svc.baseUrl}/integrations/square/webhooks/${svc.creds.providerId}`, signatureKey: 'sq-key' } });
-  const integration = await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'square', priority: 10, enabled: true, config: { baseUrl: square.baseUrl, locationId: 'L1', timeoutSeconds: 5 } });
-  await IntegrationSecret.create({ _id: integration._id, values: { accessToken: square.accessToken, webhookSignatureKey: 'sq-key' } });
+  const existing = o.reuse ? await Integration.findOne({ providerId: svc.creds.providerId, name: 'square' }) : null;
+  if (existing) {
+    await Integration.updateOne({ _id: existing._id }, { $set: { 'config.baseUrl': square.baseUrl } });
+    await IntegrationSecret.updateOne({ _id: existing._id }, { $set: { values: { accessToken: square.accessToken, webhookSignatureKey: 'sq-key' } } });
+  }
+  const integration = existing ?? await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'square', priority: 10, enabled: true, config: { baseUrl: square.baseUrl, locationId: 'L1', timeoutSeconds: 5 } });
+  if (!existing) await IntegrationSecret.create({ _id: integration._id, values: { accessToken: square.accessToken, webhookSignatureKey: 'sq-key' } });
   await connect(svc.creds.spaceId, { platform: 'slack', workspace: slack.workspace.teamId, channel: '' });
   const driver = createSlackDriver(slack, { kind: 'http', url: `${svc.baseUrl}/slack/events` }, { subscriptions: o.subscriptions ?? ['message.im', 'app_mention'] });
   return {

@@ -116,6 +116,17 @@ describe('slack simulator: Web API through @slack/web-api', () => {
     expect(sim.messages({ channel }).map((m) => m.text)).toEqual(['back']);
   });
 
+  it('completes an OAuth install: a single-use code for the app\'s client credentials gives the new workspace\'s bot token', async () => {
+    const { code, workspace } = sim.approveInstall({ teamName: 'Second Café' });
+    const anonymous = new WebClient(undefined, { slackApiUrl: sim.apiUrl, retryConfig: noRetry, ...quiet });
+    await expect(anonymous.oauth.v2.access({ client_id: sim.clientId, client_secret: 'wrong', code })).rejects.toMatchObject({ data: { error: 'bad_client_secret' } });
+    const install = await anonymous.oauth.v2.access({ client_id: sim.clientId, client_secret: sim.clientSecret, code });
+    expect(install).toMatchObject({ token_type: 'bot', access_token: workspace.botToken, bot_user_id: workspace.botUserId, team: { id: workspace.teamId, name: 'Second Café' }, app_id: sim.appId });
+    await expect(anonymous.oauth.v2.access({ client_id: sim.clientId, client_secret: sim.clientSecret, code })).rejects.toMatchObject({ data: { error: 'invalid_code' } });
+    const installed = new WebClient(install.access_token, { slackApiUrl: sim.apiUrl, retryConfig: noRetry, ...quiet });
+    await expect(installed.auth.test()).resolves.toMatchObject({ team_id: workspace.teamId });
+  });
+
   it('opens modals only with a fresh trigger_id, updates them by id with hash checks, publishes Home tabs', async () => {
     const triggerId = sim.issueTriggerId(sim.workspace.teamId, sam.id);
     const modal = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'Order' }, blocks: [] };

@@ -45,6 +45,9 @@ export interface SlackSimulatorOptions {
   appToken?: string;
   /** The app's signing secret; the driver signs requests with it. */
   signingSecret?: string;
+  /** OAuth client credentials checked by oauth.v2.access. */
+  clientId?: string;
+  clientSecret?: string;
 }
 
 export interface SimWebApiCall {
@@ -57,6 +60,8 @@ export interface SimWebApiCall {
   error?: string;
   /** The fault applied, if any. */
   fault?: SlackSimFault['kind'];
+  /** When the call arrived (ms since the epoch): shows that a retry waited for Retry-After. */
+  at: number;
 }
 
 export interface SimResponseUrlPost { responseUrlId: string; body: Record<string, unknown> }
@@ -78,6 +83,8 @@ export interface SlackSimulator {
   appId: string;
   appToken: string;
   signingSecret: string;
+  clientId: string;
+  clientSecret: string;
   /** The first workspace. */
   workspace: SimWorkspace;
   workspaces(): SimWorkspace[];
@@ -94,6 +101,13 @@ export interface SlackSimulator {
   /** Parent then replies, oldest first. */
   thread(channel: string, threadTs: string): SimSlackMessage[];
   message(channel: string, ts: string): SimSlackMessage | undefined;
+  /** Calls `listener` for every message posted or edited from now on (the terminal chat shows them); returns unsubscribe. */
+  subscribe(listener: (m: SimSlackMessage) => void): () => void;
+  /**
+   * A workspace admin approves the app in Slack's OAuth screen: installs it in a workspace (a new one unless
+   * `teamId` names one) and returns the single-use `code` Slack puts on the redirect, for oauth.v2.access.
+   */
+  approveInstall(input?: { teamId?: string; teamName?: string; userId?: string; scopes?: string[] }): { code: string; workspace: SimWorkspace };
   /** Resolves with the first message (already there, or posted/edited later) matching; rejects after the timeout. */
   waitForMessage(predicate: (m: SimSlackMessage) => boolean, timeoutMs?: number): Promise<SimSlackMessage>;
   /** Records a message a person wrote (the driver then tells the app about it). */
@@ -136,6 +150,9 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
   const appId = opts.appId ?? 'A0SIMAPP01';
   const appToken = opts.appToken ?? 'xapp-1-sim-app-token';
   const signingSecret = opts.signingSecret ?? 'sim-signing-secret';
+  const clientId = opts.clientId ?? '1111111111.2222222222';
+  const clientSecret = opts.clientSecret ?? 'sim-client-secret';
+  const oauthCodes = new Map<string, { teamId: string; userId: string; scopes: string[]; expiresAt: number }>();
   const world = new SlackWorld();
   world.setMaxListeners(0);
   for (const input of opts.workspaces ?? [DEFAULT_WORKSPACE]) world.addWorkspace(input);
@@ -172,7 +189,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
     const bearer = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
     const token = bearer ?? (typeof params['token'] === 'string' ? params['token'] : undefined);
     delete params['token'];
-    const call: SimWebApiCall = { method, params, status: 200 };
+    const call: SimWebApiCall = { method, params, status: 200, at: Date.now() };
     calls.push(call);
 
     const answer = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void => {
@@ -181,6 +198,32 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
       res.status(status).set(headers).json(body);
     };
     const run = (): void => {
+      if (method === 'oauth.v2.access') {
+        // Client credentials come as form fields or as Basic auth; no token is involved.
+        const basic = /^Basic (.+)$/.exec(req.get('authorization') ?? '')?.[1];
+        const [basicId, basicSecret] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':') : [];
+        const givenId = typeof params['client_id'] === 'string' ? params['client_id'] : basicId;
+        const givenSecret = typeof params['client_secret'] === 'string' ? params['client_secret'] : basicSecret;
+        if (givenId !== clientId) return answer(200, { ok: false, error: 'invalid_client_id' });
+        if (givenSecret !== clientSecret) return answer(200, { ok: false, error: 'bad_client_secret' });
+        const code = typeof params['code'] === 'string' ? params['code'] : '';
+        const grant = oauthCodes.get(code);
+        oauthCodes.delete(code);
+        if (!grant || grant.expiresAt < Date.now()) return answer(200, { ok: false, error: 'invalid_code' });
+        const ws = world.workspace(grant.teamId);
+        return answer(200, {
+          ok: true,
+          app_id: appId,
+          authed_user: { id: grant.userId },
+          scope: grant.scopes.join(','),
+          token_type: 'bot',
+          access_token: ws.botToken,
+          bot_user_id: ws.botUserId,
+          team: { id: ws.teamId, name: ws.teamName },
+          enterprise: null,
+          is_enterprise_install: false,
+        });
+      }
       if (method === 'apps.connections.open') {
         if (token === undefined) return answer(200, { ok: false, error: 'not_authed' });
         if (token !== appToken) return answer(200, { ok: false, error: token.startsWith('xoxb-') ? 'not_allowed_token_type' : 'invalid_auth' });
@@ -303,6 +346,8 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
     appId,
     appToken,
     signingSecret,
+    clientId,
+    clientSecret,
     workspace: firstWorkspace,
     workspaces: () => [...world.workspaces.values()],
     addWorkspace: (input) => world.addWorkspace(input),
@@ -324,6 +369,21 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
     message(channel, ts) {
       const found = world.find(channel, ts);
       return found && copyMessage(found);
+    },
+    subscribe(listener) {
+      const forward = (message: SimSlackMessage): void => listener(copyMessage(message));
+      world.on('message', forward);
+      return () => {
+        world.off('message', forward);
+      };
+    },
+    approveInstall(input = {}) {
+      const workspace = input.teamId ? world.workspace(input.teamId) : world.addWorkspace({ ...(input.teamName ? { teamName: input.teamName } : {}) });
+      const installer = input.userId ?? world.addUser({ teamId: workspace.teamId, name: 'admin' }).id;
+      const code = randomUUID();
+      // Slack's codes are short-lived (10 minutes) and single use.
+      oauthCodes.set(code, { teamId: workspace.teamId, userId: installer, scopes: input.scopes ?? ['app_mentions:read', 'chat:write', 'commands', 'im:history', 'im:write', 'users:read'], expiresAt: Date.now() + 10 * 60_000 });
+      return { code, workspace };
     },
     waitForMessage(predicate, timeoutMs = 5000) {
       const existing = world.messages().find(predicate);

@@ -40,6 +40,8 @@ export interface SimTgCall {
   fault?: TelegramSimFault['kind'];
   /** Executed from a webhook's HTTP answer rather than called. */
   viaWebhookReply?: boolean;
+  /** When the call arrived (ms since the epoch): shows that a retry waited for retry_after. */
+  at: number;
 }
 
 export interface WebhookDelivery {
@@ -75,6 +77,8 @@ export interface TelegramSimulator {
   /** The reply chain under a message: every message whose replies lead back to it, oldest first. */
   replyChain(chatId: number, rootMessageId: number): SimTgMessage[];
   waitForMessage(predicate: (m: SimTgMessage) => boolean, timeoutMs?: number): Promise<SimTgMessage>;
+  /** Calls `listener` for every message sent or edited from now on (the terminal chat shows them); returns unsubscribe. */
+  subscribe(listener: (m: SimTgMessage) => void): () => void;
   callbackQueries(): SimCallbackQuery[];
   /** A message as the Bot API shows it (what updates carry). */
   apiMessage(chatId: number, messageId: number): TgMessage;
@@ -268,7 +272,7 @@ export async function startTelegramSimulator(opts: TelegramSimulatorOptions = {}
       const { method, ...params } = reply as { method: string } & TgParams;
       const outcome = await execute(method, params);
       const description = typeof outcome.body['description'] === 'string' ? outcome.body['description'] : undefined;
-      calls.push({ method, params, status: outcome.status, viaWebhookReply: true, ...(description ? { description } : {}) });
+      calls.push({ method, params, status: outcome.status, viaWebhookReply: true, at: Date.now(), ...(description ? { description } : {}) });
       delivery.webhookReply = { method, ok: outcome.status === 200, ...(description ? { description } : {}) };
     }
     return delivery;
@@ -293,7 +297,7 @@ export async function startTelegramSimulator(opts: TelegramSimulatorOptions = {}
     if (!match) return next();
     const [, requestToken = '', method = ''] = match;
     const params: TgParams = { ...(req.query as TgParams), ...(typeof req.body === 'object' && req.body !== null ? (req.body as TgParams) : {}) };
-    const call: SimTgCall = { method, params, status: 0 };
+    const call: SimTgCall = { method, params, status: 0, at: Date.now() };
     calls.push(call);
     const send = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void => {
       call.status = status;
@@ -373,6 +377,13 @@ export async function startTelegramSimulator(opts: TelegramSimulatorOptions = {}
       return found && structuredClone(found);
     },
     replyChain,
+    subscribe(listener) {
+      const forward = (message: SimTgMessage): void => listener(structuredClone(message));
+      world.on('message', forward);
+      return () => {
+        world.off('message', forward);
+      };
+    },
     waitForMessage(predicate, timeoutMs = 5000) {
       const existing = world.messages().find(predicate);
       if (existing) return Promise.resolve(structuredClone(existing));
