@@ -36,6 +36,10 @@ import { defineOperatorJobs, enqueueOperatorChange } from './jobs/operator-jobs.
 import { OperatorDirectory } from './operators/directory.js';
 import { createTaskPublisher, OperatorDispatcher } from './operators/dispatcher.js';
 import type { OperatorNotifier } from './operators/events.js';
+import { demoAdminToken } from './ops/admin-auth.js';
+import { readDemoCredentials } from './seed/demo.js';
+import { ServiceMetrics } from './ops/metrics.js';
+import { trackingKey, trackingLinks } from './tracking/token.js';
 
 export interface ServiceOverrides {
   dbName?: string;
@@ -67,6 +71,9 @@ export interface RunningService {
   operatorNotifiers: OperatorDispatcher;
   /** What the extensions said at start (e.g. how to chat with the demo bots). */
   extensionNotes: string[];
+  metrics: ServiceMetrics;
+  /** Readiness goes 503 from here on (graceful shutdown); `close` implies it. */
+  beginShutdown(): void;
   close(): Promise<void>;
 }
 
@@ -87,9 +94,12 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   const now = o.now ?? (() => new Date());
   const db = await connectDatabase({ uri: config.MONGODB_URI, dbName: o.dbName, dataDir: config.dataDir, logger });
   const bus = new StatusBus();
+  const metrics = new ServiceMetrics();
   const registry = new HandlerRegistry();
   const secret = linkSecret(config);
   const publicBaseUrl = config.publicBaseUrl;
+  const tracking = trackingKey(secret);
+  const trackingUrl = trackingLinks(publicBaseUrl, tracking);
 
   const mailSender = o.mailSender ?? (config.SMTP_URL ? smtpSender(config.SMTP_URL) : outboxSender(path.join(config.dataDir, 'outbox', 'email'), logger));
   const handlerDeps: HandlerDeps = {
@@ -107,7 +117,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       },
     },
   };
-  for (const manifest of [...HANDLERS, ...(o.extraHandlers ?? [])]) registry.register(manifest, manifest.create(handlerDeps));
+  for (const manifest of [...HANDLERS, ...(o.extraHandlers ?? [])]) registry.register(manifest, metrics.timed(manifest.create(handlerDeps)));
   for (const [name, policy] of Object.entries(o.retryPolicies ?? {})) registry.setRetryPolicy(name, policy);
 
   const runsWorkers = config.ROLE !== 'api';
@@ -117,7 +127,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   });
   const service = new ActionExecutionService({
     registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now,
-    scheduler: agendaScheduler(agenda),
+    scheduler: agendaScheduler(agenda), observer: metrics,
   });
   const operatorNotifiers = new OperatorDispatcher(logger);
   for (const n of o.operatorNotifiers ?? []) operatorNotifiers.add(n);
@@ -141,8 +151,12 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     parts.push(await ext.setup({ config, logger: logger.child({ extension: ext.name }), service, services, agenda, runsWorkers, servesHttp: config.ROLE !== 'worker', now }));
   }
   for (const n of parts.flatMap((p) => p.operatorNotifiers ?? [])) operatorNotifiers.add(n);
-  const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? []), ...parts.flatMap((p) => p.notifiers ?? [])], logger);
-  if (runsWorkers) defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger });
+  const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? []), ...parts.flatMap((p) => p.notifiers ?? [])], logger, {
+    trackingUrl, onOutcome: (channel, outcome) => metrics.notified(channel, outcome),
+  });
+  if (runsWorkers) {
+    defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger, onJobStart: (name, dueAt) => metrics.jobStarted(name, dueAt) });
+  }
   await agenda.start();
   if (runsWorkers) await agenda.every('30 seconds', JOB.sweep);
   if (runsWorkers) {
@@ -156,13 +170,24 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   let io: SocketServer | null = null;
   let stopFeed: () => Promise<void> = async () => {};
   let port = 0;
+  let shuttingDown = false;
   if (config.ROLE !== 'worker') {
+    // The API process's bus sees every update (its own and, with ROLE=api, the status feed's), so it counts creations.
+    metrics.watch(bus);
+    const adminToken = config.ADMIN_TOKEN ?? (config.SEED_DEMO ? await demoAdminToken(config.dataDir) : undefined);
     const app = createApp({
+      metrics, metricsToken: config.METRICS_TOKEN, adminToken, agenda, trackingKey: tracking, trackingUrl, publicBaseUrl, handlerNames: registry.names(),
+      ...(config.SEED_DEMO ? { seedItemId: async () => (await readDemoCredentials(config.dataDir))?.itemId ?? null } : {}),
+      readiness: {
+        database: async () => !!(await pingWithin(db, 2000)),
+        scheduler: () => agenda.isActiveJobProcessor(),
+        shuttingDown: () => shuttingDown,
+      },
       services: { ...services, outcomes: service }, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now,
       integrationRouters: [...integrationRouters(config, registry.manifests(), service, logger), ...parts.flatMap((p) => p.routers ?? [])],
     });
     server = http.createServer(app);
-    io = attachSocketServer(server, bus, logger);
+    io = attachSocketServer(server, bus, logger, { trackingKey: tracking });
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.PORT, config.HOST, () => resolve());
@@ -176,10 +201,12 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
 
   let closed = false;
   return {
-    baseUrl, port, config, bus, service, services, registry, agenda, db, operatorNotifiers, extensionNotes,
+    baseUrl, port, config, bus, service, services, registry, agenda, db, metrics, operatorNotifiers, extensionNotes,
+    beginShutdown() { shuttingDown = true; },
     async close() {
       if (closed) return;
       closed = true;
+      shuttingDown = true;
       for (const ext of [...extensions].reverse()) await ext.close?.().catch((err) => logger.warn({ err: (err as Error).message, extension: ext.name }, 'extension close failed'));
       await stopFeed();
       if (server) {
@@ -193,4 +220,15 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       await db.close();
     },
   };
+}
+
+/** true when the database answers a ping in time. */
+async function pingWithin(db: Database, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  try {
+    return await Promise.race([db.connection.db!.admin().ping().then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

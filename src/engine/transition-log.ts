@@ -41,10 +41,15 @@ export interface TransitionPlan {
   schedule?: { stepAt?: Date; confirmTimeoutAt?: Date; notify?: NotifyEventType };
 }
 
+/** Sees each transition once, right after its writer won it (metrics hook here instead of into the engine). */
+export interface TransitionObserver {
+  transitionCommitted(before: ActionDoc, set: TransitionPlan['set']): void;
+}
+
 export class TransitionLog {
   private readonly scheduler: StepScheduler;
 
-  constructor(private readonly deps: { bus: StatusBus; logger: Logger; now: () => Date; scheduler: StepScheduler }) {
+  constructor(private readonly deps: { bus: StatusBus; logger: Logger; now: () => Date; scheduler: StepScheduler; observer?: TransitionObserver }) {
     this.scheduler = deps.scheduler;
   }
 
@@ -65,7 +70,9 @@ export class TransitionLog {
   async commit(action: ActionDoc, plan: TransitionPlan): Promise<ActionDoc | null> {
     const seq = action.stepSeq;
     const won = await insertOnce(Transition, { _id: `${action._id.toString()}:${seq}`, actionId: action._id, seq, plan });
-    return won ? this.apply(action, seq, plan) : null;
+    if (!won) return null;
+    this.deps.observer?.transitionCommitted(action, plan.set);
+    return this.apply(action, seq, plan);
   }
 
   /** Records the first status update ("queued") of a new action; not a transition. */

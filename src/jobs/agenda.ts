@@ -4,7 +4,7 @@
  * the worker the moment a job is saved; separate API/worker processes fall back to polling every
  * AGENDA_PROCESS_EVERY_MS (MongoDB offers no notification channel without change streams).
  */
-import { Agenda, InMemoryNotificationChannel, backoffStrategies } from 'agenda';
+import { Agenda, InMemoryNotificationChannel, backoffStrategies, type JobWithId } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type mongoose from 'mongoose';
 import type { Logger } from 'pino';
@@ -38,8 +38,10 @@ export function createAgenda(connection: mongoose.Connection, settings: AgendaSe
  * job re-reads the action and acts through the transition log.
  */
 export function agendaScheduler(agenda: Agenda): StepScheduler {
+  // dueAt rides along so the worker can measure queue lag (Agenda clears nextRunAt before a job starts).
   const save = async (name: string, data: Record<string, unknown>, at?: Date) => {
-    await agenda.schedule(at ?? new Date(), name, data);
+    const due = at ?? new Date();
+    await agenda.schedule(due, name, { ...data, dueAt: due.toISOString() });
   };
   return {
     enqueueStep: (actionId, stepSeq, runAt) => save(JOB.step, { actionId, stepSeq }, runAt),
@@ -49,8 +51,24 @@ export function agendaScheduler(agenda: Agenda): StepScheduler {
 }
 
 /** Registers the workers (ROLE=worker|all). */
-export function defineJobs(agenda: Agenda, deps: { service: ActionExecutionService; dispatcher: NotifierDispatcher; lockLifetimeMs: number; logger: Logger }): void {
+export interface JobDeps {
+  service: ActionExecutionService;
+  dispatcher: NotifierDispatcher;
+  lockLifetimeMs: number;
+  logger: Logger;
+  /** Told when a worker starts a job that was due at `dueAt` (metrics: queue lag). */
+  onJobStart?: (name: string, dueAt: string | undefined) => void;
+}
+
+export function defineJobs(agenda: Agenda, deps: JobDeps): void {
   const { service, dispatcher } = deps;
+  if (deps.onJobStart) {
+    const onJobStart = deps.onJobStart;
+    // Local runs only: remote notifications (other processes' jobs) are theirs to count.
+    agenda.on('start', (job: JobWithId, remote?: false) => {
+      if (!remote && job?.attrs) onJobStart(job.attrs.name, (job.attrs.data as { dueAt?: string } | undefined)?.dueAt);
+    });
+  }
   // Infrastructure errors (DB hiccups) retry the job; handler outcomes never throw out of runStep.
   const backoff = backoffStrategies.exponential({ delay: 500, factor: 2, maxRetries: 5, maxDelay: 30_000 });
   const opts = { lockLifetime: deps.lockLifetimeMs, backoff, removeOnComplete: true };

@@ -12,7 +12,8 @@ import type { ManualTaskService, NudgeSettings } from '../services/manual-tasks.
 export const OPERATOR_JOB = { change: 'operator.task-change', sweep: 'operators.sweep' } as const;
 
 export const enqueueOperatorChange = (agenda: Agenda) => async (change: OperatorTaskChange): Promise<void> => {
-  await agenda.now(OPERATOR_JOB.change, change);
+  // dueAt rides along like the engine's jobs (metrics: queue lag); the dispatcher ignores it.
+  await agenda.now(OPERATOR_JOB.change, { ...change, dueAt: new Date().toISOString() });
 };
 
 export async function defineOperatorJobs(agenda: Agenda, deps: {
@@ -24,8 +25,9 @@ export async function defineOperatorJobs(agenda: Agenda, deps: {
     const wait = (ctx.error as { retryAfterMs?: unknown }).retryAfterMs;
     return typeof wait === 'number' && ctx.attempt <= 8 ? wait : exponential(ctx);
   };
-  agenda.define<OperatorTaskChange>(OPERATOR_JOB.change, async (job) => {
-    await deps.dispatcher.dispatch(job.attrs.data);
+  agenda.define<OperatorTaskChange & { dueAt?: string }>(OPERATOR_JOB.change, async (job) => {
+    const { dueAt: _dueAt, ...change } = job.attrs.data;
+    await deps.dispatcher.dispatch(change);
   }, { lockLifetime: deps.lockLifetimeMs, backoff, removeOnComplete: true });
   agenda.define(OPERATOR_JOB.sweep, async () => {
     const r = await deps.tasks.sweep(deps.nudges);

@@ -1,12 +1,21 @@
 /** Runs every Notifier for an action event; each notifier dedupes on its own key, so a re-run is safe. */
 import type { Logger } from 'pino';
 import type { NotifyEventType } from '../engine/execution-service.js';
-import type { ActionEvent, Notifier } from '../engine/types.js';
+import type { ActionEvent, Notifier, NotifyOutcome } from '../engine/types.js';
 import { Action, ActionStatusUpdate } from '../storage/models.js';
 import { loadProviderView, toActionView } from '../storage/views.js';
 
 export class NotifierDispatcher {
-  constructor(private readonly notifiers: Notifier[], private readonly logger: Logger) {}
+  constructor(
+    private readonly notifiers: Notifier[],
+    private readonly logger: Logger,
+    private readonly opts: {
+      /** The customer's order page for an action. */
+      trackingUrl?: (actionId: string) => string;
+      /** Told each notifier's outcome (metrics). */
+      onOutcome?: (channel: string, outcome: NotifyOutcome) => void;
+    } = {},
+  ) {}
 
   async dispatch(actionId: string, eventType: NotifyEventType, statusUpdateId: string): Promise<void> {
     if (this.notifiers.length === 0) return;
@@ -21,11 +30,14 @@ export class NotifierDispatcher {
       try {
         // Completed/ready/failed happen once per action; plain status events once per status update.
         const dedupeKey = eventType === 'action.status' ? `${statusUpdateId}:${eventType}:${notifier.name}` : `${actionId}:${eventType}:${notifier.name}`;
-        await notifier.notify(event, {
+        const outcome = await notifier.notify(event, {
           action: view, provider, dedupeKey, orderNumber: action.orderNumber ?? null, statusUpdateId,
           origin: { channel: action.origin?.channel ?? 'api', ref: (action.origin?.ref ?? null) as Record<string, string> | null },
+          trackingUrl: this.opts.trackingUrl?.(actionId) ?? null,
         });
+        if (outcome) this.opts.onOutcome?.(notifier.name, outcome);
       } catch (err) {
+        this.opts.onOutcome?.(notifier.name, 'failed');
         this.logger.warn({ actionId, notifier: notifier.name, err: (err as Error).message }, 'notifier failed');
       }
     }

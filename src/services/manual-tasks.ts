@@ -268,8 +268,9 @@ export class ManualTaskService {
   }
 }
 
-function notHolder(holder: string | null, what: string): TaskConflict {
-  return holder
-    ? new TaskConflict('not_claimed_by_you', `task is claimed by ${holder}; only they can ${what} it`, holder)
-    : new TaskConflict('not_claimed_by_you', `claim the task before you ${what} it`, null);
+/** Someone else holds it: `claimed_by_another` for closing verbs (they may release it first), `not_claimed_by_you` for release. */
+function notHolder(holder: string | null, what: 'release' | 'complete' | 'fail'): TaskConflict {
+  if (!holder) return new TaskConflict('not_claimed_by_you', `claim the task before you ${what} it`, null);
+  if (what === 'release') return new TaskConflict('not_claimed_by_you', `task is claimed by ${holder}; only they can release it`, holder);
+  return new TaskConflict('claimed_by_another', `task is claimed by ${holder}; only they can ${what} it (or release it first)`, holder);
 }

@@ -151,7 +151,7 @@ export function createSlackOperators(o: SlackOperatorsOptions): SlackOperators {
   function refusal(err: unknown): string {
     if (err instanceof TaskConflict) {
       if (err.code === 'already_claimed') return `Already claimed by ${who(err.holder)}.`;
-      if (err.code === 'not_claimed_by_you') return err.holder ? `Only ${who(err.holder)} can do that: they hold this order.` : 'Claim the order first.';
+      if (err.code === 'not_claimed_by_you' || err.code === 'claimed_by_another') return err.holder ? `Only ${who(err.holder)} can do that: they hold this order.` : 'Claim the order first.';
       if (err.code === 'task_closed') return err.message === 'the order was cancelled' ? 'The customer cancelled this order; nothing to do.' : `This order is already ${err.message.replace(/^task is already /, '')}.`;
     }
     if (err instanceof RequestError) return err.message.charAt(0).toUpperCase() + err.message.slice(1);

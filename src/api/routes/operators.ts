@@ -1,14 +1,8 @@
 /** A space's operators: the channel where task cards go (its members are the operators) and an optional explicit list. */
 import { Router } from 'express';
-import { z } from 'zod';
 import type { OperatorDirectory } from '../../operators/directory.js';
 import { fromZod } from '../../engine/errors.js';
-
-const SlackId = z.string().trim().regex(/^[A-Z0-9]{2,30}$/, 'must be a Slack id such as C0123ABC');
-const Body = z.object({
-  channel: z.object({ platform: z.literal('slack').default('slack'), id: SlackId, workspaceId: SlackId.nullish() }).strict().nullable(),
-  operators: z.array(z.string().trim().regex(/^slack:[A-Z0-9]+:[A-Z0-9]+$/, 'must look like slack:<team>:<user>')).max(200).nullish(),
-}).strict();
+import { PutOperatorsBody as Body } from '../schemas.js';
 
 export function operatorsRouter(deps: { directory: OperatorDirectory }): Router {
   const router = Router();
