@@ -9,7 +9,7 @@ import { boundProvider, connect, connectionSpace, redeemLinkCode } from './conne
 import { Conversation, type ConversationReply } from './conversation/conversation.js';
 import { say } from './conversation/replies.js';
 import type { OrderingPort } from './conversation/ports.js';
-import type { ChatInbound, ChatTransport, InboundButton, InboundLink, InboundMessage, ThreadRef } from './conversation/types.js';
+import { threadKey, type ChatInbound, type ChatTransport, type InboundButton, type InboundLink, type InboundMessage, type ThreadRef } from './conversation/types.js';
 import { seqAt, type ChatOutbox } from './delivery/outbox.js';
 import { ChatInboundEvent } from './storage/models.js';
 import { Space } from '../src/storage/models.js';
@@ -72,7 +72,23 @@ export class ChatRuntime implements ChatInbound {
     await this.send(l.thread, l.user.id, l.eventId, [{ reply: say(text) }]);
   }
 
-  private async handle(thread: ThreadRef, userId: string, eventId: string, run: (spaceId: string) => Promise<ConversationReply[]>): Promise<void> {
+  /**
+   * One message at a time per thread (in this process): platforms deliver quick follow-ups concurrently, and
+   * each one reads and rewrites the thread's draft.
+   */
+  private readonly threadQueues = new Map<string, Promise<void>>();
+
+  private handle(thread: ThreadRef, userId: string, eventId: string, run: (spaceId: string) => Promise<ConversationReply[]>): Promise<void> {
+    const key = threadKey(thread);
+    const previous = this.threadQueues.get(key) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(() => this.handleNow(thread, userId, eventId, run));
+    const tail = current.catch(() => undefined);
+    this.threadQueues.set(key, tail);
+    void tail.then(() => { if (this.threadQueues.get(key) === tail) this.threadQueues.delete(key); });
+    return current;
+  }
+
+  private async handleNow(thread: ThreadRef, userId: string, eventId: string, run: (spaceId: string) => Promise<ConversationReply[]>): Promise<void> {
     if (!(await this.firstDelivery(thread.platform, eventId))) {
       this.o.logger.debug({ platform: thread.platform, eventId }, 'repeated chat delivery ignored');
       return;

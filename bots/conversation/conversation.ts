@@ -82,8 +82,7 @@ export class Conversation {
       default: break;
     }
 
-    const itemName = (sku: string) => menu.items.find((i) => i.sku === sku)?.name ?? sku;
-    const draft = record?.state === 'open' ? reviseDraft(parser, itemName, text, record.draft, ctx.now) : draftFromParse(parsed, text);
+    const draft = record?.state === 'open' ? reviseDraft(parser, text, record.draft, ctx.now) : draftFromParse(parsed, text);
     const saved = await this.saveDraft(key, ctx, providerId, { draft }, record);
     if (draft.lines.length === 0) {
       const missing = draft.unrecognized.length ? `Sorry, there's no ${draft.unrecognized.join(' or ')} on the menu. ` : '';

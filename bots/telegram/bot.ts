@@ -19,6 +19,8 @@ import { createTelegramTransport } from './transport.js';
 
 export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+/** How long the polling loop waits for an update before fetching the next batch (see below). */
+const POLLING_HEAD_START_MS = 500;
 
 export interface TelegramBotOptions {
   token: string;
@@ -104,6 +106,28 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 
   const eventId = (ctx: Context): string => `${botId}:${ctx.update.update_id}`;
 
+  // Long polling: telegraf fetches the next batch only when the whole previous one is handled, so one slow
+  // update (placing an order on a slow database) would hold up every other chat. Each update gets a short
+  // head start, then the loop moves on while it finishes in the background (close() waits for it).
+  const background = new Set<Promise<void>>();
+  if (mode === 'polling') {
+    telegraf.use((ctx, next) => {
+      const work = next().catch((error: unknown) => {
+        log.error({ err: error, updateId: ctx.update.update_id }, 'telegram update failed');
+      });
+      background.add(work);
+      void work.finally(() => background.delete(work));
+      return Promise.race([work, new Promise<void>((resolve) => setTimeout(resolve, POLLING_HEAD_START_MS).unref())]);
+    });
+  }
+
+  // Answer a button press at once, ahead of the chat's queue: the client shows a spinner until then, and the
+  // query goes stale after a few seconds.
+  telegraf.use(async (ctx, next) => {
+    if (ctx.callbackQuery) await ctx.answerCbQuery().catch((error: unknown) => log.warn({ err: error }, 'answerCallbackQuery failed'));
+    return next();
+  });
+
   // One chat's updates are handled one after another, in update order: telegraf runs a polled batch
   // concurrently, and a customer's "make it 3" must not overtake the order it changes.
   const chatQueues = new Map<number, Promise<void>>();
@@ -159,8 +183,6 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 
   telegraf.on('callback_query', async (ctx) => {
     const query = ctx.callbackQuery;
-    // Answer first: the client shows a spinner until we do, and the query goes stale after a few seconds.
-    await ctx.answerCbQuery().catch((error: unknown) => log.warn({ err: error }, 'answerCallbackQuery failed'));
     if (!('data' in query) || !query.message || !('chat' in query.message)) return;
     const card = query.message as Message;
     const thread = await threadForCard(botId, card.chat.id, card.chat.type === 'private', {
@@ -236,6 +258,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
         if (!pollingEnded) telegraf.stop('shutdown');
       }, 5000);
       await running;
+      await Promise.all([...background]);
     },
   };
 }

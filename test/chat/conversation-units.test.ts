@@ -10,22 +10,21 @@ import { actionIdFor, toBlockKit } from '../../bots/slack/render.js';
 const catalog = CatalogSchema.parse(JSON.parse(fs.readFileSync(new URL('../fixtures/catalog-cafe.json', import.meta.url), 'utf8')));
 const parser = createParser(catalog);
 const now = new Date('2026-11-30T13:00:00Z'); // 8:00 in New York
-const name = (sku: string) => catalog.items.find((i) => i.sku === sku)?.name ?? sku;
 const start = (text: string) => draftFromParse(parser.parse(text, now), text);
 
 test('follow-ups edit the draft: quantity, modifier, time, name, removal, phone', () => {
   let d = start('a latte and a croissant');
-  d = reviseDraft(parser, name, 'no croissant', d, now);
+  d = reviseDraft(parser, 'no croissant', d, now);
   expect(d.lines).toEqual([{ sku: 'latte', quantity: 1, modifications: [] }]);
-  d = reviseDraft(parser, name, 'make it 3', d, now);
+  d = reviseDraft(parser, 'make it 3', d, now);
   expect(d.lines[0]!.quantity).toBe(3);
-  d = reviseDraft(parser, name, 'oat milk on the latte', d, now);
+  d = reviseDraft(parser, 'oat milk on the latte', d, now);
   expect(d.lines[0]!.modifications).toEqual(['oat-milk']);
-  d = reviseDraft(parser, name, 'for 9:30', d, now);
+  d = reviseDraft(parser, 'for 9:30', d, now);
   expect(d.pickupTime).toBe('2026-11-30T14:30:00.000Z');
-  d = reviseDraft(parser, name, "name's Sam", d, now);
+  d = reviseDraft(parser, "name's Sam", d, now);
   expect(d.customerName).toBe('Sam');
-  d = reviseDraft(parser, name, 'text me at 415 555 0123', d, now);
+  d = reviseDraft(parser, 'text me at 415 555 0123', d, now);
   expect(d.customerPhone).toBe('+14155550123');
   expect(d.lines).toEqual([{ sku: 'latte', quantity: 3, modifications: ['oat-milk'] }]);
 });
@@ -34,7 +33,7 @@ test('nothing orderable keeps the question; an item then starts the order', () =
   const d = start('a unicorn frappe please');
   expect(d.lines).toEqual([]);
   expect(d.unrecognized).toEqual(['unicorn frappe']);
-  const next = reviseDraft(parser, name, '2 lattes then', d, now);
+  const next = reviseDraft(parser, '2 lattes then', d, now);
   expect(next.lines).toEqual([{ sku: 'latte', quantity: 2, modifications: [] }]);
   expect(next.unrecognized).toEqual([]);
 });

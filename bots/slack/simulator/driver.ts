@@ -21,6 +21,11 @@ export type SlackTransport =
       signingSecret?: string;
       /** Slack gives up on an answer after 3 s. */
       timeoutMs?: number;
+      /**
+       * Redeliver an event that got no 2xx in time, as Slack does (up to 3 times: at once, ~1 min, ~5 min),
+       * after these delays (tests shorten them). Only Events API payloads are retried.
+       */
+      retryDelaysMs?: number[];
     }
   | {
       kind: 'socket';
@@ -65,6 +70,8 @@ export interface SlackDelivery {
   /** What was on the wire (HTTP): the raw body and the headers we sent, for replay tests. */
   rawBody?: string;
   requestHeaders?: Record<string, string>;
+  /** HTTP with retryDelaysMs: the redeliveries that followed this failed delivery, in order. */
+  retries?: SlackDelivery[];
   /** Socket Mode only. */
   envelopeId?: string;
   /** Socket Mode: envelopes sent before this one for the same payload because they went unacked. */
@@ -195,8 +202,19 @@ export function createSlackDriver(sim: SlackSimulator, transport: SlackTransport
     };
   }
 
-  function deliver(kind: EnvelopeType, payload: Record<string, unknown>, overrides?: HttpOverrides): Promise<SlackDelivery> {
-    return transport.kind === 'http' ? overHttp(kind, payload, 0, undefined, overrides) : overSocket(kind, payload, undefined, undefined);
+  async function deliver(kind: EnvelopeType, payload: Record<string, unknown>, overrides?: HttpOverrides): Promise<SlackDelivery> {
+    if (transport.kind !== 'http') return overSocket(kind, payload, undefined, undefined);
+    const first = await overHttp(kind, payload, 0, undefined, overrides);
+    if (first.ok || kind !== 'events_api' || !transport.retryDelaysMs?.length) return first;
+    const retries: SlackDelivery[] = [];
+    for (const [index, delay] of transport.retryDelaysMs.slice(0, 3).entries()) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      const previous = retries.at(-1) ?? first;
+      const retry = await overHttp(kind, payload, index + 1, previous.status === null ? 'http_timeout' : 'http_error', overrides);
+      retries.push(retry);
+      if (retry.ok) break;
+    }
+    return { ...first, retries };
   }
 
   function userJson(userId: string, teamId: string, userName: string): Record<string, unknown> {

@@ -243,6 +243,35 @@ describe('slack simulator: driver → a real Bolt app over HTTP', () => {
   });
 });
 
+describe('slack simulator: Slack retries an event the app did not answer in time', () => {
+  it('redelivers with X-Slack-Retry-Num/Reason until a 2xx', async () => {
+    const sim = await startSlackSimulator();
+    const sam = sim.addUser();
+    const seen: { retryNum?: number; reason?: string }[] = [];
+    const receiver = new ExpressReceiver({ signingSecret: sim.signingSecret, processBeforeResponse: true, ...quiet });
+    const app = new App({ receiver, token: sim.workspace.botToken, clientOptions: { slackApiUrl: sim.apiUrl, retryConfig: noRetry }, ...quiet });
+    // The first try takes longer than Slack waits; the retry is quick.
+    app.message(async ({ context }) => {
+      seen.push({ ...(context.retryNum !== undefined ? { retryNum: context.retryNum } : {}), ...(context.retryReason ? { reason: context.retryReason } : {}) });
+      if (context.retryNum === undefined) await new Promise((resolve) => setTimeout(resolve, 1500));
+    });
+    const server = receiver.app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+      const driver = createSlackDriver(sim, { kind: 'http', url, timeoutMs: 1000, retryDelaysMs: [0, 50, 50] });
+      const { deliveries } = await driver.sendMessage({ user: sam.id, channel: sim.openDm(sam.id).id, text: 'slow?' });
+      expect(deliveries[0]).toMatchObject({ ok: false, status: null });
+      expect(deliveries[0]?.retries?.map((r) => [r.status, r.requestHeaders?.['x-slack-retry-num'], r.requestHeaders?.['x-slack-retry-reason']])).toEqual([[200, '1', 'http_timeout']]);
+      expect(seen).toEqual([{}, { retryNum: 1, reason: 'http_timeout' }]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sim.close();
+    }
+  });
+});
+
 describe('slack simulator: driver → a real Bolt app over Socket Mode', () => {
   let sim: SlackSimulator;
   let app: App;
