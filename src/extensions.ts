@@ -5,6 +5,7 @@
 import type { Agenda } from 'agenda';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import type { Config } from './config.js';
 import type { ActionExecutionService } from './engine/execution-service.js';
 import type { Notifier } from './engine/types.js';
@@ -32,6 +33,8 @@ export interface ExtensionParts {
   operatorNotifiers?: OperatorNotifier[];
   /** Mounted before any body parsing (signature checks read raw bodies), like the integration routers. */
   routers?: Router[];
+  /** OpenAPI path items (zod-openapi) for what `routers` serve: merged into /openapi.json, so they are documented and checked (405s, Schemathesis). */
+  openApiPaths?: ZodOpenApiPathsObject;
 }
 
 export interface ServiceExtension {

@@ -185,6 +185,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       },
       services: { ...services, outcomes: service }, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now,
       integrationRouters: [...integrationRouters(config, registry.manifests(), service, logger), ...parts.flatMap((p) => p.routers ?? [])],
+      extraPaths: Object.assign({}, ...parts.map((p) => p.openApiPaths ?? {})),
     });
     server = http.createServer(app);
     io = attachSocketServer(server, bus, logger, { trackingKey: tracking });

@@ -5,7 +5,7 @@
  */
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { ACTION_STATUSES, INTEGRATION_TYPES, ORIGIN_CHANNELS } from '../engine/types.js';
 import { MANUAL_TASK_STATUSES } from '../services/manual-tasks.js';
 import { CatalogBody, CreateIntegration, CreateProvider, PatchIntegration, PatchProvider, SecretsBody } from './provider-schemas.js';
@@ -13,7 +13,7 @@ import { CompleteTaskBody, CreateActionBody, CreateKeyBody, CreateSpaceBody, Fai
 
 // ---- shared pieces ----
 
-const ErrorBody = z.object({
+export const ErrorBody = z.object({
   error: z.object({
     code: z.string().meta({ example: 'validation_failed' }),
     message: z.string().meta({ example: 'parameters.items: at least one item is required' }),
@@ -33,16 +33,16 @@ const ERROR_TEXT: Record<string, string> = {
   422: 'Idempotency-Key reused with a different body',
   429: 'Too many failed authentications from this address; see Retry-After',
 };
-const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
-function errors(...codes: number[]): ZodOpenApiResponsesObject {
+export const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
+export function errors(...codes: number[]): ZodOpenApiResponsesObject {
   return Object.fromEntries(codes.map((c) => [String(c), { description: ERROR_TEXT[c] ?? 'Error', content: json(ErrorBody) }]));
 }
 /** Errors any authenticated JSON route can answer. */
 const API_ERRORS = [400, 401, 403, 404, 413, 415];
 
-const isoDate = z.string().meta({ format: 'date-time' });
+export const isoDate = z.string().meta({ format: 'date-time' });
 const id = z.string().regex(/^[a-f0-9]{24}$/).meta({ example: '6b0d4705018a9bde2a1d7cdc' });
-const pathId = (name: string, description: string) => z.object({ [name]: z.string().meta({ description, example: '6b0d4705018a9bde2a1d7cdc' }) });
+export const pathId = (name: string, description: string) => z.object({ [name]: z.string().meta({ description, example: '6b0d4705018a9bde2a1d7cdc' }) });
 
 // ---- response shapes (what src/api/serialize*.ts and the services return) ----
 
@@ -158,11 +158,11 @@ const SEED_ORDER_EXAMPLE = {
   },
 };
 
-const spaceHeader = z.string().optional().meta({ description: 'When sent, must be the API key\'s space (else 403)' });
-const jsonBody = (schema: z.ZodType, example?: unknown) => ({ required: true, content: { 'application/json': { schema, ...(example ? { example } : {}) } } });
-const ok = (schema: z.ZodType, description = 'OK', status = '200'): ZodOpenApiResponsesObject => ({ [status]: { description, content: json(schema) } });
+export const spaceHeader = z.string().optional().meta({ description: 'When sent, must be the API key\'s space (else 403)' });
+export const jsonBody = (schema: z.ZodType, example?: unknown) => ({ required: true, content: { 'application/json': { schema, ...(example ? { example } : {}) } } });
+export const ok = (schema: z.ZodType, description = 'OK', status = '200'): ZodOpenApiResponsesObject => ({ [status]: { description, content: json(schema) } });
 /** Operations with the default (API key) security can also answer 429 once a client has failed authentication too often. */
-const op = (tag: string, summary: string, o: Omit<ZodOpenApiOperationObject, 'tags' | 'summary'>): ZodOpenApiOperationObject => ({
+export const op = (tag: string, summary: string, o: Omit<ZodOpenApiOperationObject, 'tags' | 'summary'>): ZodOpenApiOperationObject => ({
   tags: [tag], summary, ...o,
   ...(o.security === undefined ? { responses: { ...o.responses, ...errors(429) } } : {}),
 });
@@ -174,13 +174,14 @@ const integrationParams = z.object({
   integrationId: z.string().meta({ description: 'Integration id', example: '6b0d46f0018a9bde2a1d7cd9' }),
 });
 const taskIdParam = z.object({ id: z.string().meta({ description: 'Manual task id (the execution id)', example: '6b0d4705018a9bde2a1d7cdc:2:1' }) });
-const noAuth: ZodOpenApiOperationObject['security'] = [];
+export const noAuth: ZodOpenApiOperationObject['security'] = [];
 
 /**
  * `seedItemId`: the demo café's itemId, so the seed order example works as is in the docs' "Try it out".
  * `handlerNames`: the registered handlers, which are what an integration's `name` may be.
+ * `extraPaths`: what extensions mount (the chat bots' routes, see src/extensions.ts), described by themselves.
  */
-export function buildOpenApiDocument(opts: { serverUrl: string; seedItemId?: string | null; handlerNames?: string[] }) {
+export function buildOpenApiDocument(opts: { serverUrl: string; seedItemId?: string | null; handlerNames?: string[]; extraPaths?: ZodOpenApiPathsObject }) {
   const NewIntegration = opts.handlerNames?.length
     ? CreateIntegration.extend({ name: z.enum(opts.handlerNames as [string, ...string[]]).meta({ description: 'The handler that serves it' }) })
     : CreateIntegration;
@@ -390,6 +391,7 @@ export function buildOpenApiDocument(opts: { serverUrl: string; seedItemId?: str
           responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } }, ...errors(401) },
         }),
       },
+      ...opts.extraPaths,
     },
   });
 }

@@ -161,3 +161,13 @@ test('forged signature or stale timestamp → 401 and nothing written', async ()
   const { ChatInboundEvent } = await import('../../bots/storage/models.js');
   expect(await ChatInboundEvent.countDocuments({ _id: { $in: forged.deliveries.concat(stale.deliveries).map((d) => `slack:${d.eventId}`) } })).toBe(0);
 });
+
+test('the chat API and the Slack Request URL are in /openapi.json; a method they lack answers 405', async () => {
+  const doc = await (await fetch(`${t.svc.baseUrl}/openapi.json`)).json() as { paths: Record<string, Record<string, { parameters?: { name: string }[] }>> };
+  expect(Object.keys(doc.paths['/chat/bindings']!).sort()).toEqual(['get', 'put']);
+  expect(doc.paths['/chat/connections/{id}']).toHaveProperty('delete');
+  expect(doc.paths['/slack/events']!.post!.parameters!.map((p) => p.name).sort()).toEqual(['x-slack-request-timestamp', 'x-slack-signature']);
+  const wrongMethod = await fetch(`${t.svc.baseUrl}/chat/bindings`, { method: 'POST' });
+  expect(wrongMethod.status).toBe(405);
+  expect(wrongMethod.headers.get('allow')).toBe('GET, PUT, HEAD');
+});
