@@ -57,7 +57,7 @@ export function createChatNotifier(deps: { ordering: OrderingPort; outbox: ChatO
       const stale = stage <= 2 && stageOf(order.status, order.fulfillment) > stage;
       if (!stale && status !== 'queued') {
         const asOfEvent: OrderView = { ...order, status: status as OrderView['status'], fulfillment: fulfillment as OrderView['fulfillment'] };
-        messages.push({ id: stageKey(order.id, stage, thread), thread, userId: order.userId, seq: seqAt(at, 1), reply: statusNews(asOfEvent, now()) });
+        messages.push({ id: stageKey(order.id, stage, thread), thread, userId: order.userId, seq: seqAt(at, 1), reply: statusNews(asOfEvent, now(), context.trackingUrl ?? null) });
       }
       if (messages.length === 0) return 'skipped';
       await deps.outbox.enqueue(messages);

@@ -45,6 +45,13 @@ test('DM order → card → Place order → placing → receipt (DC-n, $8.75) �
   expect(receipt.text).toMatch(/Receipt RCP-/);
   const action = await waitFor(() => Action.findOne({ userId: `slack:${t.slack.workspace.teamId}:${sam.id}` }).lean(), 'the action');
   expect(action.origin).toMatchObject({ channel: 'slack', ref: { workspace: t.slack.workspace.teamId, channel, thread: message.ts, user: `slack:${t.slack.workspace.teamId}:${sam.id}` } });
+  // The receipt links the customer's live order page ("Track your order"), which opens without an API key.
+  const trackingUrl = JSON.stringify(receipt.blocks ?? []).match(/<(http[^|>]+\/o\/[\w-]+)\|Track your order>/)?.[1] ?? '';
+  expect(trackingUrl).not.toBe('');
+  expect(receipt.text).toContain(`Track your order: ${trackingUrl}`);
+  const page = await fetch(trackingUrl);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain(action.orderNumber!);
 
   // The card shows the live state: confirmed with the order number, no more Place order.
   await waitFor(() => { const c = t.slack.message(channel, card.ts)!; return /Confirmed! Order #DC-/.test(c.text) && !JSON.stringify(c.blocks).includes('rouh_place'); }, 'the card edited to confirmed');
