@@ -16,6 +16,7 @@ import { seedDemo } from '../src/seed/demo.js';
 import { startDemoSquare } from '../src/seed/demo-square.js';
 import { startService } from '../src/service.js';
 import { Integration } from '../src/storage/models.js';
+import { countOperations } from '../src/db/op-counter.js';
 
 const N = Number(process.env.BENCH_ACTIONS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
@@ -56,6 +57,7 @@ async function submit(): Promise<void> {
   }
 }
 
+const ops = countOperations(svc.db.connection);
 const t = performance.now();
 let next = 0;
 await Promise.all(Array.from({ length: PACED ? 1 : CONCURRENCY }, async () => {
@@ -75,6 +77,8 @@ console.log(`actions: ${submitted.size} submitted, ${toStart.length} started, ${
 console.log(`POST /actions → 201: p50 ${f(pct(delays(responded), 50))}  p99 ${f(pct(delays(responded), 99))}`);
 console.log(`submit → executing: p50 ${f(pct(toStart, 50))}  p99 ${f(pct(toStart, 99))}  max ${f(Math.max(...toStart))}`);
 console.log(`submit → completed: p50 ${f(pct(toDone, 50))}  p99 ${f(pct(toDone, 99))}  max ${f(Math.max(...toDone))}`);
+await new Promise((r) => setTimeout(r, 1500));
+console.log(`ops per action: ${(ops.total() / Math.max(1, completed.size)).toFixed(1)}`, JSON.stringify(Object.fromEntries(Object.entries(ops.byKey()).map(([k, v]) => [k, +(v / Math.max(1, completed.size)).toFixed(2)]))));
 console.log(`square simulator orders: ${square.orders().length}`);
 if (process.env.BENCH_COUNTS) {
   const { default: mongoose } = await import('mongoose');
