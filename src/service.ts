@@ -18,8 +18,7 @@ import { HandlerRegistry } from './engine/registry.js';
 import { testIntegration } from './engine/test-integration.js';
 import { StatusBus } from './engine/status-bus.js';
 import type { ActionHandler, Notifier, RetryPolicy } from './engine/types.js';
-import { agendaScheduler, createAgenda, defineJobs } from './jobs/agenda.js';
-import { JOB } from './jobs/names.js';
+import { startJobs } from './jobs/index.js';
 import { NotifierDispatcher } from './notify/dispatcher.js';
 import { attachSocketServer } from './realtime/socket.js';
 import type { Server as SocketServer } from 'socket.io';
@@ -80,16 +79,12 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   const service = new ActionExecutionService({
     registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now,
   });
-  const runsWorkers = config.ROLE !== 'api';
-  const agenda = createAgenda(db.connection, {
-    processEveryMs: config.AGENDA_PROCESS_EVERY_MS, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, concurrency: config.AGENDA_CONCURRENCY,
-    inProcessNotifications: config.ROLE === 'all',
-  });
-  service.useScheduler(agendaScheduler(agenda));
-  const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger);
-  if (runsWorkers) defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger });
-  await agenda.start();
-  if (runsWorkers) await agenda.every('30 seconds', JOB.sweep);
+  const notifiers = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger);
+  const jobs = await startJobs(db.connection, {
+    runsWorkers: config.ROLE !== 'api', inProcess: config.ROLE === 'all', pollEveryMs: config.AGENDA_PROCESS_EVERY_MS,
+    lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, concurrency: config.AGENDA_CONCURRENCY, retentionMs: config.STEP_BOOKKEEPING_RETENTION_MINUTES * 60_000,
+  }, { service, notifiers, logger });
+  const { agenda } = jobs;
 
   let server: http.Server | null = null;
   let io: SocketServer | null = null;
@@ -124,9 +119,8 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
-      // Let running steps finish (bounded) so none is cut off mid-write; the rest resume after lock expiry.
-      await agenda.drain(5000).catch(() => undefined);
-      await agenda.stop().catch(() => undefined);
+      // Let running steps finish (bounded) so none is cut off mid-write; the rest resume after lease expiry.
+      await jobs.close();
       await db.close();
     },
   };

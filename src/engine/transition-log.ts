@@ -17,8 +17,11 @@ export type NotifyEventType = 'action.completed' | 'action.ready';
 export interface StepScheduler {
   enqueueStep(actionId: string, stepSeq: number, runAt?: Date): Promise<void>;
   scheduleConfirmTimeout(actionId: string, stepSeq: number, at: Date): Promise<void>;
-  /** `statusUpdateId` holds the event to send (looked up by _id: FerretDB only pushes _id filters down to SQLite). */
-  enqueueNotify(actionId: string, eventType: NotifyEventType, statusUpdateId: string): Promise<void>;
+  /**
+   * Sends the event's notifications. `statusUpdateId` holds the event, for a later (durable) delivery; `now`
+   * carries the action as of the event and the event itself, for delivering at once without reading them back.
+   */
+  enqueueNotify(actionId: string, eventType: NotifyEventType, statusUpdateId: string, now?: { action: ActionDoc; event: ActionEvent }): Promise<void>;
 }
 
 export interface TransitionPlan {
@@ -40,8 +43,18 @@ export class TransitionLog {
     this.scheduler = scheduler;
   }
 
-  /** The action with every committed transition applied. */
+  /**
+   * The action as its live state shows it. Optimistic: a transition committed by a writer that crashed before
+   * applying it is not looked for here (that read would cost every load); whoever then tries to commit over it
+   * loses the insert and settles the log first (see commit), and a decision that finds nothing to do settles
+   * before concluding so.
+   */
   async load(actionId: string): Promise<Lean | null> {
+    return loadAction({ _id: actionId });
+  }
+
+  /** The action with every committed transition applied. */
+  async settle(actionId: string): Promise<Lean | null> {
     for (let i = 0; i < 20; i++) {
       const action = await loadAction({ _id: actionId });
       if (!action) return null;
@@ -53,11 +66,13 @@ export class TransitionLog {
     throw new Error(`action ${actionId}: transition log did not settle`);
   }
 
-  /** Claims the next transition; null when another writer got there first (reload and decide again). */
+  /** Claims the next transition; null when another writer got there first (the log is then settled: reload and decide again). */
   async commit(action: Lean, plan: TransitionPlan): Promise<Lean | null> {
     const seq = action.stepSeq;
     const won = await insertOnce(Transition, { _id: `${action._id.toString()}:${seq}`, actionId: action._id, seq, plan });
-    return won ? this.apply(action, seq, plan) : null;
+    if (won) return this.apply(action, seq, plan);
+    await this.settle(action._id.toString());
+    return null;
   }
 
   /** Records the first status update ("queued") of a new action; not a transition. */
@@ -78,8 +93,10 @@ export class TransitionLog {
     const s = plan.schedule;
     if (s?.stepAt) await this.scheduler.enqueueStep(actionId, seq + 1, s.stepAt);
     if (s?.confirmTimeoutAt) await this.scheduler.scheduleConfirmTimeout(actionId, seq + 1, s.confirmTimeoutAt);
-    if (s?.notify) await this.scheduler.enqueueNotify(actionId, s.notify, `${actionId}:${seq}`);
-    return { ...action, ...plan.set, stepSeq: seq + 1 } as Lean;
+    const next = { ...action, ...plan.set, stepSeq: seq + 1 } as Lean;
+    const event = plan.update?.events?.find((e) => e.type === s?.notify);
+    if (s?.notify) await this.scheduler.enqueueNotify(actionId, s.notify, `${actionId}:${seq}`, event ? { action: next, event } : undefined);
+    return next;
   }
 
   /** The status update and its events; only the writer whose insert succeeds broadcasts them. */

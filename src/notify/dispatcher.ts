@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { NotifyEventType } from '../engine/execution-service.js';
 import type { ActionEvent, Notifier } from '../engine/types.js';
-import { Action, ActionStatusUpdate } from '../storage/models.js';
+import { Action, ActionStatusUpdate, type ActionDoc } from '../storage/models.js';
 import { loadProviderView, toActionView } from '../storage/views.js';
 
 export class NotifierDispatcher {
@@ -13,13 +13,20 @@ export class NotifierDispatcher {
     const [action, update] = await Promise.all([Action.findById(actionId).lean(), ActionStatusUpdate.findById(statusUpdateId).lean()]);
     const event = (update?.events as ActionEvent[] | undefined)?.find((e) => e.type === eventType);
     if (!action || !event) return;
+    await this.dispatchEvent(action, event);
+  }
+
+  /** The same, for a caller that already holds the action (as of the event) and the event. */
+  async dispatchEvent(action: ActionDoc, event: ActionEvent): Promise<void> {
+    if (this.notifiers.length === 0) return;
     const provider = await loadProviderView(action.providerId);
     if (!provider) return;
     const view = toActionView(action);
+    const actionId = view.id;
     for (const notifier of this.notifiers) {
       if (!notifier.wants(event)) continue;
       try {
-        await notifier.notify(event, { action: view, provider, dedupeKey: `${actionId}:${eventType}:${notifier.name}`, orderNumber: action.orderNumber ?? null });
+        await notifier.notify(event, { action: view, provider, dedupeKey: `${actionId}:${event.type}:${notifier.name}`, orderNumber: action.orderNumber ?? null });
       } catch (err) {
         this.logger.warn({ actionId, notifier: notifier.name, err: (err as Error).message }, 'notifier failed');
       }
