@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-/** Every setting the service reads, validated once at start; nothing else reads process.env. */
+/**
+ * Every setting the service reads, validated once at start. The embedded-database tooling (src/db/ferretdb.ts,
+ * src/db/embedded.ts) also reads its own build/cache variables (ROUH_CACHE_DIR, FERRETDB_BIN, MONGOMS_*).
+ */
 const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),

@@ -6,39 +6,32 @@ import path from 'node:path';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import twilio from 'twilio';
-import { createSquareWebhookRouter } from '../handlers/square/webhook.js';
-import { createWebhookConfirmRouter } from '../handlers/webhook/confirm-router.js';
 import type { Config } from './config.js';
+import type { AnyHandlerManifest } from './engine/handler-manifest.js';
 import type { ExternalOutcomes, Notifier } from './engine/types.js';
+import { mongoSmsStore } from './notify/sms/mongo-store.js';
 import { createOutboxHttpClient } from './notify/sms/outbox-http-client.js';
 import { createTwilioStatusRouter, STATUS_CALLBACK_PATH } from './notify/sms/status-router.js';
 import { createSmsNotifier } from './notify/sms/twilio-notifier.js';
 import type { TwilioHttpClient } from './notify/sms/twilio-http.js';
-import { ProcessedEvent } from './storage/models.js';
-import { actionIdByExternalRef, executionBelongsTo, integrationSecret, markEventSeen } from './storage/integration-lookups.js';
-import { mongoSmsStore } from './storage/sms-store.js';
+import { actionIdByExternalRef, executionBelongsTo, forgetEvent, integrationSecret, markEventSeen } from './storage/integration-lookups.js';
 
 /** The demo's stand-in credentials for the SMS outbox (the SDK insists on an AC… account sid). */
 const OUTBOX_ACCOUNT = { sid: `AC${'0'.repeat(32)}`, token: 'outbox-auth-token-not-a-secret', from: '+15005550006' };
 
-export function integrationRouters(config: Config, outcomes: ExternalOutcomes, logger: Logger): Router[] {
+/** Each handler manifest's inbound routes (scoped to that handler's secrets and event ids), then Twilio's status callback. */
+export function integrationRouters(config: Config, manifests: readonly AnyHandlerManifest[], outcomes: ExternalOutcomes, logger: Logger): Router[] {
   const base = config.publicBaseUrl;
+  const handlerRoutes = manifests.flatMap((m) => (m.inboundRoutes ? [m.inboundRoutes({
+    outcomes, logger, publicBaseUrl: base,
+    secretFor: (providerId, secretName) => integrationSecret(providerId, m.name, secretName),
+    executionBelongsTo,
+    actionIdByExternalRef,
+    markEventSeen: (eventId) => markEventSeen(`${m.name}:${eventId}`),
+    forgetEvent: (eventId) => forgetEvent(`${m.name}:${eventId}`),
+  })] : []));
   return [
-    createSquareWebhookRouter({
-      signatureKeyFor: (providerId) => integrationSecret(providerId, 'square', 'webhookSignatureKey'),
-      notificationUrl: (providerId) => `${base}/integrations/square/webhooks/${providerId}`,
-      findActionIdBySquareOrder: actionIdByExternalRef,
-      markEventSeen: (eventId) => markEventSeen(`square:${eventId}`),
-      forgetEvent: async (eventId) => { await ProcessedEvent.deleteOne({ _id: `square:${eventId}` }); },
-      outcomes,
-      logger,
-    }),
-    createWebhookConfirmRouter({
-      secretFor: (providerId) => integrationSecret(providerId, 'webhook', 'signingSecret'),
-      executionBelongsTo,
-      outcomes,
-      logger,
-    }),
+    ...handlerRoutes,
     createTwilioStatusRouter({
       authToken: config.TWILIO_AUTH_TOKEN ?? OUTBOX_ACCOUNT.token,
       publicUrl: (req) => new URL(req.originalUrl, `${base}/`).href,

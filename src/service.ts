@@ -7,30 +7,35 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
-import { createHandlers } from '../handlers/index.js';
+import { HANDLERS, type HandlerDeps } from '../handlers/index.js';
 import { outboxSender, smtpSender, type MailSender } from '../handlers/email/transport.js';
 import { signLink } from './api/links.js';
 import { createApp } from './api/app.js';
 import type { Config } from './config.js';
 import { connectDatabase, type Database } from './db/connect.js';
 import { ActionExecutionService } from './engine/execution-service.js';
+import type { AnyHandlerManifest } from './engine/handler-manifest.js';
+import { probeIntegration } from './engine/integration-probe.js';
 import { HandlerRegistry } from './engine/registry.js';
-import { testIntegration } from './engine/test-integration.js';
 import { StatusBus } from './engine/status-bus.js';
-import type { ActionHandler, Notifier, RetryPolicy } from './engine/types.js';
-import { startJobs } from './jobs/index.js';
+import type { Notifier, RetryPolicy } from './engine/types.js';
+import { createJobs } from './jobs/index.js';
 import { NotifierDispatcher } from './notify/dispatcher.js';
 import { attachSocketServer } from './realtime/socket.js';
 import type { Server as SocketServer } from 'socket.io';
 import { startStatusFeed } from './realtime/status-feed.js';
 import { integrationRouters, smsNotifier } from './integrations.js';
 import type { TwilioHttpClient } from './notify/sms/twilio-http.js';
+import { ActionService } from './services/actions.js';
+import { IntegrationService } from './services/integrations.js';
+import { ManualTaskService } from './services/manual-tasks.js';
 import { mongoManualTaskStore } from './storage/manual-task-store.js';
 
 export interface ServiceOverrides {
   dbName?: string;
   mailSender?: MailSender;
-  extraHandlers?: ActionHandler[];
+  /** More handlers beside handlers/index.ts (tests): manifests, registered exactly like the built-in ones. */
+  extraHandlers?: AnyHandlerManifest[];
   retryPolicies?: Record<string, Partial<RetryPolicy>>;
   notifiers?: Notifier[];
   /** Where the twilio SDK sends requests (tests: the Twilio simulator). */
@@ -44,9 +49,18 @@ export interface RunningService {
   config: Config;
   bus: StatusBus;
   service: ActionExecutionService;
+  /** The engine services the HTTP API calls; chat bots call the same ones. */
+  services: EngineServices;
+  registry: HandlerRegistry;
   agenda: Agenda;
   db: Database;
   close(): Promise<void>;
+}
+
+export interface EngineServices {
+  actions: ActionService;
+  manualTasks: ManualTaskService;
+  integrations: IntegrationService;
 }
 
 /** A stable default so links in emails keep working across restarts of the zero-config demo. */
@@ -63,7 +77,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   const publicBaseUrl = config.publicBaseUrl;
 
   const mailSender = o.mailSender ?? (config.SMTP_URL ? smtpSender(config.SMTP_URL) : outboxSender(path.join(config.dataDir, 'outbox', 'email'), logger));
-  const handlers = createHandlers({
+  const handlerDeps: HandlerDeps = {
     email: {
       sender: mailSender, from: config.EMAIL_FROM, defaultConfirmTimeoutMinutes: config.EMAIL_CONFIRM_TIMEOUT_MINUTES,
       links: (executionId, expiresAt) => {
@@ -72,19 +86,29 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       },
     },
     manualTasks: mongoManualTaskStore,
-  });
-  for (const h of [...handlers, ...(o.extraHandlers ?? [])]) registry.register(h);
+  };
+  for (const manifest of [...HANDLERS, ...(o.extraHandlers ?? [])]) registry.register(manifest, manifest.create(handlerDeps));
   for (const [name, policy] of Object.entries(o.retryPolicies ?? {})) registry.setRetryPolicy(name, policy);
 
-  const service = new ActionExecutionService({
-    registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now,
-  });
   const notifiers = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger);
-  const jobs = await startJobs(db.connection, {
+  const jobs = createJobs(db.connection, {
     runsWorkers: config.ROLE !== 'api', inProcess: config.ROLE === 'all', pollEveryMs: config.AGENDA_PROCESS_EVERY_MS,
     lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, concurrency: config.AGENDA_CONCURRENCY, retentionMs: config.STEP_BOOKKEEPING_RETENTION_MINUTES * 60_000,
-  }, { service, notifiers, logger });
+  }, { notifiers, logger });
   const { agenda } = jobs;
+  const service = new ActionExecutionService({
+    registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now,
+    scheduler: jobs.scheduler,
+  });
+  const services: EngineServices = {
+    actions: new ActionService({ execution: service, now }),
+    manualTasks: new ManualTaskService({ outcomes: service, now }),
+    integrations: new IntegrationService({
+      registry,
+      probe: (integrationId, spaceId) => probeIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
+    }),
+  };
+  await jobs.start(service);
 
   let server: http.Server | null = null;
   let io: SocketServer | null = null;
@@ -92,9 +116,8 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   let port = 0;
   if (config.ROLE !== 'worker') {
     const app = createApp({
-      service, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now, integrationRouters: integrationRouters(config, service, logger),
-      handlerNames: registry.names(),
-      testIntegration: (integrationId, spaceId) => testIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
+      services: { ...services, outcomes: service }, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now,
+      integrationRouters: integrationRouters(config, registry.manifests(), service, logger),
     });
     server = http.createServer(app);
     io = attachSocketServer(server, bus, logger);
@@ -109,7 +132,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
 
   let closed = false;
   return {
-    baseUrl, port, config, bus, service, agenda, db,
+    baseUrl, port, config, bus, service, services, registry, agenda, db,
     async close() {
       if (closed) return;
       closed = true;

@@ -15,8 +15,6 @@ export interface EmailHandlerDeps {
 export function createEmailHandler(deps: EmailHandlerDeps): ActionHandler {
   return {
     name: 'email',
-    integrationType: 'email',
-    actionTypes: ['order'],
     retryPolicy: { maxAttempts: 3, initialDelayMs: 2000 },
     canHandle(_action, provider, integration) {
       const config = EmailIntegrationConfig.safeParse(integration.config);

@@ -1,17 +1,10 @@
 /** ManualTaskHandler: always last, always available: a human operator places the order. */
 import { summarizeOrder } from '../../src/engine/order-summary.js';
-import type { ActionHandler, ActionView, ProviderView } from '../../src/engine/types.js';
-
-export interface ManualTaskStore {
-  /** Idempotent: one task per execution id. */
-  open(task: { executionId: string; action: ActionView; provider: ProviderView; summary: string }): Promise<void>;
-}
+import type { ActionHandler, ManualTaskStore } from '../../src/engine/types.js';
 
 export function createManualHandler(deps: { store: ManualTaskStore }): ActionHandler {
   return {
     name: 'manual',
-    integrationType: 'manual',
-    actionTypes: ['order'],
     retryPolicy: { maxAttempts: 10, initialDelayMs: 1000 },
     canHandle: () => ({ ok: true }),
     async execute(ctx) {

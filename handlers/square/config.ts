@@ -31,8 +31,11 @@ export const squareConfigSchema = z
     path: ['baseUrl'],
   });
 
+/** HTTP header values must be ByteStrings: a token pasted with "…" or a space would fail every call. */
+const printableAscii = /^[\x21-\x7e]+$/;
+
 export const squareSecretsSchema = z.object({
-  accessToken: z.string().min(1),
+  accessToken: z.string().min(1).regex(printableAscii, 'must be the token exactly as Square shows it (printable ASCII, no spaces or "…")'),
   /** Only needed by the webhook route, not by execute(). */
   webhookSignatureKey: z.string().min(1).optional(),
 });

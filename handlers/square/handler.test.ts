@@ -3,7 +3,7 @@ import { SquareClient } from 'square';
 import type { HandlerResult } from '../../src/engine/types.js';
 import { createSquareHandler } from './handler.js';
 import { startSquareSimulator, type SquareSimulator } from './simulator.js';
-import { action, FIXED_NOW, handlerContext, integration, pricedOrder, provider } from './test-fixtures.js';
+import { action, FIXED_NOW, handlerContext, integration, pricedOrder, provider } from '../../test/support/square-fixtures.js';
 
 const TOKEN = 'sq-test-token-never-leak';
 /**

@@ -19,8 +19,6 @@ export function createSquareHandler(deps: SquareHandlerDeps = {}): ActionHandler
 
   return {
     name: 'square',
-    integrationType: 'api',
-    actionTypes: ['order'],
 
     canHandle(action, _provider, integration): CanHandle {
       if (action.type !== 'order') return { ok: false, reason: `square handles orders, not ${action.type}` };

@@ -6,7 +6,7 @@ import { WebhooksHelper } from 'square';
 import type { FulfillmentState, OutcomeResult } from '../../src/engine/types.js';
 import { createSquareHandler } from './handler.js';
 import { signSquareWebhook, startSquareSimulator, type SquareSimulator } from './simulator.js';
-import { action, handlerContext, integration, silentLogger } from './test-fixtures.js';
+import { action, handlerContext, integration, silentLogger } from '../../test/support/square-fixtures.js';
 import { createSquareWebhookRouter, SQUARE_SIGNATURE_HEADER, verifySquareSignature, type SquareWebhookDeps } from './webhook.js';
 
 const KEY = 'whsec-test-signature-key';

@@ -5,7 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Completion, ExternalOutcomes, OutcomeResult } from '../../src/engine/types.js';
 import { createWebhookConfirmRouter } from './confirm-router.js';
 import { generateWebhookSecret, signWebhook, unixSeconds } from './signing.js';
-import { silentLogger } from './test-context.js';
+import { silentLogger } from '../../test/support/webhook-context.js';
 
 const secret = generateWebhookSecret();
 

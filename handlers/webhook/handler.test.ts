@@ -6,9 +6,9 @@ import type { Completion, ExternalOutcomes, HandlerResult, OutcomeResult } from 
 import { createWebhookConfirmRouter } from './confirm-router.js';
 import { createWebhookHandler } from './handler.js';
 import { generateWebhookSecret } from './signing.js';
-import type { WebhookReceiver } from './simulator.js';
-import { startWebhookReceiver } from './simulator.js';
-import { handlerContext, sampleAction, sampleProvider, silentLogger, webhookIntegration } from './test-context.js';
+import type { WebhookReceiver } from '../../test/support/webhook-receiver.js';
+import { startWebhookReceiver } from '../../test/support/webhook-receiver.js';
+import { handlerContext, sampleAction, sampleProvider, silentLogger, webhookIntegration } from '../../test/support/webhook-context.js';
 
 function fakeFetch(status: number, body = '', headers: Record<string, string> = {}): typeof fetch {
   return (async () => new Response(status === 204 || status === 304 ? null : body, { status, headers })) as typeof fetch;

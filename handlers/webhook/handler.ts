@@ -57,8 +57,6 @@ export function createWebhookHandler(deps: WebhookHandlerDeps = {}): ActionHandl
 
   return {
     name: 'webhook',
-    integrationType: 'webhook',
-    actionTypes,
 
     canHandle(action, _provider, integration): CanHandle {
       if (integration.type !== 'webhook') return { ok: false, reason: `integration type is ${integration.type}` };

@@ -2,23 +2,32 @@ import { randomUUID } from 'node:crypto';
 import express, { type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import type { ActionExecutionService } from '../engine/execution-service.js';
+import type { ExternalOutcomes } from '../engine/types.js';
+import type { ActionService } from '../services/actions.js';
+import type { IntegrationService } from '../services/integrations.js';
+import type { ManualTaskService } from '../services/manual-tasks.js';
 import { requireApiKey } from './auth.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { actionsRouter } from './routes/actions.js';
 import { confirmLinksRouter } from './routes/confirm-links.js';
 import { manualTasksRouter } from './routes/manual-tasks.js';
 import { providersRouter } from './routes/providers.js';
-import type { TestResult } from '../engine/test-integration.js';
+
+/** The engine services the routes call (the chat bots call the same ones). */
+export interface AppServices {
+  actions: ActionService;
+  manualTasks: ManualTaskService;
+  integrations: IntegrationService;
+  /** Confirm/decline links move awaiting steps on. */
+  outcomes: ExternalOutcomes;
+}
 
 export interface AppDeps {
-  service: ActionExecutionService;
+  services: AppServices;
   logger: Logger;
   linkSecret: string;
   maxBodyBytes: number;
   now: () => Date;
-  handlerNames: string[];
-  testIntegration: (integrationId: string, spaceId: string) => Promise<TestResult>;
   /** Inbound integration routers (signed webhooks read their own raw bodies). */
   integrationRouters?: Router[];
 }
@@ -42,14 +51,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/health', (_req, res) => { res.json({ ok: true }); });
   // Routers that verify signatures over the raw body come before any JSON parsing.
   for (const r of deps.integrationRouters ?? []) app.use(r);
-  app.use(confirmLinksRouter({ outcomes: deps.service, secret: deps.linkSecret, now: deps.now }));
+  app.use(confirmLinksRouter({ outcomes: deps.services.outcomes, secret: deps.linkSecret, now: deps.now }));
 
   const api = express.Router();
   api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
   api.use(requireApiKey);
-  api.use(actionsRouter({ service: deps.service, now: deps.now }));
-  api.use(manualTasksRouter({ outcomes: deps.service, now: deps.now }));
-  api.use(providersRouter({ now: deps.now, testIntegration: deps.testIntegration, handlerNames: deps.handlerNames }));
+  api.use(actionsRouter({ actions: deps.services.actions }));
+  api.use(manualTasksRouter({ tasks: deps.services.manualTasks }));
+  api.use(providersRouter({ now: deps.now, integrations: deps.services.integrations }));
   app.use(api);
 
   app.use(notFoundRoute);

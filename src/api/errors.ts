@@ -1,15 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { RequestError } from '../engine/errors.js';
+import { RequestError, fromZod } from '../engine/errors.js';
 
 export interface ErrorBody { error: { code: string; message: string; field?: string } }
-
-/** Zod issue → one clear error naming the field. */
-export function fromZod(err: ZodError, prefix = ''): RequestError {
-  const issue = err.issues[0]!;
-  const field = [prefix, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))].filter(Boolean).join('.').replace(/\.\[/g, '[');
-  return new RequestError(400, 'validation_failed', `${field || 'body'}: ${issue.message}`, field || undefined);
-}
 
 export const notFoundRoute: RequestHandler = (req, res) => {
   res.status(404).json({ error: { code: 'not_found', message: `No route for ${req.method} ${req.path}` } } satisfies ErrorBody);

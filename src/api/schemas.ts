@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isE164 } from '../engine/phone.js';
+import { ACTION_STATUSES, ORIGIN_CHANNELS } from '../engine/types.js';
 
 const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'must be a 24-character hex id');
 
@@ -25,14 +26,14 @@ export const CreateActionBody = z.object({
   type: z.literal('order', { error: 'unsupported action type; supported: order' }),
   parameters: OrderParameters,
   origin: z.object({
-    channel: z.enum(['api', 'slack', 'telegram']).default('api'),
+    channel: z.enum(ORIGIN_CHANNELS).default('api'),
     ref: z.record(z.string(), z.string().max(200)).optional(),
   }).optional(),
 });
 export type CreateActionBody = z.infer<typeof CreateActionBody>;
 
 export const ListActionsQuery = z.object({
-  status: z.enum(['queued', 'executing', 'awaiting_confirmation', 'completed', 'failed', 'cancelled']).optional(),
+  status: z.enum(ACTION_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: objectId.optional(),
 });

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import type { Logger } from 'pino';
-import { ALL_MODELS } from '../storage/models.js';
+import { ALL_MODELS, RETIRED_INDEXES } from '../storage/models.js';
 import { startEmbeddedDatabase } from './embedded.js';
 
 export interface Database { connection: mongoose.Connection; close(): Promise<void> }
@@ -11,6 +11,8 @@ export async function connectDatabase(opts: { uri?: string; dbName?: string; dat
   const uri = opts.uri ?? embedded!.uri;
   mongoose.set('strictQuery', true);
   await mongoose.connect(uri, { dbName: opts.dbName ?? 'rouh', serverSelectionTimeoutMS: 10_000, autoIndex: false, monitorCommands: true });
+  // A database from an older version may still hold these (absent ones make dropIndex fail: fine).
+  await Promise.all(RETIRED_INDEXES.map(({ model, name }) => model.collection.dropIndex(name).catch(() => undefined)));
   await Promise.all(ALL_MODELS.map((m) => m.createIndexes()));
   return {
     connection: mongoose.connection,

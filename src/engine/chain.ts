@@ -1,6 +1,6 @@
-import type { IntegrationType } from './types.js';
+import { INTEGRATION_TYPES, type IntegrationType } from './types.js';
 
-export const DEFAULT_CHAIN_ORDER: readonly IntegrationType[] = ['api', 'webhook', 'email', 'manual'];
+export const DEFAULT_CHAIN_ORDER: readonly IntegrationType[] = INTEGRATION_TYPES;
 
 export interface ChainCandidate { integrationId: string | null; type: IntegrationType; name: string; priority: number; enabled: boolean }
 export interface ChainEntry { integrationId: string | null; type: IntegrationType; name: string }

@@ -11,9 +11,9 @@ import { insertOnce } from '../storage/insert-once.js';
 import { buildChain } from './chain.js';
 import { RequestError, badRequest, notFound } from './errors.js';
 import { parsePickupTime, priceOrder, type RequestedItem } from './pricing.js';
-import type { IntegrationType } from './types.js';
+import type { ActionOrigin, IntegrationType } from './types.js';
 
-/** A validated request (the API validates it with zod; bots build it from a parse). */
+/** A validated request (the API validates it with zod; bots build it from a parse). Not HTTP-shaped. */
 export interface ActionRequest {
   itemId: string;
   type: 'order';
@@ -24,7 +24,8 @@ export interface ActionRequest {
     customer_phone?: string;
     special_instructions?: string;
   };
-  origin?: { channel: 'api' | 'slack' | 'telegram'; ref?: Record<string, string> };
+  /** Defaults to the API; a bot sets its platform and chat coordinates (see chatOrigin in services/actions.ts). */
+  origin?: ActionOrigin;
 }
 
 export interface CreateActionInput { spaceId: string; userId: string; body: ActionRequest; idempotencyKey?: string; now: Date }
@@ -53,9 +54,9 @@ export async function createAction(input: CreateActionInput): Promise<CreateActi
   const cachedProviderDoc = await cachedProvider(item.providerId);
   const provider = cachedProviderDoc && cachedProviderDoc.spaceId.toString() === spaceId ? cachedProviderDoc : null;
   if (!provider) throw notFound('provider');
-  const { menu, modifiers, integrations } = await cachedCatalog(provider._id);
+  const { menu, integrations } = await cachedCatalog(provider._id);
   const p = body.parameters;
-  const priced = priceOrder(p.items, menu.map((m) => ({ ...m, externalIds: m.externalIds as Record<string, string> })), modifiers.map((m) => ({ ...m, externalIds: m.externalIds as Record<string, string> })));
+  const priced = priceOrder(p.items, menu.items, menu.modifiers);
   const pickupAt = parsePickupTime(p.pickup_time, now);
   const chain = buildChain(integrations.map((i) => ({ integrationId: i._id.toString(), type: i.type as IntegrationType, name: i.name, priority: i.priority, enabled: i.enabled })), provider.chainOrder ?? undefined);
 

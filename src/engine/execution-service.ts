@@ -1,20 +1,21 @@
 /**
  * ActionExecutionService: walks an action's handler chain one step at a time.
- * Each step runs inside an Agenda job, but all state lives on the action and changes only through the
- * transition log, so duplicate or stale jobs (Agenda can double-run under load) never advance an action
- * twice. A running step is held by a lease; a worker that dies leaves the lease to expire and the next
- * worker takes the step over, re-running the handler with the same idempotency key.
+ * A worker's StepDispatcher calls runStep when the action's live state says a step is due; all state lives
+ * on the action and changes only through the transition log, so a duplicate or stale call never advances an
+ * action twice. A running step is held by a lease (renewed while the handler runs); a worker that dies leaves
+ * the lease to expire and the next worker takes the step over, re-running the handler with the same
+ * idempotency key.
  */
 import type { Logger } from 'pino';
-import { ActionExecution, Integration } from '../storage/models.js';
+import { type ActionDoc, ActionExecution, Integration } from '../storage/models.js';
 import { allocateOrderNumber } from '../storage/order-numbers.js';
 import { StepLease } from '../storage/step-lease.js';
 import { insertOnce } from '../storage/insert-once.js';
-import { loadIntegrationView, loadProviderView, toActionView } from '../storage/views.js';
+import { loadIntegrationWithSecrets, loadProviderView, toActionView } from '../storage/views.js';
 import { buildReceiptData, newReceiptNumber } from './receipts.js';
-import { backoffDelay, type HandlerRegistry } from './registry.js';
+import type { HandlerRegistry, RetryDecision } from './registry.js';
 import type { StatusBus } from './status-bus.js';
-import { TransitionLog, type Lean, type StepScheduler, type TransitionPlan } from './transition-log.js';
+import { TransitionLog, type StepScheduler, type TransitionPlan } from './transition-log.js';
 import {
   HandlerError, type ActionHandler, type ActionStatus, type Completion, type ExternalOutcomes, type FulfillmentState,
   type HandlerContext, type HandlerResult, type OutcomeResult, type ProviderView,
@@ -30,35 +31,35 @@ export interface ExecutionServiceOptions {
   /** How long a running step's lease lasts without renewal; a dead worker's step is taken over after it. */
   leaseMs: number;
   publicBaseUrl: string;
+  /** Where steps, confirmation timeouts and notifications are queued (Agenda in production). */
+  scheduler: StepScheduler;
   now?: () => Date;
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
-const LABEL: Record<string, string> = { api: 'the POS', webhook: 'the provider webhook', email: 'email', manual: 'an operator' };
-const label = (entry?: { type?: string | null; name?: string | null }) => LABEL[entry?.type ?? ''] ?? entry?.name ?? 'the handler';
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const DONE = { nextStepAt: null, awaitingExecutionId: null, confirmDeadlineAt: null, leaseUntil: null };
 const NEEDS_A_PERSON: ReadonlySet<string> = new Set(['unauthorized', 'misconfigured', 'bad_request']);
 
 export class ActionExecutionService implements ExternalOutcomes {
   readonly log: TransitionLog;
-  private scheduler!: StepScheduler;
+  private readonly scheduler: StepScheduler;
   private readonly now: () => Date;
   private readonly successRecordedAt = new Map<string, number>();
 
   constructor(private readonly opts: ExecutionServiceOptions) {
     this.now = opts.now ?? (() => new Date());
-    this.log = new TransitionLog({ bus: opts.bus, logger: opts.logger, now: this.now });
+    this.scheduler = opts.scheduler;
+    this.log = new TransitionLog({ bus: opts.bus, logger: opts.logger, now: this.now, scheduler: opts.scheduler });
   }
 
-  /** The scheduler (Agenda) and the service refer to each other; wire it once at start. */
-  useScheduler(scheduler: StepScheduler): void {
-    this.scheduler = scheduler;
-    this.log.useScheduler(scheduler);
+  /** How status messages name a chain entry's handler (its manifest label). */
+  private label(entry?: { name?: string | null } | null): string {
+    return this.opts.registry.label(entry?.name);
   }
 
   /** Called once, right after the action was stored: records "queued" and enqueues the first step. */
-  async start(action: Pick<Lean, '_id' | 'spaceId'>): Promise<void> {
+  async start(action: Pick<ActionDoc, '_id' | 'spaceId'>): Promise<void> {
     await Promise.all([
       this.log.recordCreated(action, 'Request received; finding the best way to place it...'),
       this.scheduler.enqueueStep(action._id.toString(), 0),
@@ -81,7 +82,7 @@ export class ActionExecutionService implements ExternalOutcomes {
     const entry = action.chain[action.chainIndex];
     const [provider, integration] = await Promise.all([
       loadProviderView(action.providerId),
-      entry ? loadIntegrationView(entry.integrationId, { type: (entry.type ?? 'manual') as 'manual', name: entry.name ?? 'manual' }) : null,
+      entry ? loadIntegrationWithSecrets(entry.integrationId, { type: (entry.type ?? 'manual') as 'manual', name: entry.name ?? 'manual' }) : null,
     ]);
     if (!entry || !provider) return void (await this.fail(action, 'no handler is configured for this request'));
     const handler = this.opts.registry.get(entry.name ?? '');
@@ -93,7 +94,7 @@ export class ActionExecutionService implements ExternalOutcomes {
         $setOnInsert: { ...this.executionBase(action, entry), startedAt: now },
         $set: { status: 'skipped', finishedAt: now, error: { code: 'unavailable', message: can.ok ? 'unavailable' : can.reason } },
       }, { upsert: true });
-      return void (await this.advance(action, `${capitalize(label(entry))} can't take it (${can.ok ? 'unavailable' : can.reason})`));
+      return void (await this.advance(action, `${capitalize(this.label(entry))} can't take it (${can.ok ? 'unavailable' : can.reason})`));
     }
 
     // Claim the run: one worker wins; a takeover is a new claim on the same step.
@@ -123,13 +124,19 @@ export class ActionExecutionService implements ExternalOutcomes {
         logger: this.opts.logger.child({ actionId, handler: handler.name }),
         now: this.now,
       }, running);
-      await this.saveResult(executionId, result, action, previous?.startedAt ?? now);
+    }
+    // Decided once: the execution record and the transition must agree on "retrying" vs "failed".
+    const retry = result.kind === 'retryable'
+      ? this.opts.registry.retryDecision(entry.name ?? '', integration.config, action.attempt, result.retryAfterMs)
+      : null;
+    if (!previous?.result) {
+      await this.saveResult(executionId, result, retry, previous?.startedAt ?? now);
       await this.recordHealth(entry.integrationId?.toString() ?? null, actionId, result);
     }
-    await this.log.commit(running, await this.planFor(running, provider, executionId, result));
+    await this.log.commit(running, await this.planFor(running, provider, executionId, result, retry));
   }
 
-  private executionBase(action: Lean, entry: NonNullable<Lean['chain'][number]>) {
+  private executionBase(action: ActionDoc, entry: NonNullable<ActionDoc['chain'][number]>) {
     return {
       actionId: action._id, spaceId: action.spaceId, integrationId: entry.integrationId ?? null, handlerType: entry.type ?? 'manual',
       handlerName: entry.name ?? 'manual', chainIndex: action.chainIndex, attempt: action.attempt,
@@ -137,7 +144,7 @@ export class ActionExecutionService implements ExternalOutcomes {
     };
   }
 
-  private async execute(handler: ActionHandler, ctx: Omit<HandlerContext, 'signal'>, running: Lean): Promise<HandlerResult> {
+  private async execute(handler: ActionHandler, ctx: Omit<HandlerContext, 'signal'>, running: ActionDoc): Promise<HandlerResult> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error('step timed out')), this.opts.stepTimeoutMs);
     const lease = new StepLease({
@@ -156,9 +163,8 @@ export class ActionExecutionService implements ExternalOutcomes {
     }
   }
 
-  private async saveResult(executionId: string, result: HandlerResult, action: Lean, startedAt: Date): Promise<void> {
-    const policy = this.opts.registry.retryPolicy(action.chain[action.chainIndex]?.name ?? '');
-    const willRetry = result.kind === 'retryable' && action.attempt < policy.maxAttempts;
+  private async saveResult(executionId: string, result: HandlerResult, retry: RetryDecision | null, startedAt: Date): Promise<void> {
+    const willRetry = retry?.retry === true;
     const status = result.kind === 'completed' ? 'completed' : result.kind === 'awaiting' ? 'awaiting'
       : willRetry ? 'retrying' : result.kind === 'permanent' && result.error.code === 'declined' ? 'declined' : 'failed';
     const error = 'error' in result ? { code: result.error.code, message: result.error.message } : { code: null, message: null };
@@ -188,7 +194,7 @@ export class ActionExecutionService implements ExternalOutcomes {
   }
 
   /** What a handler result does to the action, as one transition. */
-  private async planFor(action: Lean, provider: ProviderView, executionId: string, result: HandlerResult): Promise<TransitionPlan> {
+  private async planFor(action: ActionDoc, provider: ProviderView, executionId: string, result: HandlerResult, retry: RetryDecision | null): Promise<TransitionPlan> {
     const entry = action.chain[action.chainIndex];
     switch (result.kind) {
       case 'completed':
@@ -202,24 +208,23 @@ export class ActionExecutionService implements ExternalOutcomes {
         };
       }
       case 'retryable': {
-        const policy = this.opts.registry.retryPolicy(entry?.name ?? '');
-        if (action.attempt < policy.maxAttempts) {
-          const delay = result.retryAfterMs ?? backoffDelay(policy, action.attempt);
+        if (retry?.retry) {
+          const delay = retry.delayMs;
           const at = new Date(this.now().getTime() + delay);
           return {
-            set: { phase: 'ready', status: 'executing', attempt: action.attempt + 1, nextStepAt: at },
-            update: { status: 'executing', message: `${capitalize(label(entry))} didn't answer (${result.error.message}); retrying in ${Math.max(1, Math.round(delay / 1000))} s (attempt ${action.attempt + 1} of ${policy.maxAttempts})` },
+            set: { phase: 'ready', status: 'executing', attempt: retry.nextAttempt, nextStepAt: at },
+            update: { status: 'executing', message: `${capitalize(this.label(entry))} didn't answer (${result.error.message}); retrying in ${Math.max(1, Math.round(delay / 1000))} s (attempt ${retry.nextAttempt} of ${retry.maxAttempts})` },
             schedule: { stepAt: at },
           };
         }
-        return this.advancePlan(action, `${capitalize(label(entry))} failed ${action.attempt} times (${result.error.message})`);
+        return this.advancePlan(action, `${capitalize(this.label(entry))} failed ${action.attempt} times (${result.error.message})`);
       }
       case 'permanent':
-        return this.advancePlan(action, `${capitalize(label(entry))} couldn't take the order (${result.error.message})`);
+        return this.advancePlan(action, `${capitalize(this.label(entry))} couldn't take the order (${result.error.message})`);
     }
   }
 
-  private async completionPlan(action: Lean, provider: ProviderView, completion: Completion, execution?: TransitionPlan['execution']): Promise<TransitionPlan> {
+  private async completionPlan(action: ActionDoc, provider: ProviderView, completion: Completion, execution?: TransitionPlan['execution']): Promise<TransitionPlan> {
     const actionId = action._id.toString();
     const orderNumber = completion.orderNumber ?? (await this.allocateOrderNumber(actionId, provider));
     const readyInMinutes = completion.readyInMinutes ?? provider.prepMinutes;
@@ -240,18 +245,18 @@ export class ActionExecutionService implements ExternalOutcomes {
   }
 
   /** Fall through to the next handler; manual is last, so running out means manual itself failed. */
-  private advancePlan(action: Lean, reason: string, execution?: TransitionPlan['execution']): TransitionPlan {
+  private advancePlan(action: ActionDoc, reason: string, execution?: TransitionPlan['execution']): TransitionPlan {
     const next = action.chain[action.chainIndex + 1];
     if (!next) return { ...this.failPlan(action, reason), ...(execution ? { execution } : {}) };
     return {
       set: { chainIndex: action.chainIndex + 1, attempt: 1, phase: 'ready', status: 'executing', ...DONE, nextStepAt: this.now() },
-      update: { status: 'executing', message: `${reason}. Trying ${label(next)}...` },
+      update: { status: 'executing', message: `${reason}. Trying ${this.label(next)}...` },
       schedule: { stepAt: this.now() },
       ...(execution ? { execution } : {}),
     };
   }
 
-  private failPlan(action: Lean, reason: string): TransitionPlan {
+  private failPlan(action: ActionDoc, reason: string): TransitionPlan {
     const message = `We couldn't complete this request: ${reason}`;
     return {
       set: { status: 'failed', phase: 'done', error: reason, ...DONE },
@@ -259,11 +264,11 @@ export class ActionExecutionService implements ExternalOutcomes {
     };
   }
 
-  private async advance(action: Lean, reason: string): Promise<void> {
+  private async advance(action: ActionDoc, reason: string): Promise<void> {
     await this.log.commit(action, this.advancePlan(action, reason));
   }
 
-  private async fail(action: Lean, reason: string): Promise<void> {
+  private async fail(action: ActionDoc, reason: string): Promise<void> {
     await this.log.commit(action, this.failPlan(action, reason));
   }
 
@@ -271,7 +276,7 @@ export class ActionExecutionService implements ExternalOutcomes {
    * Decides against the latest state and commits; if another writer moved the action meanwhile, decides again.
    * `decide` returns null when nothing applies (the outcome is then `applied: false`).
    */
-  private async decideAndCommit(actionId: string, decide: (a: Lean) => Promise<TransitionPlan | null>): Promise<OutcomeResult> {
+  private async decideAndCommit(actionId: string, decide: (a: ActionDoc) => Promise<TransitionPlan | null>): Promise<OutcomeResult> {
     let settled = false;
     for (let i = 0; i < 5; i++) {
       const action = settled ? await this.log.settle(actionId) : await this.log.load(actionId);
@@ -289,7 +294,7 @@ export class ActionExecutionService implements ExternalOutcomes {
   // ---- inbound outcomes (confirm links, webhook confirmations, operators, POS webhooks) ----
 
   /** Any attempt of the awaited step counts: a receiver may confirm an earlier delivery of the same webhook-id. */
-  private awaits(action: Lean, executionId: string): boolean {
+  private awaits(action: ActionDoc, executionId: string): boolean {
     const [aid, chainIndex] = executionId.split(':');
     return action.status === 'awaiting_confirmation' && aid === action._id.toString() && Number(chainIndex) === action.chainIndex;
   }
@@ -307,14 +312,14 @@ export class ActionExecutionService implements ExternalOutcomes {
     return this.decideAndCommit(executionId.split(':')[0]!, async (action) => {
       if (!this.awaits(action, executionId)) return null;
       const entry = action.chain[action.chainIndex];
-      return this.advancePlan(action, `${capitalize(label(entry))} declined (${reason})`, { id: action.awaitingExecutionId!, set: { status: 'declined', finishedAt: this.now(), error: { code: 'declined', message: reason } } });
+      return this.advancePlan(action, `${capitalize(this.label(entry))} declined (${reason})`, { id: action.awaitingExecutionId!, set: { status: 'declined', finishedAt: this.now(), error: { code: 'declined', message: reason } } });
     });
   }
 
   async confirmationTimeout(actionId: string, stepSeq: number): Promise<void> {
     await this.decideAndCommit(actionId, async (action) => {
       if (action.stepSeq !== stepSeq || action.status !== 'awaiting_confirmation' || !action.awaitingExecutionId) return null;
-      return this.advancePlan(action, `No confirmation from ${label(action.chain[action.chainIndex])} in time`, {
+      return this.advancePlan(action, `No confirmation from ${this.label(action.chain[action.chainIndex])} in time`, {
         id: action.awaitingExecutionId, set: { status: 'timed_out', finishedAt: this.now(), error: { code: 'timeout', message: 'no confirmation in time' } },
       });
     });

@@ -32,15 +32,11 @@ export interface TransitionPlan {
   schedule?: { stepAt?: Date; confirmTimeoutAt?: Date; notify?: NotifyEventType };
 }
 
-export type Lean = ActionDoc;
-
 export class TransitionLog {
-  private scheduler!: StepScheduler;
+  private readonly scheduler: StepScheduler;
 
-  constructor(private readonly deps: { bus: StatusBus; logger: Logger; now: () => Date }) {}
-
-  useScheduler(scheduler: StepScheduler): void {
-    this.scheduler = scheduler;
+  constructor(private readonly deps: { bus: StatusBus; logger: Logger; now: () => Date; scheduler: StepScheduler }) {
+    this.scheduler = deps.scheduler;
   }
 
   /**
@@ -49,12 +45,12 @@ export class TransitionLog {
    * loses the insert and settles the log first (see commit), and a decision that finds nothing to do settles
    * before concluding so.
    */
-  async load(actionId: string): Promise<Lean | null> {
+  async load(actionId: string): Promise<ActionDoc | null> {
     return loadAction({ _id: actionId });
   }
 
   /** The action with every committed transition applied. */
-  async settle(actionId: string): Promise<Lean | null> {
+  async settle(actionId: string): Promise<ActionDoc | null> {
     for (let i = 0; i < 20; i++) {
       const action = await loadAction({ _id: actionId });
       if (!action) return null;
@@ -67,7 +63,7 @@ export class TransitionLog {
   }
 
   /** Claims the next transition; null when another writer got there first (the log is then settled: reload and decide again). */
-  async commit(action: Lean, plan: TransitionPlan): Promise<Lean | null> {
+  async commit(action: ActionDoc, plan: TransitionPlan): Promise<ActionDoc | null> {
     const seq = action.stepSeq;
     const won = await insertOnce(Transition, { _id: `${action._id.toString()}:${seq}`, actionId: action._id, seq, plan });
     if (won) return this.apply(action, seq, plan);
@@ -76,11 +72,11 @@ export class TransitionLog {
   }
 
   /** Records the first status update ("queued") of a new action; not a transition. */
-  async recordCreated(action: Pick<Lean, '_id' | 'spaceId'>, message: string): Promise<void> {
+  async recordCreated(action: Pick<ActionDoc, '_id' | 'spaceId'>, message: string): Promise<void> {
     await this.writeUpdate(action, `${action._id.toString()}:created`, { status: 'queued', message });
   }
 
-  private async apply(action: Lean, seq: number, plan: TransitionPlan): Promise<Lean> {
+  private async apply(action: ActionDoc, seq: number, plan: TransitionPlan): Promise<ActionDoc> {
     const actionId = action._id.toString();
     // The action, its execution and receipt first (independent, so together); the status update — which
     // broadcasts — last, so a client reacting to an event reads the state that event describes.
@@ -93,14 +89,14 @@ export class TransitionLog {
     const s = plan.schedule;
     if (s?.stepAt) await this.scheduler.enqueueStep(actionId, seq + 1, s.stepAt);
     if (s?.confirmTimeoutAt) await this.scheduler.scheduleConfirmTimeout(actionId, seq + 1, s.confirmTimeoutAt);
-    const next = { ...action, ...plan.set, stepSeq: seq + 1 } as Lean;
+    const next = { ...action, ...plan.set, stepSeq: seq + 1 } as ActionDoc;
     const event = plan.update?.events?.find((e) => e.type === s?.notify);
     if (s?.notify) await this.scheduler.enqueueNotify(actionId, s.notify, `${actionId}:${seq}`, event ? { action: next, event } : undefined);
     return next;
   }
 
   /** The status update and its events; only the writer whose insert succeeds broadcasts them. */
-  private async writeUpdate(action: Pick<Lean, '_id' | 'spaceId'>, id: string, update: NonNullable<TransitionPlan['update']>): Promise<void> {
+  private async writeUpdate(action: Pick<ActionDoc, '_id' | 'spaceId'>, id: string, update: NonNullable<TransitionPlan['update']>): Promise<void> {
     const timestamp = this.deps.now();
     const events: ActionEvent[] = [
       { type: 'action.status', actionId: action._id.toString(), spaceId: action.spaceId.toString(), status: update.status as ActionStatus, message: update.message, timestamp: timestamp.toISOString() },

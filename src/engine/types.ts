@@ -5,7 +5,19 @@
  */
 import type { Logger } from 'pino';
 
-export type IntegrationType = 'api' | 'webhook' | 'email' | 'manual';
+/** Kinds of integration, in the default chain order (api → webhook → email → manual). Defined here only. */
+export const INTEGRATION_TYPES = ['api', 'webhook', 'email', 'manual'] as const;
+export type IntegrationType = (typeof INTEGRATION_TYPES)[number];
+
+/** Where an action was requested: the HTTP API or a chat platform. */
+export const ORIGIN_CHANNELS = ['api', 'slack', 'telegram'] as const;
+export type OriginChannel = (typeof ORIGIN_CHANNELS)[number];
+
+/**
+ * Where a request came from, kept on the action so a bot can report back in the same place.
+ * `ref` holds the chat coordinates (workspace, channel, thread, user); the API leaves it null.
+ */
+export interface ActionOrigin { channel: OriginChannel; ref?: Record<string, string> | null }
 
 export const ACTION_STATUSES = ['queued', 'executing', 'awaiting_confirmation', 'completed', 'failed', 'cancelled'] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
@@ -149,15 +161,13 @@ export interface HandlerContext {
 export type CanHandle = { ok: true } | { ok: false; reason: string };
 
 /**
- * A provider handler: one integration type (api/webhook/email/manual), one vendor.
+ * A provider handler: one vendor (its integration type, label and schemas are in its HandlerManifest).
  * - `canHandle` is cheap and side-effect free: is this integration configured for this action right now?
  * - `execute` performs one attempt. It must be idempotent for the same `execution.idempotencyKey`,
  *   because a crash after the external call and before the engine saved the result re-runs it.
  */
 export interface ActionHandler {
   readonly name: string;
-  readonly integrationType: IntegrationType;
-  readonly actionTypes: readonly string[];
   readonly retryPolicy?: Partial<RetryPolicy>;
   canHandle(action: ActionView, provider: ProviderView, integration: IntegrationView): CanHandle;
   execute(ctx: HandlerContext): Promise<HandlerResult>;
@@ -209,4 +219,10 @@ export interface NotifyContext {
   dedupeKey: string;
   /** The provider's order number once allocated (for "Order #DC-1547 is ready"). */
   orderNumber: string | null;
+}
+
+/** Where the manual handler opens operator tasks (implemented on MongoDB in storage/manual-task-store.ts). */
+export interface ManualTaskStore {
+  /** Idempotent: one task per execution id. */
+  open(task: { executionId: string; action: ActionView; provider: ProviderView; summary: string }): Promise<void>;
 }

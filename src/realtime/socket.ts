@@ -8,7 +8,7 @@ import { Server } from 'socket.io';
 import type { Logger } from 'pino';
 import type { StatusBus } from '../engine/status-bus.js';
 import type { ActionEvent } from '../engine/types.js';
-import { spaceForKey } from '../api/auth.js';
+import { spaceForKey } from '../storage/api-keys.js';
 import { Action } from '../storage/models.js';
 
 const isObjectId = (v: unknown): v is string => typeof v === 'string' && /^[a-f0-9]{24}$/.test(v);

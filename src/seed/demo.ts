@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createApiKey, spaceForKey } from '../api/auth.js';
+import { createApiKey, spaceForKey } from '../storage/api-keys.js';
 import { Integration, Item, MenuItem, MenuModifier, Provider, Space } from '../storage/models.js';
 
 export interface DemoCredentials { baseUrl: string; spaceId: string; apiKey: string; itemId: string; providerId: string }

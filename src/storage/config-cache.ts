@@ -6,7 +6,8 @@
  */
 import type mongoose from 'mongoose';
 
-import { Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Provider, onConfigWrite } from './models.js';
+import { loadMenu } from './catalog-store.js';
+import { Integration, IntegrationSecret, Item, Provider, onConfigWrite } from './models.js';
 
 export const CONFIG_CACHE_TTL_MS = 5000;
 
@@ -43,10 +44,8 @@ const loadIntegration = async (id: Id) => {
   return integration ? { integration, secrets: (secrets?.values ?? {}) as Record<string, string> } : null;
 };
 const loadCatalog = async (providerId: Id) => {
-  const [menu, modifiers, integrations] = await Promise.all([
-    MenuItem.find({ providerId }).lean(), MenuModifier.find({ providerId }).lean(), Integration.find({ providerId }).lean(),
-  ]);
-  return { menu, modifiers, integrations };
+  const [menu, integrations] = await Promise.all([loadMenu(providerId), Integration.find({ providerId }).lean()]);
+  return { menu, integrations };
 };
 
 export const cachedProvider = (id: Id) => cached('provider', id, () => loadProvider(id));

@@ -1,7 +1,10 @@
 /** Lookups the inbound integration routers need, scoped by provider. */
 import mongoose from 'mongoose';
 import { insertOnce } from './insert-once.js';
-import { Action, ActionExecution, Integration, IntegrationSecret, ProcessedEvent } from './models.js';
+import type { ProviderView } from '../engine/types.js';
+import { loadAction } from './action-state.js';
+import { Action, ActionExecution, Integration, IntegrationSecret, ProcessedEvent, type ActionDoc } from './models.js';
+import { loadProviderView } from './views.js';
 
 const isId = (v: string) => mongoose.isValidObjectId(v) && /^[a-f0-9]{24}$/.test(v);
 
@@ -30,4 +33,18 @@ export async function actionIdByExternalRef(providerId: string, externalRef: str
 /** True the first time an inbound event id is seen (insert on a unique _id). */
 export async function markEventSeen(eventId: string): Promise<boolean> {
   return insertOnce(ProcessedEvent, { _id: eventId });
+}
+
+/** Forgets an inbound event id, so a redelivery after a failed apply is processed. */
+export async function forgetEvent(eventId: string): Promise<void> {
+  await ProcessedEvent.deleteOne({ _id: eventId });
+}
+
+/** What a confirm/decline link points at: the action, its provider, and whether that step still awaits an answer. */
+export async function confirmationTarget(executionId: string): Promise<{ executionId: string; action: ActionDoc; provider: ProviderView | null; open: boolean } | null> {
+  const execution = await ActionExecution.findById(executionId).lean();
+  const action = execution ? await loadAction({ _id: execution.actionId }) : null;
+  if (!execution || !action) return null;
+  const provider = await loadProviderView(action.providerId);
+  return { executionId: execution._id, action, provider, open: action.status === 'awaiting_confirmation' && action.awaitingExecutionId === execution._id };
 }

@@ -1,4 +1,4 @@
-import type { ManualTaskStore } from '../../handlers/manual/handler.js';
+import type { ManualTaskStore } from '../engine/types.js';
 import { ManualTask } from './models.js';
 
 export const mongoManualTaskStore: ManualTaskStore = {

@@ -1,10 +1,11 @@
 /**
- * One schema per entity. Every query the code runs has an index here; every space-owned entity carries
- * spaceId so reads are scoped by it. Money is integer cents. Only features both MongoDB ≥ 6 and
+ * One schema per entity. Every query the code runs has an index here. Space-owned entities carry spaceId
+ * so reads are scoped by it; a provider's menu (MenuItem, MenuModifier) is reached through its provider,
+ * which carries the spaceId. Money is integer cents. Only features both MongoDB ≥ 6 and
  * FerretDB 1.24 support: no transactions, change streams, $lookup/$facet or TTL indexes.
  */
 import mongoose, { Schema, type InferSchemaType } from 'mongoose';
-import { ACTION_STATUSES } from '../engine/types.js';
+import { ACTION_STATUSES, INTEGRATION_TYPES } from '../engine/types.js';
 
 const { model } = mongoose;
 const opts = { timestamps: true, versionKey: false } as const;
@@ -55,6 +56,8 @@ const ProviderSchema = new Schema({
   orderCounter: { type: Number, default: 1000 },
   /** Overrides the default api → webhook → email → manual order of integration types. */
   chainOrder: { type: [String], default: undefined },
+  /** The menu readers see: MenuItem/MenuModifier rows of this version (null = rows written before versions). */
+  catalogVersion: { type: String, default: null },
 }, opts);
 ProviderSchema.index({ spaceId: 1, name: 1 });
 announceWrites(ProviderSchema);
@@ -63,7 +66,7 @@ export const Provider = model('Provider', ProviderSchema);
 const IntegrationSchema = new Schema({
   spaceId: { type: Schema.Types.ObjectId, required: true },
   providerId: { type: Schema.Types.ObjectId, required: true },
-  type: { type: String, enum: ['api', 'webhook', 'email', 'manual'], required: true },
+  type: { type: String, enum: INTEGRATION_TYPES, required: true },
   /** The handler that serves it (e.g. "square", "email"). */
   name: { type: String, required: true },
   priority: { type: Number, required: true },
@@ -100,6 +103,8 @@ export const Item = model('Item', ItemSchema);
 
 const MenuItemSchema = new Schema({
   providerId: { type: Schema.Types.ObjectId, required: true },
+  /** Which catalog upload this row belongs to (Provider.catalogVersion points at the current one). */
+  catalogVersion: { type: String, default: null },
   sku: { type: String, required: true },
   name: { type: String, required: true },
   aliases: { type: [String], default: [] },
@@ -109,21 +114,28 @@ const MenuItemSchema = new Schema({
   /** Provider-side ids, e.g. { square: "<variation id>" }. */
   externalIds: { type: Schema.Types.Mixed, default: {} },
 }, { ...opts, minimize: false });
-MenuItemSchema.index({ providerId: 1, sku: 1 }, { unique: true });
+MenuItemSchema.index({ providerId: 1, catalogVersion: 1, sku: 1 }, { unique: true });
 announceWrites(MenuItemSchema);
 export const MenuItem = model('MenuItem', MenuItemSchema);
 
 const MenuModifierSchema = new Schema({
   providerId: { type: Schema.Types.ObjectId, required: true },
+  catalogVersion: { type: String, default: null },
   modId: { type: String, required: true },
   name: { type: String, required: true },
   aliases: { type: [String], default: [] },
   priceCents: { type: Number, required: true, min: 0, validate: Number.isInteger },
   externalIds: { type: Schema.Types.Mixed, default: {} },
 }, { ...opts, minimize: false });
-MenuModifierSchema.index({ providerId: 1, modId: 1 }, { unique: true });
+MenuModifierSchema.index({ providerId: 1, catalogVersion: 1, modId: 1 }, { unique: true });
 announceWrites(MenuModifierSchema);
 export const MenuModifier = model('MenuModifier', MenuModifierSchema);
+
+/** Unique indexes from before catalog versions: they would refuse a new version's rows, so start drops them. */
+export const RETIRED_INDEXES = [
+  { model: MenuItem, name: 'providerId_1_sku_1' },
+  { model: MenuModifier, name: 'providerId_1_modId_1' },
+] as const;
 
 const PricedModifierSchema = new Schema({ id: String, name: String, priceCents: Number }, { _id: false });
 const PricedLineSchema = new Schema({
@@ -194,6 +206,7 @@ const ActionSchema = new Schema({
 ActionSchema.index({ spaceId: 1, _id: -1 });
 ActionSchema.index({ spaceId: 1, status: 1, _id: -1 });
 ActionSchema.index({ providerId: 1, externalRef: 1 });
+ActionSchema.index({ spaceId: 1, orderNumber: 1 });
 export const Action = model('Action', ActionSchema);
 export type ActionDoc = InferSchemaType<typeof ActionSchema> & { _id: mongoose.Types.ObjectId };
 
@@ -341,6 +354,7 @@ const OrderNumberSchema = new Schema({
   _id: { type: Schema.Types.ObjectId, required: true }, // action id
   orderNumber: { type: String, required: true },
 }, { versionKey: false });
+OrderNumberSchema.index({ orderNumber: 1 });
 export const OrderNumber = model('OrderNumber', OrderNumberSchema);
 
 /** One-time decisions outside the action log (an operator claiming a task...): the first insert wins. */
@@ -349,3 +363,32 @@ export const Claim = model('Claim', ClaimSchema);
 
 export const ALL_MODELS = [ActionLive, Transition, OrderNumberAllocation, OrderCounterHint, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
   IdempotencyRecord, ActionExecution, Receipt, ActionStatusUpdate, ManualTask, Notification, ProcessedEvent];
+
+// ---- plain shapes of documents as read with .lean() (for services and serializers)
+
+export interface Timestamps { createdAt?: Date; updatedAt?: Date }
+
+export interface ProviderDoc extends Timestamps {
+  _id: mongoose.Types.ObjectId;
+  spaceId: mongoose.Types.ObjectId;
+  name: string;
+  timezone: string;
+  currency: string;
+  orderPrefix: string;
+  contactEmail?: string | null;
+  prepMinutes?: number | null;
+  chainOrder?: string[] | null;
+}
+
+export interface IntegrationDoc extends Timestamps {
+  _id: mongoose.Types.ObjectId;
+  providerId: mongoose.Types.ObjectId;
+  type: string;
+  name: string;
+  priority: number;
+  enabled?: boolean | null;
+  config?: unknown;
+  health?: { lastError?: { code?: string | null; message?: string | null; at?: Date | null; actionId?: string | null } | null; lastSuccessAt?: Date | null } | null;
+}
+
+

@@ -2,9 +2,10 @@
 import type { ActionView, IntegrationType, IntegrationView, PricedOrder, ProviderView } from '../engine/types.js';
 import { cachedIntegration, cachedProvider } from './config-cache.js';
 
-type Lean<T> = T & { _id: { toString(): string } };
+/** A stored document as read with .lean(): its fields plus an _id. */
+type WithId<T> = T & { _id: { toString(): string } };
 
-export function toActionView(a: Lean<{ spaceId: unknown; userId: string; type: string; order?: unknown; createdAt?: Date }>): ActionView {
+export function toActionView(a: WithId<{ spaceId: unknown; userId: string; type: string; order?: unknown; createdAt?: Date }>): ActionView {
   const o = (a.order ?? {}) as Partial<PricedOrder>;
   return {
     id: a._id.toString(),
@@ -24,7 +25,7 @@ export function toActionView(a: Lean<{ spaceId: unknown; userId: string; type: s
   };
 }
 
-export function toProviderView(p: Lean<{ name: string; timezone: string; currency: string; orderPrefix: string; contactEmail?: string | null; prepMinutes?: number | null }>): ProviderView {
+export function toProviderView(p: WithId<{ name: string; timezone: string; currency: string; orderPrefix: string; contactEmail?: string | null; prepMinutes?: number | null }>): ProviderView {
   return {
     id: p._id.toString(), name: p.name, timezone: p.timezone, currency: p.currency, orderPrefix: p.orderPrefix,
     contactEmail: p.contactEmail ?? null, prepMinutes: p.prepMinutes ?? 10,
@@ -36,8 +37,8 @@ export async function loadProviderView(providerId: unknown): Promise<ProviderVie
   return p ? toProviderView(p) : null;
 }
 
-/** The integration with its secrets, for handlers only. A missing integration (implicit manual) gets a stub. */
-export async function loadIntegrationView(integrationId: unknown, fallback: { type: IntegrationType; name: string }): Promise<IntegrationView | null> {
+/** The integration WITH its secret values, for handlers only (the API's integration view lists secret names only). A missing integration (implicit manual) gets a stub. */
+export async function loadIntegrationWithSecrets(integrationId: unknown, fallback: { type: IntegrationType; name: string }): Promise<IntegrationView | null> {
   if (!integrationId) return { id: 'implicit-manual', type: fallback.type, name: fallback.name, priority: Number.MAX_SAFE_INTEGER, enabled: true, config: {}, secrets: {} };
   const found = await cachedIntegration(String(integrationId));
   if (!found) return null;

@@ -1,7 +1,7 @@
 /** The HTTP API's contract: validation naming the field, auth and space isolation, idempotency — and no writes on errors. */
 import { jest } from '@jest/globals';
 import mongoose from 'mongoose';
-import { createApiKey } from '../../src/api/auth.js';
+import { createApiKey } from '../../src/storage/api-keys.js';
 import { Action, ActionStatusUpdate, IdempotencyRecord, Space } from '../../src/storage/models.js';
 import { SEED_ORDER, startTestService, waitForStatus, type TestService } from '../support/harness.js';
 

@@ -13,7 +13,7 @@ import { liveFieldsOf } from '../../src/storage/action-state.js';
 import { startTestService, waitFor, type TestService } from '../support/harness.js';
 import { kill, startWorker } from '../support/workers.js';
 
-jest.setTimeout(300_000);
+jest.setTimeout(600_000);
 const BACKLOG = 500;
 
 /** A POS that accepts every order at once and counts requests per idempotency key. */
@@ -68,7 +68,7 @@ test(`a backlog of ${BACKLOG} due actions drains with three workers, each step r
   workers.push(...(await Promise.all([startWorker(env), startWorker(env), startWorker(env)])));
 
   // findOne, not countDocuments: a count scans the collection on FerretDB, and this polls while workers run.
-  await waitFor(async () => !(await ActionLive.findOne({}, { _id: 1 }).lean()), 'the backlog to drain', 270_000, 1000);
+  await waitFor(async () => !(await ActionLive.findOne({}, { _id: 1 }).lean()), 'the backlog to drain', 480_000, 1000);
   expect(await Action.countDocuments({ status: 'completed' })).toBe(BACKLOG);
   expect(await Receipt.countDocuments()).toBe(BACKLOG);
   expect(pos.requests.size).toBe(BACKLOG);

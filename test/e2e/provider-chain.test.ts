@@ -6,8 +6,8 @@
 import { jest } from '@jest/globals';
 import { startSquareSimulator, type SquareSimulator } from '../../handlers/square/simulator.js';
 import { generateWebhookSecret, signWebhook } from '../../handlers/webhook/signing.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../handlers/webhook/simulator.js';
-import { createSimulatorHttpClient, startTwilioSimulator, type TwilioSimulator } from '../../src/notify/sms/twilio-simulator.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { createSimulatorHttpClient, startTwilioSimulator, type TwilioSimulator } from '../support/twilio-simulator.js';
 import { Integration, IntegrationSecret, Notification } from '../../src/storage/models.js';
 import { listen, SEED_ORDER, startTestService, waitFor, waitForStatus, type EventLog, type TestService } from '../support/harness.js';
 import { confirmLink, startSmtpSink, type SmtpSink } from '../support/smtp.js';

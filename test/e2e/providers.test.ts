@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { jest } from '@jest/globals';
 import mongoose from 'mongoose';
-import { createApiKey } from '../../src/api/auth.js';
+import { createApiKey } from '../../src/storage/api-keys.js';
 import { Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Provider, Space } from '../../src/storage/models.js';
 import { isValidWebhookSecret } from '../../handlers/webhook/signing.js';
 import { startTestService, type TestService } from '../support/harness.js';

@@ -6,8 +6,8 @@ import { createSmsNotifier } from '../../src/notify/sms/twilio-notifier.js';
 import type { TwilioLike } from '../../src/notify/sms/twilio-notifier.js';
 import { InMemorySmsStore } from '../../src/notify/sms/store.js';
 import { STATUS_CALLBACK_PATH, createTwilioStatusRouter } from '../../src/notify/sms/status-router.js';
-import type { TwilioSimulator } from '../../src/notify/sms/twilio-simulator.js';
-import { INVALID_TEST_NUMBER, createSimulatorHttpClient, startTwilioSimulator } from '../../src/notify/sms/twilio-simulator.js';
+import type { TwilioSimulator } from '../support/twilio-simulator.js';
+import { INVALID_TEST_NUMBER, createSimulatorHttpClient, startTwilioSimulator } from '../support/twilio-simulator.js';
 import { ACCOUNT_SID, AUTH_TOKEN, FROM, action, completedEvent, notifyContext, readyEvent, silentLogger } from './fixtures.js';
 
 describe('SMS notifier with the real twilio SDK against the simulator', () => {

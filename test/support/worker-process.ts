@@ -7,11 +7,12 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/service.js';
 import { HandlerError, type ActionHandler } from '../../src/engine/types.js';
-import { createSimulatorHttpClient } from '../../src/notify/sms/twilio-simulator.js';
+import { fixtureManifest } from './fixture-handler.js';
+import { createSimulatorHttpClient } from './twilio-simulator.js';
 
 const posUrl = process.env.POS_URL ?? 'http://127.0.0.1:9';
 const httpPos: ActionHandler = {
-  name: 'http-pos', integrationType: 'api', actionTypes: ['order'],
+  name: 'http-pos',
   canHandle: () => ({ ok: true }),
   async execute(ctx) {
     const res = await fetch(`${posUrl}/orders`, {
@@ -27,7 +28,7 @@ const httpPos: ActionHandler = {
 
 const config = loadConfig({ ...process.env, ROLE: 'worker', SEED_DEMO: 'false' });
 const running = await startService(config, createLogger(config.LOG_LEVEL), {
-  dbName: process.env.TEST_DB_NAME, extraHandlers: [httpPos],
+  dbName: process.env.TEST_DB_NAME, extraHandlers: [fixtureManifest(httpPos, 'api')],
   ...(process.env.TWILIO_SIM_URL ? { twilioHttpClient: createSimulatorHttpClient(process.env.TWILIO_SIM_URL) } : {}),
 });
 process.stdout.write('ready\n');

@@ -7,7 +7,8 @@ import { RequestError } from '../../src/engine/errors.js';
 import { formatMoney } from '../../src/engine/money.js';
 import { isE164, maskPhone } from '../../src/engine/phone.js';
 import { parsePickupTime, priceOrder } from '../../src/engine/pricing.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY } from '../../src/engine/registry.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, HandlerRegistry } from '../../src/engine/registry.js';
+import { fixtureManifest } from '../support/fixture-handler.js';
 import { createLogger } from '../../src/logger.js';
 
 const entry = (type: 'api' | 'webhook' | 'email' | 'manual', name: string, priority: number, enabled = true) => ({ integrationId: `${name}-id`, type, name, priority, enabled });
@@ -31,6 +32,19 @@ test('backoff grows by the factor, is capped, and jitters within ±10%', () => {
   expect([1, 2, 3, 4, 5].map((a) => backoffDelay(policy, a, () => 0.5))).toEqual([1000, 2000, 4000, 5000, 5000]);
   expect(backoffDelay(policy, 1, () => 0)).toBe(900);
   expect(backoffDelay(policy, 1, () => 1)).toBe(1100);
+});
+
+test('retry decision: handler ← deployment override ← integration config.retry, one place for "again?"', () => {
+  const handler = { name: 'pos', retryPolicy: { maxAttempts: 5, initialDelayMs: 100 }, canHandle: () => ({ ok: true as const }), execute: async () => ({ kind: 'completed' as const }) };
+  const registry = new HandlerRegistry().register(fixtureManifest(handler, 'api'), handler).setRetryPolicy('pos', { initialDelayMs: 10 });
+  const half = () => 0.5;
+  expect(registry.retryDecision('pos', {}, 1, undefined, half)).toEqual({ retry: true, delayMs: 10, nextAttempt: 2, maxAttempts: 5 });
+  expect(registry.retryDecision('pos', {}, 5, undefined, half)).toEqual({ retry: false, maxAttempts: 5 });
+  expect(registry.retryDecision('pos', { retry: { maxAttempts: 1 } }, 1, undefined, half)).toEqual({ retry: false, maxAttempts: 1 });
+  expect(registry.retryDecision('pos', { retry: { initialDelayMs: 40 } }, 2, undefined, half)).toMatchObject({ retry: true, delayMs: 80 });
+  expect(registry.retryDecision('pos', {}, 1, 7000, half)).toMatchObject({ retry: true, delayMs: 7000 }); // Retry-After wins
+  expect(registry.label('pos')).toBe('the POS');
+  expect(registry.label('gone')).toBe('gone');
 });
 
 describe('priceOrder', () => {

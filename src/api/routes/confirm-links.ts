@@ -6,9 +6,8 @@ import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { summarizeOrder } from '../../engine/order-summary.js';
 import type { ExternalOutcomes } from '../../engine/types.js';
-import { loadAction } from '../../storage/action-state.js';
-import { ActionExecution } from '../../storage/models.js';
-import { loadProviderView, toActionView } from '../../storage/views.js';
+import { confirmationTarget } from '../../storage/integration-lookups.js';
+import { toActionView } from '../../storage/views.js';
 import { verifyLink } from '../links.js';
 
 const ConfirmForm = z.object({
@@ -43,14 +42,9 @@ export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: s
         expired ? 'This link has expired; the order was passed on to our operators.' : 'This link is not valid.', expired ? 'link_expired' : 'invalid_link');
       return null;
     }
-    const execution = await ActionExecution.findById(link.payload.executionId).lean();
-    const action = execution ? await loadAction({ _id: execution.actionId }) : null;
-    if (!execution || !action) {
-      reply(req, res, 404, 'Order not found', 'This order no longer exists.', 'not_found');
-      return null;
-    }
-    const provider = await loadProviderView(action.providerId);
-    return { executionId: execution._id, action, provider, open: action.status === 'awaiting_confirmation' && action.awaitingExecutionId === execution._id };
+    const target = await confirmationTarget(link.payload.executionId);
+    if (!target) reply(req, res, 404, 'Order not found', 'This order no longer exists.', 'not_found');
+    return target;
   };
 
   router.get('/confirm/:token', async (req, res) => {

@@ -1,7 +1,8 @@
 /** Builders for the plain data a handler sees, shared by this folder's tests. */
 import { pino } from 'pino';
 import type { ActionView, HandlerContext, IntegrationView, ProviderView } from '../../src/engine/types.js';
-import { generateWebhookSecret } from './signing.js';
+import { generateWebhookSecret } from '../../handlers/webhook/signing.js';
+import { provider } from '../sms/fixtures.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -34,15 +35,7 @@ export function sampleAction(overrides: Partial<ActionView> = {}): ActionView {
   };
 }
 
-export const sampleProvider: ProviderView = {
-  id: 'prov_1',
-  name: 'Downtown Café',
-  timezone: 'America/New_York',
-  currency: 'USD',
-  orderPrefix: 'DC',
-  contactEmail: null,
-  prepMinutes: 10,
-};
+export const sampleProvider: ProviderView = provider;
 
 export function webhookIntegration(url: string, secret = generateWebhookSecret(), config: Record<string, unknown> = {}): IntegrationView {
   return {

@@ -8,9 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
-import { isE164 } from '../../engine/phone.js';
-import type { TwilioHttpResponse, TwilioRequestOptions } from './twilio-http.js';
-import { MESSAGES_PATH, asTwilioHttpClient, authorizationHeader, encodeForm, messageResource, newMessageSid, twilioError } from './twilio-http.js';
+import { isE164 } from '../../src/engine/phone.js';
+import type { TwilioHttpResponse, TwilioRequestOptions } from '../../src/notify/sms/twilio-http.js';
+import { MESSAGES_PATH, asTwilioHttpClient, authorizationHeader, encodeForm, messageResource, newMessageSid, twilioError } from '../../src/notify/sms/twilio-http.js';
 
 export const INVALID_TEST_NUMBER = '+15005550001';
 

@@ -1,7 +1,7 @@
 /** SmsStore on MongoDB: the claim is one insert on a unique _id (the dedupe key), written before Twilio is called. */
-import { isStatusAdvance, type SmsStore } from '../notify/sms/store.js';
-import { insertOnce } from './insert-once.js';
-import { Notification } from './models.js';
+import { isStatusAdvance, type SmsStore } from './store.js';
+import { insertOnce } from '../../storage/insert-once.js';
+import { Notification } from '../../storage/models.js';
 
 export const mongoSmsStore: SmsStore = {
   async claim(key, data) {
