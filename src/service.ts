@@ -20,6 +20,8 @@ import { HandlerRegistry } from './engine/registry.js';
 import { StatusBus } from './engine/status-bus.js';
 import type { Notifier, RetryPolicy } from './engine/types.js';
 import { createJobs } from './jobs/index.js';
+import { AdmissionGate } from './engine/admission.js';
+import { countOverdue } from './storage/action-state.js';
 import { NotifierDispatcher } from './notify/dispatcher.js';
 import { attachSocketServer } from './realtime/socket.js';
 import type { Server as SocketServer } from 'socket.io';
@@ -101,7 +103,13 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     scheduler: jobs.scheduler,
   });
   const services: EngineServices = {
-    actions: new ActionService({ execution: service, now }),
+    actions: new ActionService({
+      execution: service, now,
+      admission: new AdmissionGate({
+        maxConcurrent: config.OVERLOAD_MAX_CONCURRENT_CREATES, maxOverdue: config.OVERLOAD_MAX_OVERDUE_ACTIONS,
+        overdueAfterMs: config.OVERLOAD_OVERDUE_AFTER_MS, timeoutMs: config.OVERLOAD_TIMEOUT_MS,
+      }, countOverdue),
+    }),
     manualTasks: new ManualTaskService({ outcomes: service, now }),
     integrations: new IntegrationService({
       registry,

@@ -61,3 +61,9 @@ export async function writeActionState(current: ActionDoc, seq: number, set: Rec
   await Action.updateOne({ _id: current._id, $or: [{ phase: { $ne: 'done' } }, { stepSeq: seq }] }, { $set: { ...liveFieldsOf(current as unknown as Record<string, unknown>), ...next } });
   await ActionLive.deleteOne({ _id: current._id });
 }
+
+/** Live actions due for longer than `overdueMs` (at most `atMost` counted: a limited find, not a count). */
+export async function countOverdue(overdueMs: number, atMost: number): Promise<number> {
+  const before = new Date(Date.now() - overdueMs);
+  return (await ActionLive.find({ wakeAt: { $lte: before } }, { _id: 1 }).limit(atMost).lean()).length;
+}
