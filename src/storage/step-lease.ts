@@ -1,8 +1,8 @@
 /**
  * A worker's hold on the step it runs: `leaseUntil` on the action's live document, set by the claiming
  * transition and renewed while the handler runs. Short enough that a dead worker's step is taken over soon;
- * renewed often enough that a live worker's is not. A worker that cannot renew in time stops its handler
- * (`onLost`) rather than keep running a step someone else may take over.
+ * renewed (every quarter of it) often enough that a live worker's is not. A worker whose lease expired
+ * unrenewed stops its handler (`onLost`) rather than keep running a step someone else may take over.
  */
 import { ActionLive } from './models.js';
 
@@ -16,7 +16,7 @@ export class StepLease {
     this.until = o.until.getTime();
     this.every = Math.max(100, Math.floor(o.leaseMs / 4));
     this.timer = setInterval(() => {
-      if (this.until - this.o.now().getTime() < this.every) this.o.onLost();
+      if (this.until <= this.o.now().getTime()) this.o.onLost(); // expired unrenewed: another worker may take it now
       void this.renew().catch(() => undefined);
     }, this.every);
   }
