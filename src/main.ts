@@ -31,13 +31,14 @@ async function main(): Promise<void> {
   logger.info({ role: config.ROLE, baseUrl: running.baseUrl }, 'rouh-actions is running');
   if (config.SEED_DEMO && config.ROLE !== 'worker') {
     const creds = await seedDemo(config.dataDir, running.baseUrl);
-    const square = config.DEMO_SQUARE_SIMULATOR ? await startDemoSquare(creds, config.publicBaseUrl) : null;
+    const square = config.DEMO_SQUARE_SIMULATOR ? await startDemoSquare(creds, config.publicBaseUrl, config.DEMO_PREP_SECONDS) : null;
     if (square) onClose.push(() => square.close());
     process.stdout.write([
       '',
       `  Rouh Actions is running at ${creds.baseUrl}`,
       `  Demo space ${creds.spaceId}, API key ${creds.apiKey}`,
       ...(square ? [`  Square orders go to a local Square simulator at ${square.baseUrl} (chain: Square → email → operator)`] : []),
+      ...(square && config.DEMO_PREP_SECONDS > 0 ? [`  The demo kitchen marks Square orders ready ${config.DEMO_PREP_SECONDS} s after they are placed (DEMO_PREP_SECONDS)`] : []),
       `  Customer SMS go to ${config.TWILIO_ACCOUNT_SID ? 'Twilio' : `${config.dataDir}/outbox/sms (set TWILIO_* to send them)`}`,
       `  Order emails go to ${config.SMTP_URL ? 'SMTP' : `${config.dataDir}/outbox/email (set SMTP_URL to send them)`}`,
       '',
@@ -46,13 +47,20 @@ async function main(): Promise<void> {
       seedOrderCurl(creds).split('\n').map((l) => `    ${l}`).join('\n'),
       '',
       '  Then: curl -s -H "Authorization: Bearer <key>" ' + `${creds.baseUrl}/actions/<id>/status`,
+      '  and open the order page: the "trackingUrl" in the response (also in the SMS: npm run outbox)',
+      '',
+      `  API docs ${creds.baseUrl}/docs · health ${creds.baseUrl}/readyz · metrics ${creds.baseUrl}/metrics`,
+      `  Job dashboard ${creds.baseUrl}/admin/jobs (user admin, password = ${config.ADMIN_TOKEN ? 'ADMIN_TOKEN' : `the admin token in ${config.dataDir}/admin-token`})`,
       '',
     ].join('\n') + '\n');
   }
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const force = setTimeout(() => process.exit(1), 10_000 + config.SHUTDOWN_DRAIN_MS);
     force.unref();
+    running.beginShutdown();
+    // Readiness is 503 now; give a load balancer time to stop routing here before the port closes.
+    if (config.SHUTDOWN_DRAIN_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS));
     for (const close of onClose) await close().catch(() => undefined);
     await running.close().catch((err) => logger.error({ err }, 'shutdown error'));
     process.exit(0);

@@ -32,6 +32,10 @@ import { ActionService } from './services/actions.js';
 import { IntegrationService } from './services/integrations.js';
 import { ManualTaskService } from './services/manual-tasks.js';
 import { mongoManualTaskStore } from './storage/manual-task-store.js';
+import { demoAdminToken } from './ops/admin-auth.js';
+import { readDemoCredentials } from './seed/demo.js';
+import { ServiceMetrics } from './ops/metrics.js';
+import { trackingKey, trackingLinks } from './tracking/token.js';
 
 export interface ServiceOverrides {
   dbName?: string;
@@ -56,6 +60,9 @@ export interface RunningService {
   registry: HandlerRegistry;
   agenda: Agenda;
   db: Database;
+  metrics: ServiceMetrics;
+  /** Readiness goes 503 from here on (graceful shutdown); `close` implies it. */
+  beginShutdown(): void;
   close(): Promise<void>;
 }
 
@@ -74,9 +81,12 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   const now = o.now ?? (() => new Date());
   const db = await connectDatabase({ uri: config.MONGODB_URI, dbName: o.dbName, dataDir: config.dataDir, logger });
   const bus = new StatusBus();
+  const metrics = new ServiceMetrics();
   const registry = new HandlerRegistry();
   const secret = linkSecret(config);
   const publicBaseUrl = config.publicBaseUrl;
+  const tracking = trackingKey(secret);
+  const trackingUrl = trackingLinks(publicBaseUrl, tracking);
 
   const mailSender = o.mailSender ?? (config.SMTP_URL ? smtpSender(config.SMTP_URL) : outboxSender(path.join(config.dataDir, 'outbox', 'email'), logger));
   const handlerDeps: HandlerDeps = {
@@ -89,18 +99,20 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     },
     manualTasks: mongoManualTaskStore,
   };
-  for (const manifest of [...HANDLERS, ...(o.extraHandlers ?? [])]) registry.register(manifest, manifest.create(handlerDeps));
+  for (const manifest of [...HANDLERS, ...(o.extraHandlers ?? [])]) registry.register(manifest, metrics.timed(manifest.create(handlerDeps)));
   for (const [name, policy] of Object.entries(o.retryPolicies ?? {})) registry.setRetryPolicy(name, policy);
 
-  const notifiers = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger);
+  const notifiers = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger, {
+    trackingUrl, onOutcome: (channel, outcome) => metrics.notified(channel, outcome),
+  });
   const jobs = createJobs(db.connection, {
     runsWorkers: config.ROLE !== 'api', inProcess: config.ROLE === 'all', pollEveryMs: config.AGENDA_PROCESS_EVERY_MS,
     lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, concurrency: config.AGENDA_CONCURRENCY, retentionMs: config.STEP_BOOKKEEPING_RETENTION_MINUTES * 60_000,
-  }, { notifiers, logger });
+  }, { notifiers, logger, onWorkStart: (name, dueAt) => metrics.jobStarted(name, dueAt) });
   const { agenda } = jobs;
   const service = new ActionExecutionService({
     registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now,
-    scheduler: jobs.scheduler,
+    scheduler: jobs.scheduler, observer: metrics,
   });
   const services: EngineServices = {
     actions: new ActionService({
@@ -122,13 +134,24 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   let io: SocketServer | null = null;
   let stopFeed: () => Promise<void> = async () => {};
   let port = 0;
+  let shuttingDown = false;
   if (config.ROLE !== 'worker') {
+    // The API process's bus sees every update (its own and, with ROLE=api, the status feed's), so it counts creations.
+    metrics.watch(bus);
+    const adminToken = config.ADMIN_TOKEN ?? (config.SEED_DEMO ? await demoAdminToken(config.dataDir) : undefined);
     const app = createApp({
+      metrics, metricsToken: config.METRICS_TOKEN, adminToken, agenda, trackingKey: tracking, trackingUrl, publicBaseUrl, handlerNames: registry.names(),
+      ...(config.SEED_DEMO ? { seedItemId: async () => (await readDemoCredentials(config.dataDir))?.itemId ?? null } : {}),
+      readiness: {
+        database: async () => !!(await pingWithin(db, 2000)),
+        scheduler: () => agenda.isActiveJobProcessor(),
+        shuttingDown: () => shuttingDown,
+      },
       services: { ...services, outcomes: service }, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now,
       integrationRouters: integrationRouters(config, registry.manifests(), service, logger),
     });
     server = http.createServer(app);
-    io = attachSocketServer(server, bus, logger);
+    io = attachSocketServer(server, bus, logger, { trackingKey: tracking });
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.PORT, config.HOST, () => resolve());
@@ -140,10 +163,12 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
 
   let closed = false;
   return {
-    baseUrl, port, config, bus, service, services, registry, agenda, db,
+    baseUrl, port, config, bus, service, services, registry, agenda, db, metrics,
+    beginShutdown() { shuttingDown = true; },
     async close() {
       if (closed) return;
       closed = true;
+      shuttingDown = true;
       await stopFeed();
       if (server) {
         await io?.close(); // also ends upgraded websocket connections, which closeAllConnections does not track
@@ -155,4 +180,15 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       await db.close();
     },
   };
+}
+
+/** true when the database answers a ping in time. */
+async function pingWithin(db: Database, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  try {
+    return await Promise.race([db.connection.db!.admin().ping().then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -44,6 +44,8 @@ export interface SquareSimulatorOptions {
   currency?: string;
   taxBasisPoints?: number;
   merchantId?: string;
+  /** The demo's kitchen: marks each new order PREPARED (and sends the webhook) this long after it was placed. */
+  prepareAfterMs?: number;
 }
 
 export interface SimWebhookDelivery {
@@ -247,7 +249,20 @@ export async function startSquareSimulator(opts: SquareSimulatorOptions = {}): P
     idempotency.set(key, { fingerprint, orderId: order.id });
     createdPerKey.set(key, (createdPerKey.get(key) ?? 0) + 1);
     reply(res, 200, { order });
+    if (opts.prepareAfterMs !== undefined) prepareLater(order.id, opts.prepareAfterMs);
   });
+
+  function prepareLater(orderId: string, ms: number): void {
+    const timer = setTimeout(() => {
+      pending.delete(timer);
+      const order = orders.get(orderId);
+      const first = order?.fulfillments[0];
+      if (!order || !first || !(first.state === 'PROPOSED' || first.state === 'RESERVED')) return; // moved on meanwhile (e.g. cancelled)
+      void notifyFulfillmentUpdated(order, applyFulfillmentChanges(order, [{ uid: first.uid, state: 'PREPARED' }])).catch(() => undefined);
+    }, ms);
+    timer.unref();
+    pending.add(timer);
+  }
 
   app.get('/v2/orders/:orderId', (req: Request<{ orderId: string }>, res: Response) => {
     reply(res, 200, { order: findOrder(req.params.orderId) });

@@ -9,9 +9,19 @@ import type { ManualTaskService } from '../services/manual-tasks.js';
 import { requireApiKey } from './auth.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { actionsRouter } from './routes/actions.js';
+import { adminRouter } from './routes/admin.js';
 import { confirmLinksRouter } from './routes/confirm-links.js';
 import { manualTasksRouter } from './routes/manual-tasks.js';
 import { providersRouter } from './routes/providers.js';
+import type { Agenda } from 'agenda';
+import { createExpressMiddleware as agendash } from 'agendash';
+import { requireAdmin } from '../ops/admin-auth.js';
+import { healthRouter, type ReadinessChecks } from '../ops/health.js';
+import type { ServiceMetrics } from '../ops/metrics.js';
+import { trackingRouter } from '../tracking/router.js';
+import { docsRouter } from './docs.js';
+import { requireJsonBody } from './json-body.js';
+import { buildOpenApiDocument, methodNotAllowed } from './openapi.js';
 
 /** The engine services the routes call (the chat bots call the same ones). */
 export interface AppServices {
@@ -30,6 +40,21 @@ export interface AppDeps {
   now: () => Date;
   /** Inbound integration routers (signed webhooks read their own raw bodies). */
   integrationRouters?: Router[];
+  metrics: ServiceMetrics;
+  readiness: ReadinessChecks;
+  metricsToken?: string;
+  /** Operator credential for /admin/*; undefined = admin surface off. */
+  adminToken?: string;
+  agenda: Agenda;
+  /** Key of the customer order pages' tracking tokens, and the link it makes for an action. */
+  trackingKey: Buffer;
+  trackingUrl: (actionId: string) => string;
+  /** Base of the API in the OpenAPI document's `servers`. */
+  publicBaseUrl: string;
+  /** Registered handler names (the OpenAPI document lists them as integration names). */
+  handlerNames?: string[];
+  /** The demo café's itemId for the docs' example order (null without the demo). */
+  seedItemId?: () => Promise<string | null>;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -48,15 +73,27 @@ export function createApp(deps: AppDeps): express.Express {
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
   }));
 
-  app.get('/health', (_req, res) => { res.json({ ok: true }); });
+  app.use(deps.metrics.http());
+  app.use(healthRouter({ checks: deps.readiness, registry: deps.metrics.registry, metricsToken: deps.metricsToken }));
+  app.use('/admin/jobs', requireAdmin(deps.adminToken, { browserPrompt: true }), agendash(deps.agenda));
+  app.use('/admin/spaces', requireAdmin(deps.adminToken));
+  app.use(adminRouter({ maxBodyBytes: deps.maxBodyBytes }));
   // Routers that verify signatures over the raw body come before any JSON parsing.
   for (const r of deps.integrationRouters ?? []) app.use(r);
+  // Browsers ask every origin for one (the job dashboard has none): answer instead of a 401 from the API below.
+  app.get('/favicon.ico', (_req, res) => { res.status(204).end(); });
+  app.use(docsRouter({ publicBaseUrl: deps.publicBaseUrl, seedItemId: deps.seedItemId, handlerNames: deps.handlerNames }));
+  app.use(trackingRouter({ key: deps.trackingKey }));
   app.use(confirmLinksRouter({ outcomes: deps.services.outcomes, secret: deps.linkSecret, now: deps.now }));
 
+  // Every route is in the OpenAPI document: a documented path with another method is a 405, before auth.
+  app.use(methodNotAllowed(buildOpenApiDocument({ serverUrl: deps.publicBaseUrl })));
+
   const api = express.Router();
-  api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
   api.use(requireApiKey);
-  api.use(actionsRouter({ actions: deps.services.actions }));
+  api.use(requireJsonBody);
+  api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
+  api.use(actionsRouter({ actions: deps.services.actions, trackingUrl: deps.trackingUrl }));
   api.use(manualTasksRouter({ tasks: deps.services.manualTasks }));
   api.use(providersRouter({ now: deps.now, integrations: deps.services.integrations }));
   app.use(api);

@@ -8,6 +8,12 @@ export const notFoundRoute: RequestHandler = (req, res) => {
   res.status(404).json({ error: { code: 'not_found', message: `No route for ${req.method} ${req.path}` } } satisfies ErrorBody);
 };
 
+/** Errors with which the database driver or server refuses a value the client sent. */
+function unstorable(err: unknown): boolean {
+  const e = err as { name?: string; message?: string } | null;
+  return e?.name === 'BSONError' || (e?.name === 'MongoServerError' && /nested arrays are not supported/.test(e.message ?? ''));
+}
+
 /** Every error leaves as JSON with the right status; no stack traces reach clients. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
@@ -21,6 +27,10 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     const r = fromZod(err);
     status = 400;
     body = { error: { code: r.code, message: r.message, ...(r.field ? { field: r.field } : {}) } };
+  } else if (unstorable(err)) {
+    // Backstop: a value the database refuses (an object key with a NUL; nested arrays on FerretDB) is the client's input.
+    status = 400;
+    body = { error: { code: 'invalid_input', message: 'The request contains a value that cannot be stored (an object key with a NUL character, or an array inside an array)' } };
   } else if (e.type === 'entity.too.large') {
     status = 413;
     body = { error: { code: 'payload_too_large', message: 'Request body is too large' } };

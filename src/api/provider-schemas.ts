@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { INTEGRATION_TYPES } from '../engine/types.js';
 
-const timeZone = z.string().trim().min(1).max(64).transform((tz, ctx) => {
+const timeZone = z.string().trim().min(1).max(64).meta({ override: { enum: Intl.supportedValuesOf('timeZone') }, example: 'America/New_York' }).transform((tz, ctx) => {
   try {
     // Canonical spelling ("america/new_york" → "America/New_York"); throws RangeError for unknown zones.
     return new Intl.DateTimeFormat(undefined, { timeZone: tz }).resolvedOptions().timeZone;
@@ -13,7 +13,9 @@ const timeZone = z.string().trim().min(1).max(64).transform((tz, ctx) => {
 });
 
 const KNOWN_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
-const currency = z.string().superRefine((c, ctx) => {
+/** What `currency` accepts, for the OpenAPI document (the superRefine below is the check). */
+export const SUPPORTED_CURRENCIES = [...KNOWN_CURRENCIES].filter((c) => new Intl.NumberFormat('en-US', { style: 'currency', currency: c }).resolvedOptions().maximumFractionDigits === 2);
+const currency = z.string().meta({ override: { enum: SUPPORTED_CURRENCIES }, example: 'USD' }).superRefine((c, ctx) => {
   if (!/^[A-Z]{3}$/.test(c) || !KNOWN_CURRENCIES.has(c)) {
     ctx.addIssue({ code: 'custom', message: 'must be an ISO 4217 currency code such as USD' });
   } else if (new Intl.NumberFormat('en-US', { style: 'currency', currency: c }).resolvedOptions().maximumFractionDigits !== 2) {
@@ -30,7 +32,7 @@ const ProviderFields = {
   contactEmail: z.email(),
   prepMinutes: z.number().int('must be a whole number of minutes').min(0).max(240),
   chainOrder: z.array(z.enum(INTEGRATION_TYPES)).min(1).max(4)
-    .refine((a) => new Set(a).size === a.length, 'must not repeat an integration type'),
+    .refine((a) => new Set(a).size === a.length, 'must not repeat an integration type').meta({ override: { uniqueItems: true } }),
 };
 
 export const CreateProvider = z.strictObject({
@@ -95,5 +97,5 @@ const SECRET_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 /** `null` removes a secret. */
 export const SecretsBody = z.strictObject({
   values: z.record(z.string().regex(SECRET_NAME, 'secret names are letters, digits and _'), z.string().min(1).max(8192).nullable())
-    .refine((v) => Object.keys(v).length > 0, 'at least one secret is required'),
+    .refine((v) => Object.keys(v).length > 0, 'at least one secret is required').meta({ override: { minProperties: 1 } }),
 });

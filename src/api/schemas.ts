@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isE164 } from '../engine/phone.js';
 import { ACTION_STATUSES, ORIGIN_CHANNELS } from '../engine/types.js';
+import { MANUAL_TASK_STATUSES } from '../services/manual-tasks.js';
 
 const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'must be a 24-character hex id');
 
@@ -40,4 +41,15 @@ export const ListActionsQuery = z.object({
 
 export const UserIdHeader = z.string().trim().min(1, 'x-user-id header is required').max(200);
 export const IdempotencyKeyHeader = z.string().min(1).max(255);
+export const OperatorBody = z.object({ operatorId: z.string().trim().min(1).max(100) });
+export const CompleteTaskBody = OperatorBody.extend({ orderNumber: z.string().trim().min(1).max(40).optional(), readyInMinutes: z.number().int().min(0).max(24 * 60).optional() });
+export const FailTaskBody = OperatorBody.extend({ reason: z.string().trim().min(1).max(500) });
+export const ListTasksQuery = z.object({ status: z.enum(MANUAL_TASK_STATUSES).optional() });
+
+export const CreateSpaceBody = z.object({
+  name: z.string().trim().min(1).max(120),
+  keyLabel: z.string().trim().min(1).max(60).default('default'),
+});
+export const CreateKeyBody = z.object({ label: z.string().trim().min(1).max(60).default('default') });
+
 export { objectId };

@@ -5,7 +5,8 @@ import type { ActionDoc } from '../storage/models.js';
 
 type Doc = ActionDoc & { createdAt?: Date; updatedAt?: Date };
 
-export function serializeAction(a: Doc) {
+/** `trackingUrl`: the customer's order page link for an action (see src/tracking). */
+export function serializeAction(a: Doc, trackingUrl?: (actionId: string) => string) {
   const o = a.order ?? ({} as NonNullable<Doc['order']>);
   const params = { ...(a.parameters as Record<string, unknown>) };
   if (o.customerPhone) params.customer_phone = maskPhone(o.customerPhone);
@@ -27,6 +28,7 @@ export function serializeAction(a: Doc) {
     externalRef: a.externalRef ?? null,
     origin: a.origin ?? { channel: 'api', ref: null },
     error: a.error ?? null,
+    trackingUrl: trackingUrl ? trackingUrl(a._id.toString()) : null,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
   };

@@ -15,7 +15,7 @@ import { loadIntegrationWithSecrets, loadProviderView, toActionView } from '../s
 import { buildReceiptData, newReceiptNumber } from './receipts.js';
 import type { HandlerRegistry, RetryDecision } from './registry.js';
 import type { StatusBus } from './status-bus.js';
-import { TransitionLog, type StepScheduler, type TransitionPlan } from './transition-log.js';
+import { TransitionLog, type StepScheduler, type TransitionObserver, type TransitionPlan } from './transition-log.js';
 import {
   HandlerError, type ActionHandler, type ActionStatus, type Completion, type ExternalOutcomes, type FulfillmentState,
   type HandlerContext, type HandlerResult, type OutcomeResult, type ProviderView,
@@ -34,6 +34,8 @@ export interface ExecutionServiceOptions {
   /** Where steps, confirmation timeouts and notifications are queued (Agenda in production). */
   scheduler: StepScheduler;
   now?: () => Date;
+  /** Told about every committed transition (metrics). */
+  observer?: TransitionObserver;
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
@@ -50,7 +52,7 @@ export class ActionExecutionService implements ExternalOutcomes {
   constructor(private readonly opts: ExecutionServiceOptions) {
     this.now = opts.now ?? (() => new Date());
     this.scheduler = opts.scheduler;
-    this.log = new TransitionLog({ bus: opts.bus, logger: opts.logger, now: this.now, scheduler: opts.scheduler });
+    this.log = new TransitionLog({ bus: opts.bus, logger: opts.logger, now: this.now, scheduler: opts.scheduler, observer: opts.observer });
   }
 
   /** How status messages name a chain entry's handler (its manifest label). */

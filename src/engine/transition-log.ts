@@ -32,10 +32,15 @@ export interface TransitionPlan {
   schedule?: { stepAt?: Date; confirmTimeoutAt?: Date; notify?: NotifyEventType };
 }
 
+/** Sees each transition once, right after its writer won it (metrics hook here instead of into the engine). */
+export interface TransitionObserver {
+  transitionCommitted(before: ActionDoc, set: TransitionPlan['set']): void;
+}
+
 export class TransitionLog {
   private readonly scheduler: StepScheduler;
 
-  constructor(private readonly deps: { bus: StatusBus; logger: Logger; now: () => Date; scheduler: StepScheduler }) {
+  constructor(private readonly deps: { bus: StatusBus; logger: Logger; now: () => Date; scheduler: StepScheduler; observer?: TransitionObserver }) {
     this.scheduler = deps.scheduler;
   }
 
@@ -66,9 +71,12 @@ export class TransitionLog {
   async commit(action: ActionDoc, plan: TransitionPlan): Promise<ActionDoc | null> {
     const seq = action.stepSeq;
     const won = await insertOnce(Transition, { _id: `${action._id.toString()}:${seq}`, actionId: action._id, seq, plan });
-    if (won) return this.apply(action, seq, plan);
-    await this.settle(action._id.toString());
-    return null;
+    if (!won) {
+      await this.settle(action._id.toString());
+      return null;
+    }
+    this.deps.observer?.transitionCommitted(action, plan.set);
+    return this.apply(action, seq, plan);
   }
 
   /** Records the first status update ("queued") of a new action; not a transition. */

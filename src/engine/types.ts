@@ -209,8 +209,11 @@ export interface Notifier {
   readonly name: string;
   /** Return false to ignore an event cheaply (e.g. no phone number). */
   wants(event: ActionEvent): boolean;
-  notify(event: ActionEvent, context: NotifyContext): Promise<void>;
+  /** Resolves to what happened ('skipped' when there was nothing to send or it was already sent); throwing counts as 'failed'. */
+  notify(event: ActionEvent, context: NotifyContext): Promise<NotifyOutcome | void>;
 }
+
+export type NotifyOutcome = 'sent' | 'failed' | 'skipped';
 
 export interface NotifyContext {
   action: ActionView;
@@ -219,6 +222,8 @@ export interface NotifyContext {
   dedupeKey: string;
   /** The provider's order number once allocated (for "Order #DC-1547 is ready"). */
   orderNumber: string | null;
+  /** The customer's live order page (no key needed); null when the service has none. */
+  trackingUrl?: string | null;
 }
 
 /** Where the manual handler opens operator tasks (implemented on MongoDB in storage/manual-task-store.ts). */

@@ -36,14 +36,14 @@ export interface Jobs {
   close(): Promise<void>;
 }
 
-export function createJobs(connection: mongoose.Connection, s: JobSettings, deps: { notifiers: NotifierDispatcher; logger: Logger }): Jobs {
+export function createJobs(connection: mongoose.Connection, s: JobSettings, deps: { notifiers: NotifierDispatcher; logger: Logger; onWorkStart?: (name: string, dueAt: Date) => void }): Jobs {
   // Agenda only holds fallbacks and housekeeping now: polling it often would only add lock writes.
   const agenda = createAgenda(connection, { processEveryMs: Math.max(s.pollEveryMs, AGENDA_POLL_FLOOR_MS), lockLifetimeMs: s.lockLifetimeMs, concurrency: s.concurrency, inProcessNotifications: s.inProcess });
   let service: ActionExecutionService | null = null;
   const steps = s.runsWorkers ? new StepDispatcher({
     runStep: (id) => service!.runStep(id),
     confirmationTimeout: async (id, seq) => { await service!.confirmationTimeout(id, seq); },
-  }, { pollEveryMs: s.pollEveryMs, concurrency: s.concurrency, logger: deps.logger }) : null;
+  }, { pollEveryMs: s.pollEveryMs, concurrency: s.concurrency, logger: deps.logger, onWorkStart: deps.onWorkStart }) : null;
   const scheduler = createScheduler(agenda, steps, deps.notifiers, deps.logger);
   if (s.runsWorkers) {
     defineJobs(agenda, {

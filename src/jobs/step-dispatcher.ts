@@ -22,10 +22,12 @@ export interface DispatcherSettings {
   /** Steps this process runs at once. */
   concurrency: number;
   logger: Logger;
+  /** Told when work starts and since when it was due (metrics: queue lag). */
+  onWorkStart?: (name: string, dueAt: Date) => void;
   now?: () => Date;
 }
 
-type Work = { actionId: string; kind: 'step' } | { actionId: string; kind: 'confirm-timeout'; stepSeq: number };
+type Work = ({ actionId: string; kind: 'step' } | { actionId: string; kind: 'confirm-timeout'; stepSeq: number }) & { dueAt?: Date };
 
 export class StepDispatcher {
   private readonly running = new Map<string, Promise<void>>();
@@ -71,7 +73,7 @@ export class StepDispatcher {
     if (this.stopped) return;
     const delay = at ? at.getTime() - this.now().getTime() : 0;
     if (delay > 0) {
-      const t = setTimeout(() => { this.timers.delete(t); this.offer(work); }, Math.min(delay, 2 ** 31 - 1));
+      const t = setTimeout(() => { this.timers.delete(t); this.offer({ ...work, dueAt: at }); }, Math.min(delay, 2 ** 31 - 1));
       t.unref();
       this.timers.add(t);
       return;
@@ -90,6 +92,7 @@ export class StepDispatcher {
       let next: Work | undefined = work;
       while (next && !this.stopped) {
         this.again.delete(next.actionId);
+        this.settings.onWorkStart?.(next.kind === 'step' ? 'action.step' : 'action.confirm-timeout', next.dueAt ?? this.now());
         try {
           if (next.kind === 'step') await this.runner.runStep(next.actionId);
           else await this.runner.confirmationTimeout(next.actionId, next.stepSeq);
@@ -127,7 +130,7 @@ export class StepDispatcher {
     const now = this.now();
     // One plain range query (see `wakeAt`); several workers polling at once each pick at random among what it
     // returns, so they mostly claim different actions instead of racing for the same ones.
-    const due = await ActionLive.find({ wakeAt: { $lte: now } }, { phase: 1, stepSeq: 1 }).limit(free * 4).lean();
+    const due = await ActionLive.find({ wakeAt: { $lte: now } }, { phase: 1, stepSeq: 1, wakeAt: 1 }).limit(free * 4).lean();
     const candidates = due.filter((d) => !this.running.has(d._id.toString()));
     this.backlog = candidates.length >= free;
     for (let i = candidates.length - 1; i > 0; i--) {
@@ -137,7 +140,8 @@ export class StepDispatcher {
     // Run what fits now; keep a few more at hand for the next free slots (re-checked when they run).
     for (const d of candidates.slice(0, free + this.settings.concurrency)) {
       const actionId = d._id.toString();
-      this.offer(d.phase === 'awaiting' ? { actionId, kind: 'confirm-timeout', stepSeq: d.stepSeq ?? 0 } : { actionId, kind: 'step' });
+      const dueAt = d.wakeAt ?? undefined;
+      this.offer(d.phase === 'awaiting' ? { actionId, kind: 'confirm-timeout', stepSeq: d.stepSeq ?? 0, dueAt } : { actionId, kind: 'step', dueAt });
     }
   }
 }

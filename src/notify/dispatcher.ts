@@ -1,12 +1,21 @@
 /** Runs every Notifier for an action event; each notifier dedupes on its own key, so a re-run is safe. */
 import type { Logger } from 'pino';
 import type { NotifyEventType } from '../engine/execution-service.js';
-import type { ActionEvent, Notifier } from '../engine/types.js';
+import type { ActionEvent, Notifier, NotifyOutcome } from '../engine/types.js';
 import { Action, ActionStatusUpdate, type ActionDoc } from '../storage/models.js';
 import { loadProviderView, toActionView } from '../storage/views.js';
 
 export class NotifierDispatcher {
-  constructor(private readonly notifiers: Notifier[], private readonly logger: Logger) {}
+  constructor(
+    private readonly notifiers: Notifier[],
+    private readonly logger: Logger,
+    private readonly opts: {
+      /** The customer's order page for an action. */
+      trackingUrl?: (actionId: string) => string;
+      /** Told each notifier's outcome (metrics). */
+      onOutcome?: (channel: string, outcome: NotifyOutcome) => void;
+    } = {},
+  ) {}
 
   async dispatch(actionId: string, eventType: NotifyEventType, statusUpdateId: string): Promise<void> {
     if (this.notifiers.length === 0) return;
@@ -26,8 +35,13 @@ export class NotifierDispatcher {
     for (const notifier of this.notifiers) {
       if (!notifier.wants(event)) continue;
       try {
-        await notifier.notify(event, { action: view, provider, dedupeKey: `${actionId}:${event.type}:${notifier.name}`, orderNumber: action.orderNumber ?? null });
+        const outcome = await notifier.notify(event, {
+          action: view, provider, dedupeKey: `${actionId}:${event.type}:${notifier.name}`, orderNumber: action.orderNumber ?? null,
+          trackingUrl: this.opts.trackingUrl?.(actionId) ?? null,
+        });
+        if (outcome) this.opts.onOutcome?.(notifier.name, outcome);
       } catch (err) {
+        this.opts.onOutcome?.(notifier.name, 'failed');
         this.logger.warn({ actionId, notifier: notifier.name, err: (err as Error).message }, 'notifier failed');
       }
     }

@@ -1,6 +1,6 @@
 // The catalog shape (validated with zod) and the lookup index the parser builds once per catalog.
 import { z } from 'zod';
-import { createWordCorrector } from './fuzzy.js';
+import { createAbbreviationMatcher, createWordCorrector } from './fuzzy.js';
 import { fold } from './text.js';
 import { phraseWords, tokenize } from './tokens.js';
 
@@ -26,6 +26,12 @@ export const CatalogModifierSchema = z.object({
   name: z.string().min(1),
   aliases: z.array(z.string()).default([]),
   price_cents: z.number().optional(),
+  /**
+   * Optional: the item categories and/or skus this modifier can go on ("oat milk" on drinks only).
+   * Absent means every item. The parser then never puts it on another item: "a soy croissant" is an
+   * unknown item, "a croissant with oat milk" keeps the croissant and reports "oat milk".
+   */
+  applies_to: z.array(z.string().min(1)).optional(),
 });
 
 export const CatalogSchema = z
@@ -76,15 +82,41 @@ export interface CatalogIndex {
   canonical(word: string): string;
   /** The vocabulary word a misspelt word most likely meant, or null. */
   correct(word: string): string | null;
-  /** The longest phrases (ties kept) that match `words` starting at `start`. */
-  longestPhrasesAt(words: readonly string[], start: number): Phrase[];
+  /** Vocabulary words a short form may stand for ("choc" -> chocolate, chocolat); see fuzzy.ts. */
+  expand(word: string): string[];
+  /**
+   * The longest phrases (ties kept) that match `words` starting at `start`. A word also matches any of
+   * its `alternatives` (expanded short forms); a match that needed one is dropped when it leaves two
+   * different items (or two different modifiers) tied, since a guess would be a coin flip.
+   */
+  longestPhrasesAt(words: readonly string[], start: number, alternatives?: readonly (readonly string[])[]): Phrase[];
   /** The longest catalog phrase starting exactly at index `at` of folded text (no typo correction). */
   phraseAt(folded: string, at: number): PhraseSpan | null;
   /** Skus whose names/aliases contain every word given, one of them the head noun ("a muffin"). */
   skusContainingWords(words: readonly string[]): string[];
   itemName(sku: string): string;
+  /** Last word of the item's name, canonical ("burrito" for "Bean & Cheese Burrito"). */
+  itemHead(sku: string): string;
   modifierName(id: string): string;
+  /**
+   * Modifiers that replace one another ("oat milk" / "almond milk" share "milk"), so a correction
+   * ("make that almond") swaps rather than adds. Null when the modifier belongs to no such group.
+   */
+  modifierGroup(id: string): string | null;
+  /** Whether the catalog allows this modifier on this item (see `applies_to`). */
+  modifierFits(id: string, sku: string): boolean;
+  /**
+   * Whether modifier words typed right before an item name a different variety of it rather than an
+   * add-on: "almond croissant" next to "Butter Croissant" and "Chocolate Croissant" is a kind of
+   * croissant, not a croissant with almond milk. True when the catalog says the modifier does not fit
+   * the item, or when the words are a clipped form of the modifier's name ("almond" for "almond milk")
+   * and the catalog sells several varieties of that item's head noun in its category.
+   */
+  namesVariety(id: string, typedWords: readonly string[], sku: string): boolean;
 }
+
+/** Modifier names that are sizes: one replaces another ("large … actually make it a medium"). */
+const SIZE_NAMES = new Set(['small', 'medium', 'large', 'regular', 'tall', 'grande', 'venti', 'extra large', 'kids', 'mini', 'xl']);
 
 /** Words of a sku or modifier id worth matching: "flat-white" yes, "x1" no. */
 const codeAsPhrase = (code: string): string | null => (/^[a-z]{2,}(?:[-_ ][a-z]{2,})*$/i.test(code) ? code.replace(/[-_]/g, ' ') : null);
@@ -108,6 +140,8 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
 
   const rawVocabulary = new Set(rawPhrases.flatMap((p) => p.words));
   const canonical = (word: string): string => {
+    // "ojs" -> "oj" needs a short stem, "bus" must not become "bu": only stems the catalog uses.
+    if (word.length === 3 && word.endsWith('s') && rawVocabulary.has(word.slice(0, -1))) return word.slice(0, -1);
     if (word.length > 3) {
       if (word.endsWith('ies') && rawVocabulary.has(`${word.slice(0, -3)}y`)) return `${word.slice(0, -3)}y`;
       if (word.endsWith('es') && rawVocabulary.has(word.slice(0, -2))) return word.slice(0, -2);
@@ -132,6 +166,7 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
 
   const vocabulary = new Set([...phrasesByFirstWord.values()].flat().flatMap((p) => p.words));
   const corrector = createWordCorrector(vocabulary);
+  const abbreviations = createAbbreviationMatcher(vocabulary);
 
   const skuWords = new Map<string, { words: Set<string>; heads: Set<string> }>();
   for (const phrase of [...phrasesByFirstWord.values()].flat()) {
@@ -142,22 +177,65 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
     skuWords.set(phrase.target.sku, entry);
   }
 
-  const longestPhrasesAt = (words: readonly string[], start: number): Phrase[] => {
-    const candidates = phrasesByFirstWord.get(words[start] ?? '') ?? [];
+  const longestPhrasesAt = (words: readonly string[], start: number, alternatives?: readonly (readonly string[])[]): Phrase[] => {
+    const firstWords = [words[start] ?? '', ...(alternatives?.[start] ?? [])];
+    const candidates = firstWords.flatMap((w) => phrasesByFirstWord.get(w) ?? []).sort((a, b) => b.words.length - a.words.length);
+    const matches = (w: string, at: number): 'exact' | 'alternative' | null =>
+      words[at] === w ? 'exact' : alternatives?.[at]?.includes(w) ? 'alternative' : null;
     let bestLength = 0;
+    let usedAlternative = false;
     const best: Phrase[] = [];
     for (const phrase of candidates) {
       if (phrase.words.length < bestLength) break;
-      if (phrase.words.every((w, k) => words[start + k] === w)) {
-        bestLength = phrase.words.length;
-        best.push(phrase);
-      }
+      const how = phrase.words.map((w, k) => matches(w, start + k));
+      if (how.includes(null) || best.includes(phrase)) continue;
+      bestLength = phrase.words.length;
+      usedAlternative ||= how.includes('alternative');
+      best.push(phrase);
+    }
+    if (usedAlternative) {
+      const distinct = (kind: PhraseTarget['kind']): number =>
+        new Set(best.flatMap((p) => (p.target.kind !== kind ? [] : [p.target.kind === 'item' ? p.target.sku : p.target.id]))).size;
+      if (distinct('item') > 1 || distinct('modifier') > 1) return [];
     }
     return best;
   };
 
   const itemNames = new Map(catalog.items.map((item) => [item.sku, item.name]));
   const modifierNames = new Map(catalog.modifiers.map((modifier) => [modifier.id, modifier.name]));
+  const modifiersById = new Map(catalog.modifiers.map((modifier) => [modifier.id, modifier]));
+  const itemsBySku = new Map(catalog.items.map((item) => [item.sku, item]));
+  const modifierFits = (id: string, sku: string): boolean => {
+    const allowed = modifiersById.get(id)?.applies_to;
+    if (!allowed) return true;
+    const category = itemsBySku.get(sku)?.category;
+    return allowed.includes(sku) || (category !== undefined && allowed.includes(category));
+  };
+  // Head nouns sold in several varieties within one category ("croissant": butter, chocolate).
+  const nameWords = (text: string): string[] => phraseWords(fold(text)).map(canonical);
+  const varietiesByHead = new Map<string, Set<string>>();
+  for (const item of catalog.items) {
+    const words = nameWords(item.name);
+    const head = words[words.length - 1];
+    if (!head || words.length < 2) continue;
+    const key = `${item.category ?? ''}\u0000${head}`;
+    const firsts = varietiesByHead.get(key) ?? new Set<string>();
+    firsts.add(words[0] ?? '');
+    varietiesByHead.set(key, firsts);
+  }
+  const hasVarieties = (sku: string): boolean => {
+    const item = itemsBySku.get(sku);
+    if (!item) return false;
+    const words = nameWords(item.name);
+    return (varietiesByHead.get(`${item.category ?? ''}\u0000${words[words.length - 1] ?? ''}`)?.size ?? 0) >= 2;
+  };
+  const lastNameWord = (id: string): string => nameWords(modifiersById.get(id)?.name ?? '').pop() ?? '';
+  const groupSizes = new Map<string, number>();
+  for (const modifier of catalog.modifiers) groupSizes.set(lastNameWord(modifier.id), (groupSizes.get(lastNameWord(modifier.id)) ?? 0) + 1);
+  const isClippedName = (id: string, typed: readonly string[]): boolean => {
+    const name = nameWords(modifiersById.get(id)?.name ?? '');
+    return typed.length > 0 && typed.length < name.length && typed.every((w, k) => name[k] === w);
+  };
 
   return {
     catalog,
@@ -166,6 +244,11 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
     vocabulary,
     canonical,
     correct: (word) => corrector(canonical(word)),
+    expand: (word) => {
+      const direct = abbreviations(canonical(word)).filter((w) => w !== word);
+      // "caps" is the plural of a short form: expand its singular.
+      return direct.length || !/[a-z]{3}s$/.test(word) ? direct : abbreviations(word.slice(0, -1));
+    },
     longestPhrasesAt,
     phraseAt(folded, at) {
       // Catalog phrases are a few words long; a bounded window keeps this cheap on long messages.
@@ -184,6 +267,14 @@ export function buildCatalogIndex(input: Catalog): CatalogIndex {
         .map(([sku]) => sku);
     },
     itemName: (sku) => itemNames.get(sku) ?? sku,
+    itemHead: (sku) => nameWords(itemNames.get(sku) ?? '').pop() ?? '',
     modifierName: (id) => modifierNames.get(id) ?? id,
+    modifierFits,
+    modifierGroup: (id) => {
+      const last = lastNameWord(id);
+      if (SIZE_NAMES.has(nameWords(modifiersById.get(id)?.name ?? '').join(' '))) return 'size';
+      return last && (groupSizes.get(last) ?? 0) >= 2 ? last : null;
+    },
+    namesVariety: (id, typedWords, sku) => !modifierFits(id, sku) || (isClippedName(id, typedWords) && hasVarieties(sku)),
   };
 }

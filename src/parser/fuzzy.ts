@@ -65,3 +65,48 @@ export function createWordCorrector(vocabulary: Iterable<string>): WordCorrector
     return best;
   };
 }
+
+/** Consonant outline of a word: vowels dropped, "ck" read as "k", doubled letters collapsed ("chicken" -> "chkn"). */
+export function consonantSkeleton(word: string): string {
+  return word.replace(/ck/g, 'k').replace(/[aeiouy]/g, '').replace(/(.)\1+/g, '$1');
+}
+
+/** Whether every letter of `short` appears in `long`, in order. */
+function isSubsequence(short: string, long: string): boolean {
+  let at = 0;
+  for (const ch of long) if (ch === short[at]) at++;
+  return at === short.length;
+}
+
+export type AbbreviationMatcher = (word: string) => string[];
+
+/**
+ * Short forms typed in a hurry: a prefix of a vocabulary word ("cap", "choc", "larg", "pep") or the same
+ * word with letters left out and the same consonant outline ("dcaf", "chkn"). Returns every vocabulary
+ * word the short form could stand for; the caller uses it only when the catalog phrase it completes is
+ * unambiguous. Words under 3 letters are never expanded ("sm", "lg" need catalog aliases).
+ */
+export function createAbbreviationMatcher(vocabulary: Iterable<string>): AbbreviationMatcher {
+  const targets = [...new Set(vocabulary)].filter((w) => w.length >= 4 && /^[a-z]+$/.test(w));
+  const byFirstLetter = new Map<string, string[]>();
+  for (const target of targets) {
+    const list = byFirstLetter.get(target[0] ?? '') ?? [];
+    list.push(target);
+    byFirstLetter.set(target[0] ?? '', list);
+  }
+  const memo = new Map<string, string[]>();
+  return (word) => {
+    const known = memo.get(word);
+    if (known) return known;
+    let found: string[] = [];
+    if (word.length >= 3 && /^[a-z]+$/.test(word)) {
+      const skeleton = consonantSkeleton(word);
+      found = (byFirstLetter.get(word[0] ?? '') ?? []).filter((target) =>
+        target.length > word.length &&
+        (target.startsWith(word) || (skeleton.length >= 2 && isSubsequence(word, target) && consonantSkeleton(target) === skeleton)));
+    }
+    if (memo.size > 10_000) memo.clear();
+    memo.set(word, found);
+    return found;
+  };
+}

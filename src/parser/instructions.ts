@@ -8,17 +8,25 @@ import { FILLER_WORDS, JOIN_WORDS, NUMBER_WORDS, QUANTITY_NOUNS, STOP_WORDS } fr
 export interface InstructionOptions {
   /** The longest catalog phrase starting at a folded index, or null. */
   catalogPhraseAt(index: number): PhraseSpan | null;
+  /** Whether the word at a folded index is a catalog word ("make it chicken" names an item, not a wish). */
+  isCatalogWordAt(index: number): boolean;
+  /** Whether folded [start, end) names an item already mentioned before `before` ("a muffin, actually no muffin"). */
+  namesEarlierItem(before: number, start: number, end: number): boolean;
 }
 
 /** "no X": the object is dropped, never added as a modifier. */
-const NEGATION = /\b(?:no|without|hold\s+the|minus|skip\s+the|don'?t\s+(?:add|put|include))\s+(?!(?:wait|thanks?|problem|rush|worries|hurry|pressure|need|way|more|longer|matter|one|change|other)\b)(?:the\s+|any\s+)?(?=[a-z])/g;
+const NEGATION = /\b(?:no|without|hold\s+the|minus|skip\s+the|don'?t\s+(?:add|put|include))\s+(?!(?:wait|thanks?|problem|rush|worries|hurry|pressure|need|way|more|longer|matter|one|change|other|sorry|actually|i\s+mean|scratch|make|nvm)\b)(?:the\s+|any\s+)?(?=[a-z])/g;
 /** "extra X", "light X": when X is a catalog modifier it still applies; only the qualifier is a note. */
-const QUALIFIER = /\b(?:extra|light|lite|lightly|less|a\s+little|a\s+bit\s+of|(?:go\s+)?easy(?:\s+on(?:\s+the)?)?|heavy\s+on(?:\s+the)?|not\s+too(?:\s+much)?)\s+(?=[a-z])/g;
+const QUALIFIER = /\b(?:extra|light|lite|lightly|less|a\s+little|a\s+bit\s+of|(?:go\s+)?easy(?:\s+on(?:\s+the)?)?|heavy\s+on(?:\s+the)?|not(?:\s+too(?:\s+much)?)?)\s+(?=[a-z])/g;
 /** "make it strong": a preparation wish, unless the catalog has it ("make it iced"). */
 const PREPARATION = /\b(?:make|keep)\s+(?:it|them|that|those)\s+(?:extra\s+|very\s+|super\s+|really\s+)?(?=[a-z])/g;
+const COUNT_WORD = '(?:two|three|four|five|six|seven|eight|nine|ten|twelve|sixteen)';
+
 /** Whole phrases that are always notes unless the catalog claims them. */
 const FIXED_NOTES: RegExp[] = [
-  /\b(?:cut|slice)\s+(?:(?:it|them|that|those|the\s+[a-z]+)\s+)?(?:in(?:to)?\s+)?(?:half|halves|two|quarters|thirds|pieces|squares|slices|triangles|strips)\b|\bcut\s+diagonally\b|\bsliced(?:\s+in\s+half)?\b|\bhalved\b/g,
+  new RegExp(`\\b(?:cut|slice|chop)\\s+(?:(?:it|them|that|those|the\\s+[a-z]+)\\s+)?(?:in(?:to)?\\s+)?(?:(?:\\d{1,2}|${COUNT_WORD})\\s*)?(?:half|halves|two|quarters|thirds|pieces|squares|slices|triangles|strips|wedges)\\b|\\bcut\\s+diagonally\\b|\\bsliced(?:\\s+in\\s+half)?\\b|\\bhalved\\b`, 'g'),
+  // "write the names on the boxes", "write happy birthday on top"; "put Sam on the cup" is a name.
+  /\b(?:write|print|label|mark|put)\s+(?:(?:the|a|an|their|our|my|his|her|each|names?|happy|["'])[^,.;!?|\n]{0,40}?|[a-z'"!]+(?:\s+[a-z'"!]+){2,5}?)\s+on\s+(?:the\s+|each\s+|every\s+|all\s+(?:the\s+)?)?(?:top|it|them|[a-z]+)\b/g,
   /\bleave\s+(?:some\s+)?(?:room|space)(?:\s+for\s+[a-z]+)?|\b(?:with\s+)?room\s+for\s+[a-z]+\b|\bwith\s+room\b/g,
   /\b(?:[a-z]+\s+)?on\s+the\s+side\b/g,
   /\b(?:in\s+(?:a|one|the)\s+)?(?:drink\s+|cup\s+)?(?:carrier|tray|cup\s+holder)\b/g,
@@ -61,8 +69,11 @@ function findNotes(value: string, options: InstructionOptions): Note[] {
   };
 
   for (const m of value.matchAll(NEGATION)) {
-    const object = objectEnd(value, m.index + m[0].length, options);
+    const objectStart = m.index + m[0].length;
+    const object = objectEnd(value, objectStart, options);
     if (!object || object.catalog?.kind === 'item' || claimedByCatalog(m.index, object.end)) continue;
+    // "…, actually no muffin" takes the muffin back out; that is for the item parser.
+    if (options.namesEarlierItem(m.index, objectStart, object.end)) continue;
     notes.push({ start: m.index, end: object.end, consumeEnd: object.end });
   }
   for (const m of value.matchAll(QUALIFIER)) {
@@ -73,7 +84,7 @@ function findNotes(value: string, options: InstructionOptions): Note[] {
   }
   for (const m of value.matchAll(PREPARATION)) {
     const object = objectEnd(value, m.index + m[0].length, options);
-    if (!object || object.catalog || claimedByCatalog(m.index, object.end)) continue;
+    if (!object || object.catalog || claimedByCatalog(m.index, object.end) || options.isCatalogWordAt(m.index + m[0].length)) continue;
     notes.push({ start: m.index, end: object.end, consumeEnd: object.end });
   }
   for (const pattern of FIXED_NOTES) {

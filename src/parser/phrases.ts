@@ -20,6 +20,8 @@ export interface Phrase {
   unknown: WordElement | undefined;
   /** "3 pumps of vanilla": the count belongs to the container, not to an item. */
   hasContainer: boolean;
+  /** "2 of them": the count takes part of the order line before it. */
+  partitive: boolean;
   /** From the first word after the count to the end, for reporting in the customer's words. */
   span: { start: number; end: number } | null;
 }
@@ -30,24 +32,31 @@ export interface Phrase {
  */
 export function collectPhrase(elements: readonly Element[], start: number): { phrase: Phrase; next: number } {
   const parts: PhrasePart[] = [];
+  let partitive = false;
   let j = start;
   for (; j < elements.length; j++) {
     const e = elements[j];
-    // "2 of the lattes"
-    if (e?.kind === 'stop' && (e.word === 'of' || e.word === 'the') && parts.length > 0 && parts.every((p) => p.kind === 'quantity')) continue;
+    // "2 of the lattes", "2 of them with oat milk"
+    if (e?.kind === 'stop' && PARTITIVE_WORDS.has(e.word) && parts.length > 0 && parts.every((p) => p.kind === 'quantity')) {
+      if (e.word !== 'of' && e.word !== 'the') partitive = true;
+      continue;
+    }
     if (!isPhrasePart(e)) break;
     const hasContent = parts.some((p) => p.kind !== 'quantity' && !(p.kind === 'word' && p.role === 'container'));
     if (e.kind === 'quantity' && hasContent) break;
     parts.push(e);
-    if (e.kind === 'item') {
+    // "wings x2 one w ranch": a postfix count closes the item before it.
+    if (e.kind === 'item' || (e.kind === 'quantity' && e.postfix)) {
       j++;
       break;
     }
   }
-  return { phrase: describePhrase(parts), next: j };
+  return { phrase: { ...describePhrase(parts), partitive }, next: j };
 }
 
-function describePhrase(parts: PhrasePart[]): Phrase {
+const PARTITIVE_WORDS = new Set(['of', 'the', 'them', 'those', 'these', 'em']);
+
+function describePhrase(parts: PhrasePart[]): Omit<Phrase, 'partitive'> {
   const quantities = parts.filter((p): p is QuantityElement => p.kind === 'quantity');
   const words = parts.filter((p): p is WordElement => p.kind === 'word');
   const namingWords = words.filter((w) => w.role === 'vocabulary' || w.role === 'unknown');

@@ -28,7 +28,14 @@ export const CONTAINER_WORDS = words(`
 export const FILLER_WORDS = words(`
   big nice fresh hot cold warm good great quick tasty yummy delicious lovely usual normal standard
   more few each same favorite favourite favourites classic single double triple own x ur
-  cup cups mug size sized piece pieces`);
+  cup cups mug size sized piece pieces
+  tall short grande venti trenta regular reg plain ordinary original small sm sml medium med large lg lrg xl dbl black`);
+
+/** Words that say "one without the extras" in a split: "3 skim, 2 oat, 1 normal". */
+export const PLAIN_WORDS = words('normal regular reg plain standard ordinary original usual');
+
+/** Verbs that take something back out of the order: "scratch the cookie", "remove the muffin". */
+export const REMOVAL_WORDS = words('scratch remove drop delete nix lose minus forget cancel skip');
 
 /** Verbs that introduce what the customer wants; an unknown noun right after one is a request. */
 export const ORDER_VERBS = words(`
@@ -42,7 +49,7 @@ export const LINK_WORDS = words('with add plus extra w');
 export const JOIN_WORDS = words('and or also then n');
 
 /** "actually", "make that", "instead": later words change what came before. */
-export const CORRECTION_WORDS = words('actually instead sorry correction oops wait');
+export const CORRECTION_WORDS = words('actually instead sorry correction oops wait nah nvm');
 
 export const STOP_WORDS = words(`
   a an the this that these those it its it's i me my mine we us our ours you your yours u ya yall he him his
@@ -51,6 +58,7 @@ export const STOP_WORDS = words(`
   could may might must need needs let lets let's im ive id ill youre youll dont doesnt didnt cant wont isnt
   arent wasnt not no nope yes yeah yep yup ok okay okey k kk sure alright right fine cool great awesome
   please pls plz thanks thank thx ty tysm cheers appreciate appreciated much so very really just only
+  ta tah tyvm thnx thanx thnks tks tq cya ciao laters xx xxx xoxo
   also too as well and or but nor then than if when while because since until till
   of in on at to for from by about around near into onto out off over under up down with without within
   via per

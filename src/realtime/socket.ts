@@ -10,6 +10,7 @@ import type { StatusBus } from '../engine/status-bus.js';
 import type { ActionEvent } from '../engine/types.js';
 import { spaceForKey } from '../storage/api-keys.js';
 import { Action } from '../storage/models.js';
+import { verifyTrackingToken } from '../tracking/token.js';
 
 const isObjectId = (v: unknown): v is string => typeof v === 'string' && /^[a-f0-9]{24}$/.test(v);
 
@@ -23,10 +24,22 @@ function payload(e: ActionEvent): Record<string, unknown> {
   }
 }
 
-export function attachSocketServer(http: HttpServer, bus: StatusBus, logger: Logger): Server {
-  const io = new Server(http, { serveClient: false, cors: { origin: false } });
+/**
+ * `trackingKey` lets the customer's order page connect with its tracking token
+ * (`auth: { tracking }`): such a socket joins that one action's room and can subscribe to nothing else.
+ */
+export function attachSocketServer(http: HttpServer, bus: StatusBus, logger: Logger, opts: { trackingKey?: Buffer } = {}): Server {
+  // serveClient: the order page loads /socket.io/socket.io.min.js from here (no CDN).
+  const io = new Server(http, { serveClient: true, cors: { origin: false } });
 
   io.use(async (socket, next) => {
+    const tracking = (socket.handshake.auth as { tracking?: unknown }).tracking;
+    if (tracking !== undefined) {
+      const actionId = typeof tracking === 'string' && opts.trackingKey ? verifyTrackingToken(tracking, opts.trackingKey) : null;
+      if (!actionId) return next(new Error('unauthorized'));
+      socket.data.trackingActionId = actionId;
+      return next();
+    }
     const token = (socket.handshake.auth as { token?: unknown }).token;
     const spaceId = typeof token === 'string' ? await spaceForKey(token).catch(() => null) : null;
     if (!spaceId) return next(new Error('unauthorized'));
@@ -37,6 +50,11 @@ export function attachSocketServer(http: HttpServer, bus: StatusBus, logger: Log
   const owns = async (spaceId: string, actionId: unknown) => isObjectId(actionId) && !!(await Action.exists({ _id: actionId, spaceId }));
 
   io.on('connection', async (socket) => {
+    if (socket.data.trackingActionId) {
+      await socket.join(`action:${String(socket.data.trackingActionId)}`);
+      socket.emit('ready', {});
+      return;
+    }
     const spaceId = socket.data.spaceId as string;
     const actionId = (socket.handshake.auth as { actionId?: unknown }).actionId;
     if (actionId === undefined) await socket.join(`space:${spaceId}`);

@@ -8,8 +8,9 @@ import type { DemoCredentials } from './demo.js';
 
 const DEMO_SIGNATURE_KEY = 'demo-square-webhook-signature-key';
 
-export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: string): Promise<SquareSimulator> {
+export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: string, prepSeconds = 0): Promise<SquareSimulator> {
   const sim = await startSquareSimulator({
+    ...(prepSeconds > 0 ? { prepareAfterMs: prepSeconds * 1000 } : {}),
     webhook: { url: `${publicBaseUrl}/integrations/square/webhooks/${creds.providerId}`, signatureKey: DEMO_SIGNATURE_KEY },
   });
   const integration = await Integration.findOneAndUpdate(

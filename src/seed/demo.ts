@@ -54,6 +54,11 @@ export async function seedDemo(dataDir: string, baseUrl: string): Promise<DemoCr
   return creds;
 }
 
+/** The credentials `npm start` wrote for the demo, or null before the first start. */
+export async function readDemoCredentials(dataDir: string): Promise<DemoCredentials | null> {
+  return fs.readFile(path.join(dataDir, 'demo-credentials.json'), 'utf8').then((s) => JSON.parse(s) as DemoCredentials).catch(() => null);
+}
+
 export function seedOrderCurl(c: DemoCredentials): string {
   const body = {
     itemId: c.itemId, type: 'order',

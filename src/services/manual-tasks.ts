@@ -50,7 +50,7 @@ export class ManualTaskService {
     const task = await this.load(scope, id);
     if (task.status === 'completed' || task.status === 'failed') throw new RequestError(409, 'task_closed', `task is already ${task.status}`);
     const owner = await this.claimOnce(claimKey(task._id), operatorId);
-    if (owner !== operatorId) throw new RequestError(409, 'already_claimed', 'task is already claimed by another operator');
+    if (owner !== operatorId) throw new RequestError(409, 'already_claimed', `task is already claimed by ${owner}`);
     if (task.status === 'open') await ManualTask.updateOne({ _id: task._id, status: 'open' }, { $set: { status: 'claimed', operatorId, claimedAt: this.deps.now() } });
     return this.reload(task._id);
   }
@@ -58,7 +58,9 @@ export class ManualTaskService {
   /** The claiming operator hands the task back: open again for anyone to claim. */
   async release(scope: SpaceScope, id: string, operatorId: string): Promise<ManualTaskRecord> {
     const task = await this.load(scope, id);
-    if (task.status !== 'claimed' || task.operatorId !== operatorId) throw new RequestError(409, 'not_claimed_by_you', 'only the operator who claimed the task can release it');
+    if (task.status !== 'claimed' || task.operatorId !== operatorId) {
+      throw new RequestError(409, 'not_claimed_by_you', task.status === 'claimed' ? `task is claimed by ${task.operatorId}; only they can release it` : `task is ${task.status}, not claimed`);
+    }
     await ManualTask.updateOne({ _id: task._id }, { $set: { status: 'open', operatorId: null, claimedAt: null } });
     await Claim.deleteOne({ _id: claimKey(task._id), by: operatorId });
     return this.reload(task._id);
@@ -66,7 +68,10 @@ export class ManualTaskService {
 
   async complete(scope: SpaceScope, id: string, input: { operatorId: string; orderNumber?: string; readyInMinutes?: number }): Promise<{ task: ManualTaskRecord; action: OutcomeResult }> {
     const task = await this.load(scope, id);
-    if (task.status !== 'claimed' || task.operatorId !== input.operatorId) throw new RequestError(409, 'not_claimed_by_you', 'claim the task before completing it');
+    if (task.status === 'claimed' && task.operatorId !== input.operatorId) {
+      throw new RequestError(409, 'claimed_by_another', `task is claimed by ${task.operatorId}; only they can complete it (or release it first)`);
+    }
+    if (task.status !== 'claimed') throw new RequestError(409, 'not_claimed_by_you', task.status === 'open' ? 'claim the task before completing it' : `task is already ${task.status}`);
     if ((await this.claimOnce(closeKey(task._id), input.operatorId)) !== input.operatorId) throw new RequestError(409, 'task_closed', 'task is already closed');
     await ManualTask.updateOne({ _id: task._id }, { $set: { status: 'completed', completedAt: this.deps.now(), orderNumber: input.orderNumber ?? null, readyInMinutes: input.readyInMinutes ?? null } });
     const action = await this.deps.outcomes.confirm(task._id, { orderNumber: input.orderNumber, readyInMinutes: input.readyInMinutes, externalRef: `manual:${task._id}` });
@@ -75,7 +80,9 @@ export class ManualTaskService {
 
   async fail(scope: SpaceScope, id: string, input: { operatorId: string; reason: string }): Promise<{ task: ManualTaskRecord; action: OutcomeResult }> {
     const task = await this.load(scope, id);
-    if (task.status === 'claimed' && task.operatorId !== input.operatorId) throw new RequestError(409, 'already_claimed', 'task is claimed by another operator');
+    if (task.status === 'claimed' && task.operatorId !== input.operatorId) {
+      throw new RequestError(409, 'claimed_by_another', `task is claimed by ${task.operatorId}; only they can fail it (or release it first)`);
+    }
     if (task.status === 'completed' || task.status === 'failed' || (await this.claimOnce(closeKey(task._id), input.operatorId)) !== input.operatorId) {
       throw new RequestError(409, 'task_closed', 'task is already closed');
     }

@@ -14,6 +14,28 @@ export async function createApiKey(spaceId: mongoose.Types.ObjectId | string, la
 /** Known keys are cached for a minute (keys are never reassigned; unknown keys are not cached). */
 const keyCache = new Map<string, { spaceId: string; until: number }>();
 
+/** A key's public id: the start of its hash (enough to tell a space's few keys apart, useless to an attacker). */
+export const keyIdOf = (hash: string) => hash.slice(0, 16);
+
+export interface ApiKeyInfo { id: string; spaceId: string; label: string; prefix: string; createdAt: Date | null }
+
+export async function listApiKeys(spaceId: string): Promise<ApiKeyInfo[]> {
+  const keys = await ApiKey.find({ spaceId }).sort({ createdAt: 1 }).lean();
+  return keys.map((k) => ({ id: keyIdOf(k._id), spaceId: String(k.spaceId), label: k.label ?? 'default', prefix: k.prefix, createdAt: (k as { createdAt?: Date }).createdAt ?? null }));
+}
+
+/**
+ * Revokes (deletes) a space's key by id. This process forgets it at once; other API processes within
+ * their one-minute cache.
+ */
+export async function revokeApiKey(spaceId: string, keyId: string): Promise<boolean> {
+  const hash = (await ApiKey.find({ spaceId }, { _id: 1 }).lean()).map((k) => k._id).find((h) => keyIdOf(h) === keyId);
+  if (!hash) return false;
+  await ApiKey.deleteOne({ _id: hash });
+  keyCache.delete(hash);
+  return true;
+}
+
 export async function spaceForKey(key: string): Promise<string | null> {
   const hash = hashKey(key);
   const cached = keyCache.get(hash);

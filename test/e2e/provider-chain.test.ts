@@ -64,7 +64,7 @@ test('Square ok: order placed with modifiers, receipt from Square totals, SMS on
   expect(status.action.receipts[0]!.data).toMatchObject({ total: '$8.75', total_cents: 875, order_number: status.action.orderNumber, ready_in_minutes: 12 });
 
   const [confirmation] = await smsFor(1);
-  expect(confirmation!.body).toBe(`Downtown Café: Order #${status.action.orderNumber} confirmed, ready in 12 minutes!`);
+  expect(confirmation!.body).toBe(`Downtown Café: Order #${status.action.orderNumber} confirmed, ready in 12 minutes! Track it: ${String(status.action.trackingUrl)}`);
 
   // The café marks it prepared in Square → signed webhook → "ready" → second SMS.
   await square.advanceFulfillment(order.id, 'PREPARED');

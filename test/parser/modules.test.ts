@@ -1,6 +1,6 @@
 // Unit tests for the parser's building blocks: noise stripping, typo distance, zone clock, catalog schema.
 import { CatalogSchema } from '../../src/parser/catalog.js';
-import { allowedEdits, createWordCorrector, editDistance } from '../../src/parser/fuzzy.js';
+import { allowedEdits, consonantSkeleton, createAbbreviationMatcher, createWordCorrector, editDistance } from '../../src/parser/fuzzy.js';
 import { normalizeMessage } from '../../src/parser/normalize.js';
 import { FoldedText } from '../../src/parser/text.js';
 import { createZoneClock } from '../../src/parser/zone.js';
@@ -46,6 +46,24 @@ describe('typo correction', () => {
     expect(correct('drop')).toBeNull();
     expect(correct('toffee')).toBeNull();
     expect(createWordCorrector(['bakes', 'bikes'])('bokes')).toBeNull();
+  });
+});
+
+describe('short forms', () => {
+  const expand = createAbbreviationMatcher(['cappuccino', 'caramel', 'chocolate', 'chocolat', 'decaf', 'chicken', 'large', 'pepperoni']);
+
+  it('expands prefixes of three letters or more, keeping every candidate', () => {
+    expect(expand('cap')).toEqual(['cappuccino']);
+    expect(expand('larg')).toEqual(['large']);
+    expect(expand('choc')).toEqual(['chocolate', 'chocolat']);
+    expect(expand('ca')).toEqual([]);
+  });
+
+  it('expands words typed without their vowels when the consonant outline is the same', () => {
+    expect(consonantSkeleton('chicken')).toBe('chkn');
+    expect(expand('dcaf')).toEqual(['decaf']);
+    expect(expand('chkn')).toEqual(['chicken']);
+    expect(expand('chk')).toEqual([]);
   });
 });
 

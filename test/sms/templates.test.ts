@@ -31,3 +31,11 @@ describe('SMS templates', () => {
     expect(smsTextFor({ type: 'action.failed', actionId: 'a', spaceId: 's', error: 'x', timestamp: '' }, base)).toBeNull();
   });
 });
+
+describe('SMS templates with a tracking link', () => {
+  test('the confirmation ends with the order page link; the ready text does not repeat it', () => {
+    const trackingUrl = 'https://orders.example/o/aw1HBQGKm94qHXzcLTnMIbwdJLA_LPfe1bN0Vw';
+    expect(smsTextFor(completedEvent(), { ...base, trackingUrl })).toBe(`Downtown Café: Order #DC-1547 confirmed, ready in 12 minutes! Track it: ${trackingUrl}`);
+    expect(smsTextFor(readyEvent(), { ...base, orderNumber: 'DC-1547', trackingUrl })).toBe('Downtown Café: Order #DC-1547 is ready for pickup!');
+  });
+});

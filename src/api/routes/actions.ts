@@ -2,11 +2,13 @@
 import { Router } from 'express';
 import { RequestError, fromZod } from '../../engine/errors.js';
 import type { ActionService } from '../../services/actions.js';
+import type { ActionDoc } from '../../storage/models.js';
 import { CreateActionBody, IdempotencyKeyHeader, ListActionsQuery, UserIdHeader } from '../schemas.js';
-import { ledgerEntry, serializeAction } from '../serialize.js';
+import { ledgerEntry, serializeAction as serialize } from '../serialize.js';
 
-export function actionsRouter(deps: { actions: ActionService }): Router {
+export function actionsRouter(deps: { actions: ActionService; trackingUrl: (actionId: string) => string }): Router {
   const router = Router();
+  const serializeAction = (a: ActionDoc) => serialize(a, deps.trackingUrl);
 
   router.post('/actions', async (req, res) => {
     const userId = UserIdHeader.safeParse(req.get('x-user-id'));

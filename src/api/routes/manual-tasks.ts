@@ -1,13 +1,10 @@
 /** Operator endpoints for manual tasks: parse → ManualTaskService → JSON. */
 import { Router } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { fromZod } from '../../engine/errors.js';
-import { MANUAL_TASK_STATUSES, type ManualTaskService } from '../../services/manual-tasks.js';
+import type { ManualTaskService } from '../../services/manual-tasks.js';
+import { CompleteTaskBody as Complete, FailTaskBody as Fail, ListTasksQuery as ListQuery, OperatorBody as Operator } from '../schemas.js';
 
-const Operator = z.object({ operatorId: z.string().trim().min(1).max(100) });
-const Complete = Operator.extend({ orderNumber: z.string().trim().min(1).max(40).optional(), readyInMinutes: z.number().int().min(0).max(24 * 60).optional() });
-const Fail = Operator.extend({ reason: z.string().trim().min(1).max(500) });
-const ListQuery = z.object({ status: z.enum(MANUAL_TASK_STATUSES).optional() });
 
 const parse = <T>(schema: z.ZodType<T>, body: unknown): T => {
   const r = schema.safeParse(body ?? {});

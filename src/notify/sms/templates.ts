@@ -17,6 +17,8 @@ export interface SmsTemplateContext {
   pickupAt: Date | null;
   /** For `action.ready`, which does not carry the receipt; null gives a text without the number. */
   orderNumber?: string | null;
+  /** The live order page, appended to the confirmation so the customer can follow the order. */
+  trackingUrl?: string | null;
 }
 
 export function isSmsEvent(event: ActionEvent): event is Extract<ActionEvent, { type: SmsEventType }> {
@@ -64,7 +66,7 @@ function readyText(ctx: SmsTemplateContext): string {
 export function smsTextFor(event: ActionEvent, ctx: SmsTemplateContext): string | null {
   switch (event.type) {
     case 'action.completed':
-      return completedText(event, ctx);
+      return ctx.trackingUrl ? `${completedText(event, ctx)} Track it: ${ctx.trackingUrl}` : completedText(event, ctx);
     case 'action.ready':
       return readyText(ctx);
     default:

@@ -4,7 +4,7 @@
  * A claim that exists for any reason (sent, failed, or a crash mid-send) means no second SMS.
  */
 import type { Logger } from 'pino';
-import type { ActionEvent, Notifier, NotifyContext } from '../../engine/types.js';
+import type { ActionEvent, Notifier, NotifyContext, NotifyOutcome } from '../../engine/types.js';
 import { isE164, maskPhone } from '../../engine/phone.js';
 import type { SmsStore } from './store.js';
 import { isSmsEvent, smsTextFor } from './templates.js';
@@ -49,13 +49,13 @@ export function createSmsNotifier(deps: SmsNotifierDeps): Notifier {
     // The phone number lives on the action, which `wants` does not see; `notify` checks it.
     wants: (event) => isSmsEvent(event),
 
-    async notify(event: ActionEvent, context: NotifyContext): Promise<void> {
-      if (!isSmsEvent(event)) return;
+    async notify(event: ActionEvent, context: NotifyContext): Promise<NotifyOutcome> {
+      if (!isSmsEvent(event)) return 'skipped';
       const to = context.action.order.customerPhone;
       const meta = { actionId: context.action.id, event: event.type, dedupeKey: context.dedupeKey };
       if (!isE164(to)) {
         log.debug(meta, 'no valid customer phone; SMS skipped');
-        return;
+        return 'skipped';
       }
       const toMasked = maskPhone(to);
       const body = smsTextFor(event, {
@@ -63,12 +63,13 @@ export function createSmsNotifier(deps: SmsNotifierDeps): Notifier {
         timezone: context.provider.timezone,
         pickupAt: context.action.order.pickupAt,
         orderNumber: orderNumberFor(event, context),
+        trackingUrl: context.trackingUrl,
       });
-      if (!body) return;
+      if (!body) return 'skipped';
 
       if (!(await deps.store.claim(context.dedupeKey, { actionId: context.action.id, event: event.type, toMasked }))) {
         log.info({ ...meta, toMasked }, 'SMS already sent or attempted for this event; not sending again');
-        return;
+        return 'skipped';
       }
 
       let sid: string | null = null;
@@ -90,6 +91,7 @@ export function createSmsNotifier(deps: SmsNotifierDeps): Notifier {
         if (sid) await deps.store.markSent(context.dedupeKey, sid);
         else await deps.store.markFailed(context.dedupeKey, failure);
       }
+      return sid ? 'sent' : 'failed';
     },
   };
 }
