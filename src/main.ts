@@ -4,8 +4,13 @@ import { createLogger } from './logger.js';
 import { seedDemo, seedOrderCurl } from './seed/demo.js';
 import { startDemoSquare } from './seed/demo-square.js';
 import { startService } from './service.js';
+import type { AddOn, PreparedAddOn } from './extensions.js';
 
-async function main(): Promise<void> {
+/**
+ * Runs the service as a process: config, database, engine, HTTP, demo seed. `addOns` (the chat bots) are
+ * built by the composition root (`main.ts` at the repository root), so nothing in src/ imports them.
+ */
+export async function runMain(addOns: AddOn[] = []): Promise<void> {
   let config;
   try {
     config = loadConfig();
@@ -19,10 +24,13 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   let running;
   const onClose: Array<() => Promise<void>> = [];
+  const prepared: PreparedAddOn[] = [];
   try {
-    running = await startService(config, logger);
+    for (const addOn of addOns) prepared.push(await addOn.prepare(config, logger));
+    for (const p of prepared) if (p.close) onClose.push(p.close);
+    running = await startService(config, logger, { extensions: prepared.flatMap((p) => p.extensions) });
   } catch (err) {
-    if (err instanceof NoDatabaseError) {
+    if (err instanceof NoDatabaseError || err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       process.exit(1);
     }
@@ -33,6 +41,8 @@ async function main(): Promise<void> {
     const creds = await seedDemo(config.dataDir, running.baseUrl);
     const square = config.DEMO_SQUARE_SIMULATOR ? await startDemoSquare(creds, config.publicBaseUrl, config.DEMO_PREP_SECONDS) : null;
     if (square) onClose.push(() => square.close());
+    const addOnLines: string[] = [];
+    for (const p of prepared) addOnLines.push(...((await p.afterSeed?.({ ...creds, dataDir: config.dataDir })) ?? []));
     process.stdout.write([
       '',
       `  Rouh Actions is running at ${creds.baseUrl}`,
@@ -51,6 +61,8 @@ async function main(): Promise<void> {
       '',
       `  API docs ${creds.baseUrl}/docs · health ${creds.baseUrl}/readyz · metrics ${creds.baseUrl}/metrics`,
       `  Job dashboard ${creds.baseUrl}/admin/jobs (user admin, password = ${config.ADMIN_TOKEN ? 'ADMIN_TOKEN' : `the admin token in ${config.dataDir}/admin-token`})`,
+      ...running.extensionNotes,
+      ...addOnLines,
       '',
     ].join('\n') + '\n');
   }
@@ -69,7 +81,3 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-main().catch((err) => {
-  process.stderr.write(`rouh-actions failed to start: ${(err as Error).message}\n`);
-  process.exit(1);
-});

@@ -22,6 +22,7 @@ import type { Notifier, RetryPolicy } from './engine/types.js';
 import { createJobs } from './jobs/index.js';
 import { AdmissionGate } from './engine/admission.js';
 import { countOverdue } from './storage/action-state.js';
+import type { ServiceExtension } from './extensions.js';
 import { NotifierDispatcher } from './notify/dispatcher.js';
 import { attachSocketServer } from './realtime/socket.js';
 import type { Server as SocketServer } from 'socket.io';
@@ -46,6 +47,8 @@ export interface ServiceOverrides {
   notifiers?: Notifier[];
   /** Where the twilio SDK sends requests (tests: the Twilio simulator). */
   twilioHttpClient?: TwilioHttpClient;
+  /** Optional parts built by the composition root (the chat bots): see src/extensions.ts. */
+  extensions?: ServiceExtension[];
   now?: () => Date;
 }
 
@@ -60,6 +63,8 @@ export interface RunningService {
   registry: HandlerRegistry;
   agenda: Agenda;
   db: Database;
+  /** What the extensions said at start (e.g. how to chat with the demo bots). */
+  extensionNotes: string[];
   metrics: ServiceMetrics;
   /** Readiness goes 503 from here on (graceful shutdown); `close` implies it. */
   beginShutdown(): void;
@@ -105,8 +110,9 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   const notifiers = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger, {
     trackingUrl, onOutcome: (channel, outcome) => metrics.notified(channel, outcome),
   });
+  const runsWorkers = config.ROLE !== 'api';
   const jobs = createJobs(db.connection, {
-    runsWorkers: config.ROLE !== 'api', inProcess: config.ROLE === 'all', pollEveryMs: config.AGENDA_PROCESS_EVERY_MS,
+    runsWorkers, inProcess: config.ROLE === 'all', pollEveryMs: config.AGENDA_PROCESS_EVERY_MS,
     lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, concurrency: config.AGENDA_CONCURRENCY, retentionMs: config.STEP_BOOKKEEPING_RETENTION_MINUTES * 60_000,
   }, { notifiers, logger, onWorkStart: (name, dueAt) => metrics.jobStarted(name, dueAt) });
   const { agenda } = jobs;
@@ -128,6 +134,13 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       probe: (integrationId, spaceId) => probeIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
     }),
   };
+  const extensions = o.extensions ?? [];
+  const parts = [];
+  for (const ext of extensions) {
+    parts.push(await ext.setup({ config, logger: logger.child({ extension: ext.name }), service, services, agenda, runsWorkers, servesHttp: config.ROLE !== 'worker', now }));
+  }
+  // The engine (and so the dispatcher) exists before the extensions, which are built on it.
+  notifiers.add(parts.flatMap((p) => p.notifiers ?? []));
   await jobs.start(service);
 
   let server: http.Server | null = null;
@@ -148,7 +161,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
         shuttingDown: () => shuttingDown,
       },
       services: { ...services, outcomes: service }, logger, linkSecret: secret, maxBodyBytes: config.MAX_BODY_BYTES, now,
-      integrationRouters: integrationRouters(config, registry.manifests(), service, logger),
+      integrationRouters: [...integrationRouters(config, registry.manifests(), service, logger), ...parts.flatMap((p) => p.routers ?? [])],
     });
     server = http.createServer(app);
     io = attachSocketServer(server, bus, logger, { trackingKey: tracking });
@@ -160,15 +173,18 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     if (config.ROLE === 'api') stopFeed = startStatusFeed(bus, { everyMs: 250, logger });
   }
   const baseUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+  const extensionNotes: string[] = [];
+  for (const ext of extensions) extensionNotes.push(...((await ext.start?.({ baseUrl })) ?? []));
 
   let closed = false;
   return {
-    baseUrl, port, config, bus, service, services, registry, agenda, db, metrics,
+    baseUrl, port, config, bus, service, services, registry, agenda, db, metrics, extensionNotes,
     beginShutdown() { shuttingDown = true; },
     async close() {
       if (closed) return;
       closed = true;
       shuttingDown = true;
+      for (const ext of [...extensions].reverse()) await ext.close?.().catch((err) => logger.warn({ err: (err as Error).message, extension: ext.name }, 'extension close failed'));
       await stopFeed();
       if (server) {
         await io?.close(); // also ends upgraded websocket connections, which closeAllConnections does not track

@@ -12,7 +12,19 @@ import { ActionExecution, ActionStatusUpdate, Receipt, Transition, type ActionDo
 import type { StatusBus } from './status-bus.js';
 import type { ActionEvent, ActionStatus, ReceiptData } from './types.js';
 
-export type NotifyEventType = 'action.completed' | 'action.ready';
+/** The event a notify job is about (each status update carries an `action.status` event, some one more). */
+export type NotifyEventType = 'action.status' | 'action.completed' | 'action.failed' | 'action.ready';
+
+/**
+ * Actions that came from a chat thread report every status change there; others notify only the news the
+ * SMS notifier sends (completed, ready), so API-only actions do not pay a notify job per step.
+ */
+const followsEveryStatus = (action: ActionDoc) => ((action.origin as { channel?: string } | undefined)?.channel ?? 'api') !== 'api';
+
+function notifyEventOf(update: NonNullable<TransitionPlan['update']>): NotifyEventType {
+  const extra = update.events?.find((e) => e.type !== 'action.status');
+  return (extra?.type ?? 'action.status') as NotifyEventType;
+}
 
 export interface StepScheduler {
   enqueueStep(actionId: string, stepSeq: number, runAt?: Date): Promise<void>;
@@ -93,24 +105,31 @@ export class TransitionLog {
       plan.execution ? ActionExecution.updateOne({ _id: plan.execution.id }, { $set: plan.execution.set }) : null,
       plan.receipt ? insertOnce(Receipt, { actionId: action._id, spaceId: action.spaceId, status: 'issued', ...plan.receipt }) : null,
     ]);
-    if (plan.update) await this.writeUpdate(action, `${actionId}:${seq}`, plan.update);
+    const events = plan.update ? await this.writeUpdate(action, `${actionId}:${seq}`, plan.update) : undefined;
     const s = plan.schedule;
     if (s?.stepAt) await this.scheduler.enqueueStep(actionId, seq + 1, s.stepAt);
     if (s?.confirmTimeoutAt) await this.scheduler.scheduleConfirmTimeout(actionId, seq + 1, s.confirmTimeoutAt);
     const next = { ...action, ...plan.set, stepSeq: seq + 1 } as ActionDoc;
-    const event = plan.update?.events?.find((e) => e.type === s?.notify);
-    if (s?.notify) await this.scheduler.enqueueNotify(actionId, s.notify, `${actionId}:${seq}`, event ? { action: next, event } : undefined);
+    const notify = s?.notify ?? (plan.update && followsEveryStatus(action) ? notifyEventOf(plan.update) : undefined);
+    const event = events?.find((e) => e.type === notify);
+    if (notify) await this.scheduler.enqueueNotify(actionId, notify, `${actionId}:${seq}`, event ? { action: next, event } : undefined);
     return next;
   }
 
-  /** The status update and its events; only the writer whose insert succeeds broadcasts them. */
-  private async writeUpdate(action: Pick<ActionDoc, '_id' | 'spaceId'>, id: string, update: NonNullable<TransitionPlan['update']>): Promise<void> {
+  /**
+   * The status update and its events; only the writer whose insert succeeds broadcasts them, and gets them back
+   * (to notify at once). A writer that lost the insert (rolling a transition forward) gets undefined: its
+   * notification is then read from the stored update, whose timestamps order the chat messages.
+   */
+  private async writeUpdate(action: Pick<ActionDoc, '_id' | 'spaceId'>, id: string, update: NonNullable<TransitionPlan['update']>): Promise<ActionEvent[] | undefined> {
     const timestamp = this.deps.now();
     const events: ActionEvent[] = [
       { type: 'action.status', actionId: action._id.toString(), spaceId: action.spaceId.toString(), status: update.status as ActionStatus, message: update.message, timestamp: timestamp.toISOString() },
       ...(update.events ?? []),
     ];
     const inserted = await insertOnce(ActionStatusUpdate, { _id: id, actionId: action._id, spaceId: action.spaceId, status: update.status, message: update.message, timestamp, events });
-    if (inserted) this.deps.bus.publishUpdate(id, events);
+    if (!inserted) return undefined;
+    this.deps.bus.publishUpdate(id, events);
+    return events;
   }
 }

@@ -222,6 +222,10 @@ export interface NotifyContext {
   dedupeKey: string;
   /** The provider's order number once allocated (for "Order #DC-1547 is ready"). */
   orderNumber: string | null;
+  /** Where the request came from (`api`, or a chat platform with its thread in `ref`): chat notifiers route by it. */
+  origin?: { channel: string; ref: Record<string, string> | null };
+  /** The status update this event belongs to (one per transition). */
+  statusUpdateId?: string;
   /** The customer's live order page (no key needed); null when the service has none. */
   trackingUrl?: string | null;
 }

@@ -54,7 +54,7 @@ export function createScheduler(agenda: Agenda, steps: StepDispatcher | null, no
       const data = { actionId, eventType, statusUpdateId };
       if (!now) return void (await agenda.now(JOB.notify, data));
       const job = await agenda.schedule(new Date(Date.now() + NOTIFY_FALLBACK_AFTER_MS), JOB.notify, data);
-      const sending = notifiers.dispatchEvent(now.action, now.event)
+      const sending = notifiers.dispatchEvent(now.action, now.event, statusUpdateId)
         .then(() => job.remove())
         .catch((err: Error) => logger.warn({ actionId, err: err.message }, 'notification failed; its job retries it'))
         .finally(() => inFlight.delete(sending));

@@ -17,16 +17,21 @@ export class NotifierDispatcher {
     } = {},
   ) {}
 
+  /** Notifiers that join after construction (the extensions', built once the engine exists). */
+  add(notifiers: Notifier[]): void {
+    this.notifiers.push(...notifiers);
+  }
+
   async dispatch(actionId: string, eventType: NotifyEventType, statusUpdateId: string): Promise<void> {
     if (this.notifiers.length === 0) return;
     const [action, update] = await Promise.all([Action.findById(actionId).lean(), ActionStatusUpdate.findById(statusUpdateId).lean()]);
     const event = (update?.events as ActionEvent[] | undefined)?.find((e) => e.type === eventType);
     if (!action || !event) return;
-    await this.dispatchEvent(action, event);
+    await this.dispatchEvent(action, event, statusUpdateId);
   }
 
   /** The same, for a caller that already holds the action (as of the event) and the event. */
-  async dispatchEvent(action: ActionDoc, event: ActionEvent): Promise<void> {
+  async dispatchEvent(action: ActionDoc, event: ActionEvent, statusUpdateId: string): Promise<void> {
     if (this.notifiers.length === 0) return;
     const provider = await loadProviderView(action.providerId);
     if (!provider) return;
@@ -35,8 +40,11 @@ export class NotifierDispatcher {
     for (const notifier of this.notifiers) {
       if (!notifier.wants(event)) continue;
       try {
+        // Completed/ready/failed happen once per action; plain status events once per status update.
+        const dedupeKey = event.type === 'action.status' ? `${statusUpdateId}:${event.type}:${notifier.name}` : `${actionId}:${event.type}:${notifier.name}`;
         const outcome = await notifier.notify(event, {
-          action: view, provider, dedupeKey: `${actionId}:${event.type}:${notifier.name}`, orderNumber: action.orderNumber ?? null,
+          action: view, provider, dedupeKey, orderNumber: action.orderNumber ?? null, statusUpdateId,
+          origin: { channel: action.origin?.channel ?? 'api', ref: (action.origin?.ref ?? null) as Record<string, string> | null },
           trackingUrl: this.opts.trackingUrl?.(actionId) ?? null,
         });
         if (outcome) this.opts.onOutcome?.(notifier.name, outcome);

@@ -18,6 +18,7 @@ export interface TestService extends RunningService {
   api<T = Record<string, unknown>>(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; key?: string | null; raw?: string }): Promise<{ status: number; body: T; headers: Headers }>;
   order(parameters?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: { action: { id: string; status: string } } & Record<string, unknown>; headers: Headers }>;
   status(actionId: string): Promise<StatusBody>;
+  stop(): Promise<void>;
 }
 
 export interface StatusBody {
@@ -62,6 +63,8 @@ export async function startTestService(o: ServiceOverrides & { env?: Record<stri
       headers: { 'x-space-id': creds.spaceId, 'x-user-id': 'user-1', ...headers },
     }) as never,
     status: async (id) => (await api<StatusBody>('GET', `/actions/${id}/status`)).body,
+    /** Stops the service but keeps its database (a restart test starts another service on `dbName`). */
+    stop: () => running.close(),
     async close() {
       await mongoose.connection.dropDatabase().catch(() => undefined);
       await running.close();

@@ -1,0 +1,96 @@
+/**
+ * Chat connections and bindings for a space (API key auth, like the rest of the API):
+ *   GET    /chat/connections                       the space's Slack workspaces and Telegram chats
+ *   POST   /chat/connections/slack                 {teamId, label?, botToken?}: joins a workspace (token write-only)
+ *   POST   /chat/connections/telegram/link         → {code, link, expiresAt}: the chat that sends /start <code> joins
+ *   DELETE /chat/connections/:id
+ *   GET    /chat/bindings                          which provider each channel/chat orders from
+ *   PUT    /chat/bindings                          {platform, workspace, channel, providerId}
+ *   DELETE /chat/bindings/:id
+ */
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { requireApiKey } from '../src/api/auth.js';
+import { fromZod } from '../src/engine/errors.js';
+import { RequestError } from '../src/engine/errors.js';
+import { Provider } from '../src/storage/models.js';
+import { bindingId, connect, connectionSpace, forgetConnection, newLinkCode } from './connections.js';
+import { ChatBinding, ChatConnection, ChatSecret } from './storage/models.js';
+
+const SlackConnectionBody = z.object({
+  teamId: z.string().regex(/^[TE][A-Z0-9]{2,20}$/, 'must be a Slack team id such as T0123ABCD'),
+  label: z.string().trim().max(100).optional(),
+  botToken: z.string().regex(/^xoxb-[\w-]{8,}$/, 'must be a bot token (xoxb-…)').optional(),
+});
+const BindingBody = z.object({
+  platform: z.enum(['slack', 'telegram']),
+  workspace: z.string().min(1).max(64),
+  channel: z.string().min(1).max(64),
+  providerId: z.string().regex(/^[0-9a-f]{24}$/i, 'must be a provider id'),
+});
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) throw fromZod(r.error);
+  return r.data;
+}
+
+const serializeConnection = (c: { _id: string; platform: string; workspace: string; channel?: string | null; label?: string | null; createdAt?: Date }) =>
+  ({ id: c._id, platform: c.platform, workspace: c.workspace, channel: c.channel ?? null, label: c.label ?? null, createdAt: c.createdAt ?? null });
+
+export function chatApiRouter(deps: { maxBodyBytes: number; now: () => Date; telegramUsername: () => string | null }): Router {
+  const router = Router();
+  router.use('/chat', express.json({ limit: deps.maxBodyBytes, strict: true }), requireApiKey);
+
+  router.get('/chat/connections', async (req, res) => {
+    const list = await ChatConnection.find({ spaceId: req.spaceId }).sort({ createdAt: 1 }).lean();
+    res.json({ connections: list.map(serializeConnection) });
+  });
+
+  router.post('/chat/connections/slack', async (req, res) => {
+    const body = parse(SlackConnectionBody, req.body);
+    const joined = await connect(req.spaceId!, { platform: 'slack', workspace: body.teamId, channel: '' }, body.label ?? null);
+    if (!joined.ok) throw new RequestError(409, 'already_connected', 'this Slack workspace is connected to another space');
+    if (body.botToken) await ChatSecret.updateOne({ _id: joined.id }, { $set: { values: { botToken: body.botToken } } }, { upsert: true });
+    const c = await ChatConnection.findById(joined.id).lean();
+    res.status(joined.existing ? 200 : 201).json({ connection: serializeConnection(c!) });
+  });
+
+  router.post('/chat/connections/telegram/link', async (req, res) => {
+    const { code, expiresAt } = await newLinkCode(req.spaceId!, 'telegram', deps.now());
+    const username = deps.telegramUsername();
+    res.status(201).json({ code, expiresAt, link: username ? `https://t.me/${username}?start=${code}` : null, command: `/start ${code}` });
+  });
+
+  router.delete('/chat/connections/:id', async (req, res) => {
+    const { deletedCount } = await ChatConnection.deleteOne({ _id: req.params.id, spaceId: req.spaceId });
+    if (!deletedCount) throw new RequestError(404, 'not_found', 'connection not found');
+    await ChatSecret.deleteOne({ _id: req.params.id });
+    forgetConnection(req.params.id);
+    res.status(204).end();
+  });
+
+  router.get('/chat/bindings', async (req, res) => {
+    const list = await ChatBinding.find({ spaceId: req.spaceId }).lean();
+    res.json({ bindings: list.map((b) => ({ id: b._id, platform: b.platform, workspace: b.workspace, channel: b.channel, providerId: String(b.providerId) })) });
+  });
+
+  router.put('/chat/bindings', async (req, res) => {
+    const body = parse(BindingBody, req.body);
+    if (!(await Provider.exists({ _id: body.providerId, spaceId: req.spaceId }))) throw new RequestError(404, 'not_found', 'provider not found', 'providerId');
+    if ((await connectionSpace(body)) !== req.spaceId) throw new RequestError(409, 'not_connected', 'that chat is not connected to this space', 'workspace');
+    const id = bindingId(body);
+    const existing = await ChatBinding.findById(id, { spaceId: 1 }).lean();
+    if (existing && String(existing.spaceId) !== req.spaceId) throw new RequestError(409, 'bound_elsewhere', 'this channel is bound in another space');
+    await ChatBinding.updateOne({ _id: id }, { $set: { spaceId: req.spaceId, platform: body.platform, workspace: body.workspace, channel: body.channel, providerId: body.providerId } }, { upsert: true });
+    res.json({ binding: { id, ...body } });
+  });
+
+  router.delete('/chat/bindings/:id', async (req, res) => {
+    const { deletedCount } = await ChatBinding.deleteOne({ _id: req.params.id, spaceId: req.spaceId });
+    if (!deletedCount) throw new RequestError(404, 'not_found', 'binding not found');
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,46 @@
+/**
+ * The chat bots as an add-on of the process entry (main.ts): real Slack/Telegram when their tokens are set,
+ * the in-process simulators (zero-credential demo) when not, nothing when neither applies.
+ */
+import type { AddOn } from '../src/extensions.js';
+import { ConfigError } from '../src/config.js';
+import { ChatConfigError, loadChatConfig } from './config.js';
+import { prepareChatDemo, type ChatDemo } from './demo/demo.js';
+import { createChatExtension } from './index.js';
+import type { PlatformBotFactory } from './platform.js';
+import { slackBot } from './slack/bot.js';
+import { telegramPlatform } from './telegram/bot.js';
+
+export function chatAddOn(env: NodeJS.ProcessEnv = process.env): AddOn {
+  return {
+    async prepare(config) {
+      let chat;
+      try { chat = loadChatConfig(env); } catch (err) {
+        if (err instanceof ChatConfigError) throw new ConfigError(err.message);
+        throw err;
+      }
+      const platforms: PlatformBotFactory[] = [];
+      if (chat.SLACK_BOT_TOKEN) {
+        platforms.push(slackBot({ botToken: chat.SLACK_BOT_TOKEN, signingSecret: chat.SLACK_SIGNING_SECRET, appToken: chat.SLACK_APP_TOKEN, apiUrl: chat.SLACK_API_URL }));
+      }
+      if (chat.TELEGRAM_BOT_TOKEN) {
+        platforms.push(telegramPlatform({ token: chat.TELEGRAM_BOT_TOKEN, ...(chat.TELEGRAM_API_ROOT ? { apiRoot: chat.TELEGRAM_API_ROOT } : {}), ...(chat.TELEGRAM_WEBHOOK_SECRET ? { webhookSecret: chat.TELEGRAM_WEBHOOK_SECRET } : {}) }));
+      }
+      // The demo needs the seeded space and one process (the simulators live in it).
+      const demoWanted = chat.CHAT_DEMO && config.SEED_DEMO && config.ROLE === 'all';
+      let demo: ChatDemo | null = null;
+      if (demoWanted && (!chat.SLACK_BOT_TOKEN || !chat.TELEGRAM_BOT_TOKEN)) {
+        demo = await prepareChatDemo({ slack: !chat.SLACK_BOT_TOKEN, telegram: !chat.TELEGRAM_BOT_TOKEN });
+        platforms.push(...demo.platforms);
+      }
+      if (platforms.length === 0) return { extensions: [] };
+      return {
+        extensions: [createChatExtension({ config: chat, platforms })],
+        ...(demo ? {
+          afterSeed: (d: { spaceId: string; baseUrl: string; dataDir: string }) => demo.connect(d),
+          close: () => demo.close(),
+        } : {}),
+      };
+    },
+  };
+}

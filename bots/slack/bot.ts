@@ -1,0 +1,215 @@
+/**
+ * The Slack bot: @slack/bolt in HTTP mode at /slack/events inside the service's express app (Bolt's
+ * ExpressReceiver adds its route to a router mounted before any body parser, so it reads the raw body and
+ * checks the v0 signature and the 5-minute window itself), or in Socket Mode when an app-level token is
+ * given. Every listener answers Slack first (events are acked by Bolt before listeners run; commands and
+ * actions call ack()), then hands the message to the conversation runtime. It never calls a provider.
+ */
+import express from 'express';
+import type { Logger as PinoLogger } from 'pino';
+import bolt from '@slack/bolt';
+import { ChatDraft, ChatSecret } from '../storage/models.js';
+import { slackUserId, threadKey, TransportError, type ChatTransport, type Reply, type SentRef, type ThreadRef } from '../conversation/types.js';
+import type { PlatformBot, PlatformBotFactory } from '../platform.js';
+import { ACTION_ID_PATTERN, toBlockKit } from './render.js';
+
+const { App, ExpressReceiver, LogLevel, webApi } = bolt;
+type BoltApp = InstanceType<typeof App>;
+type WebClient = BoltApp['client'];
+
+export interface SlackBotOptions {
+  /** Single-workspace bot token (xoxb-…). */
+  botToken: string;
+  /** HTTP mode: the app's signing secret. */
+  signingSecret?: string;
+  /** Socket Mode: the app-level token (xapp-…); no public URL needed. */
+  appToken?: string;
+  /** Web API base (the simulator in the demo and tests); Slack's own when unset. */
+  apiUrl?: string;
+  /** HTTP path for events, commands and interactions. */
+  endpoint?: string;
+}
+
+/** Bolt logs through our pino logger. */
+function boltLogger(log: PinoLogger) {
+  let level = LogLevel.INFO;
+  return {
+    debug: (...m: unknown[]) => log.debug(m.map(String).join(' ')),
+    info: (...m: unknown[]) => log.info(m.map(String).join(' ')),
+    warn: (...m: unknown[]) => log.warn(m.map(String).join(' ')),
+    error: (...m: unknown[]) => log.error(m.map((x) => (x instanceof Error ? x.message : String(x))).join(' ')),
+    setLevel: (l: typeof level) => { level = l; },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+/** Slack Web API failures → what the outbox should do. */
+export function classifySlackError(err: unknown): TransportError {
+  const e = err as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string }; message?: string };
+  switch (e?.code) {
+    case 'slack_webapi_rate_limited_error':
+      return new TransportError({ kind: 'rate_limited', retryAfterMs: Math.max(1, e.retryAfter ?? 1) * 1000 });
+    case 'slack_webapi_http_error':
+      return new TransportError((e.statusCode ?? 500) >= 500 || e.statusCode === 408
+        ? { kind: 'unavailable', message: `Slack answered HTTP ${e.statusCode}` }
+        : { kind: 'permanent', message: `Slack answered HTTP ${e.statusCode}` });
+    case 'slack_webapi_platform_error': {
+      const code = e.data?.error ?? 'unknown';
+      if (['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout'].includes(code)) return new TransportError({ kind: 'unavailable', message: `Slack: ${code}` });
+      return new TransportError({ kind: 'permanent', message: `Slack: ${code}` });
+    }
+    default:
+      return new TransportError({ kind: 'unavailable', message: `Slack unreachable: ${e?.message ?? String(err)}` });
+  }
+}
+
+/** `slack:<team>:<user>` → the Slack user id. */
+const slackUser = (userId: string | null) => (userId?.startsWith('slack:') ? userId.split(':')[2] ?? null : null);
+
+/** The Web API client for a workspace: its own bot token when the connection has one, else the deployment's. */
+export type SlackClientFor = (teamId: string) => Promise<WebClient>;
+
+export function createSlackTransport(clientFor: SlackClientFor): ChatTransport {
+  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try { return await fn(); } catch (err) { throw classifySlackError(err); }
+  };
+  return {
+    platform: 'slack',
+    async post(thread: ThreadRef, reply: Reply, opts: { userId: string | null }): Promise<SentRef> {
+      const body = toBlockKit(reply);
+      const user = slackUser(opts.userId);
+      const threadTs = thread.thread ?? undefined;
+      const client = await clientFor(thread.workspace);
+      if (reply.ephemeral && user) {
+        const r = await call(() => client.chat.postEphemeral({ channel: thread.channel, user, ...body, ...(threadTs ? { thread_ts: threadTs } : {}) }));
+        return { messageId: String(r.message_ts ?? '') };
+      }
+      const r = await call(() => client.chat.postMessage({ channel: thread.channel, ...body, ...(threadTs ? { thread_ts: threadTs } : {}) }));
+      return { messageId: String(r.ts) };
+    },
+    async edit(thread: ThreadRef, ref: SentRef, reply: Reply): Promise<void> {
+      const client = await clientFor(thread.workspace);
+      await call(() => client.chat.update({ channel: thread.channel, ts: ref.messageId, ...toBlockKit(reply) }));
+    },
+  };
+}
+
+const stripMention = (text: string, botUserId: string | null) => (botUserId ? text.replaceAll(`<@${botUserId}>`, ' ') : text.replace(/<@[UW][A-Z0-9]+>/g, ' ')).trim();
+
+export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
+  return ({ inbound, logger }): PlatformBot => {
+    const log = logger.child({ platform: 'slack' });
+    const clientOptions = { ...(opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {}), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000 };
+    const router = express.Router();
+    const socketMode = !!opts.appToken;
+    if (!socketMode && !opts.signingSecret) throw new Error('Slack HTTP mode needs a signing secret');
+    const receiver = socketMode ? undefined : new ExpressReceiver({
+      signingSecret: opts.signingSecret!, router, endpoints: opts.endpoint ?? '/slack/events', logger: boltLogger(log),
+      // An exception after ack must not turn into a 500 the platform would retry: the runtime logs its own.
+      processBeforeResponse: false,
+    });
+    const app = new App({
+      token: opts.botToken, clientOptions, deferInitialization: true, logger: boltLogger(log),
+      ...(socketMode ? { socketMode: true, appToken: opts.appToken, installerOptions: { clientOptions } } : { receiver }),
+    });
+    let botUserId: string | null = null;
+    // Workspaces connected through the API with their own bot token get their own client.
+    const clients = new Map<string, WebClient>();
+    const tokens = new Map<string, { token: string | null; at: number }>();
+    const tokenOf = async (teamId: string): Promise<string | null> => {
+      const hit = tokens.get(teamId);
+      if (hit && Date.now() - hit.at < 30_000) return hit.token;
+      const secret = await ChatSecret.findById(`slack:${teamId}`).lean();
+      const token = (secret?.values as { botToken?: string } | undefined)?.botToken ?? null;
+      tokens.set(teamId, { token, at: Date.now() });
+      return token;
+    };
+    const clientFor: SlackClientFor = async (teamId) => {
+      const token = await tokenOf(teamId);
+      if (!token || token === opts.botToken) return app.client;
+      let client = clients.get(token);
+      if (!client) {
+        client = new webApi.WebClient(token, clientOptions);
+        clients.set(token, client);
+      }
+      return client;
+    };
+    let teamName: string | null = null;
+
+    const run = (what: string, fn: () => Promise<void>) => fn().catch((err: unknown) => log.error({ err: (err as Error)?.message, what }, 'slack handling failed'));
+
+    // DMs, and thread replies in channels where a draft is open (mentions arrive as app_mention).
+    app.event('message', async ({ event, body }) => run('message', async () => {
+      const e = event as { subtype?: string; bot_id?: string; user?: string; text?: string; ts: string; thread_ts?: string; channel: string; channel_type?: string };
+      if (e.subtype || e.bot_id || !e.user) return;
+      const team = (body as { team_id?: string }).team_id ?? '';
+      const thread: ThreadRef = { platform: 'slack', workspace: team, channel: e.channel, thread: e.thread_ts ?? e.ts };
+      if (e.channel_type !== 'im') {
+        if (!e.thread_ts || (botUserId && e.text?.includes(`<@${botUserId}>`))) return;
+        if (!(await ChatDraft.exists({ _id: threadKey(thread) }))) return;
+      }
+      await inbound.handleMessage({ thread, user: { id: slackUserId(team, e.user) }, text: e.text ?? '', eventId: (body as { event_id: string }).event_id, messageId: e.ts });
+    }));
+
+    app.event('app_mention', async ({ event, body }) => run('app_mention', async () => {
+      const e = event as { user?: string; text?: string; ts: string; thread_ts?: string; channel: string };
+      if (!e.user) return;
+      const team = (body as { team_id?: string }).team_id ?? '';
+      await inbound.handleMessage({
+        thread: { platform: 'slack', workspace: team, channel: e.channel, thread: e.thread_ts ?? e.ts }, user: { id: slackUserId(team, e.user) },
+        text: stripMention(e.text ?? '', botUserId), eventId: (body as { event_id: string }).event_id, messageId: e.ts,
+      });
+    }));
+
+    app.command('/order', async ({ command, ack }) => {
+      await ack();
+      await run('command', async () => {
+        // A slash command has no message to thread under: the request itself becomes the thread's first message.
+        const client = await clientFor(command.team_id);
+        const root = await client.chat.postMessage({ channel: command.channel_id, text: `<@${command.user_id}> ordered: ${command.text || '(nothing yet)'}` });
+        const team = command.team_id;
+        await inbound.handleMessage({
+          thread: { platform: 'slack', workspace: team, channel: command.channel_id, thread: String(root.ts) }, user: { id: slackUserId(team, command.user_id) },
+          text: `/order ${command.text}`, eventId: `command:${command.trigger_id}`, messageId: String(root.ts),
+        });
+      });
+    });
+
+    app.action(ACTION_ID_PATTERN, async ({ ack, body, action }) => {
+      await ack();
+      await run('action', async () => {
+        const b = body as { team?: { id: string } | null; user: { id: string; team_id?: string }; channel?: { id: string }; message?: { ts: string; thread_ts?: string }; trigger_id?: string };
+        const a = action as { value?: string; action_ts?: string };
+        if (!b.channel || !b.message || !a.value) return;
+        const team = b.team?.id ?? b.user.team_id ?? '';
+        await inbound.handleButton({
+          thread: { platform: 'slack', workspace: team, channel: b.channel.id, thread: b.message.thread_ts ?? b.message.ts },
+          user: { id: slackUserId(team, b.user.id) }, value: a.value, eventId: `action:${b.trigger_id ?? `${b.message.ts}:${a.action_ts}`}`,
+        });
+      });
+    });
+
+    // Slack retries and Socket Mode redeliveries carry the same event_id: the runtime drops repeats by it.
+    app.error(async (err) => { log.error({ err: err.message }, 'bolt error'); });
+
+    return {
+      platform: 'slack',
+      transport: createSlackTransport(clientFor),
+      routers: receiver ? [router] : [],
+      async start() {
+        await app.init();
+        const me = await app.client.auth.test();
+        botUserId = (me.user_id as string | undefined) ?? null;
+        teamName = (me.team as string | undefined) ?? null;
+        if (socketMode) await app.start();
+        log.info({ team: me.team_id, socketMode }, 'slack bot connected');
+        return [`  Slack: ${teamName ?? me.team_id} (${socketMode ? 'Socket Mode' : `events at ${opts.endpoint ?? '/slack/events'}`})`];
+      },
+      async close() {
+        if (socketMode) await app.stop().catch(() => undefined);
+      },
+      teamId: async () => (await app.client.auth.test()).team_id as string,
+    } as PlatformBot & { teamId(): Promise<string> };
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * How optional parts (the chat bots) join the service without the service importing them: the composition
+ * root (`main.ts` at the repository root, or a test) builds them and passes them to `startService`.
+ */
+import type { Agenda } from 'agenda';
+import type { Router } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { ActionExecutionService } from './engine/execution-service.js';
+import type { Notifier } from './engine/types.js';
+import type { EngineServices } from './service.js';
+
+export interface ExtensionContext {
+  config: Config;
+  logger: Logger;
+  /** The engine services the HTTP API calls (create-and-start, get, status by order number, cancel). */
+  services: EngineServices;
+  /** The execution engine itself (outcomes, cancel). */
+  service: ActionExecutionService;
+  /** Not yet started: define jobs here (only when `runsWorkers`); scheduling jobs works in every role. */
+  agenda: Agenda;
+  runsWorkers: boolean;
+  servesHttp: boolean;
+  now: () => Date;
+}
+
+export interface ExtensionParts {
+  /** Added to the notifier dispatcher (every status change of an action reaches them). */
+  notifiers?: Notifier[];
+  /** Mounted before any body parsing (signature checks read raw bodies), like the integration routers. */
+  routers?: Router[];
+}
+
+export interface ServiceExtension {
+  readonly name: string;
+  /** Called once the database is connected and before Agenda starts. */
+  setup(ctx: ExtensionContext): Promise<ExtensionParts>;
+  /** Called after the HTTP server listens and Agenda runs; returns lines worth printing at start-up. */
+  start?(info: { baseUrl: string }): Promise<string[] | void>;
+  /** Called first on shutdown (before HTTP and Agenda stop). */
+  close?(): Promise<void>;
+}
+
+/** An optional part as the process entry sees it: built from configuration before the service starts. */
+export interface AddOn {
+  /** Reads its own settings (throw ConfigError with a one-line message when they are wrong). */
+  prepare(config: Config, logger: Logger): Promise<PreparedAddOn>;
+}
+
+export interface PreparedAddOn {
+  extensions: ServiceExtension[];
+  /** After the demo space is seeded (SEED_DEMO): e.g. connect it to the demo chats; returns lines to print. */
+  afterSeed?(demo: { spaceId: string; baseUrl: string; apiKey: string; dataDir: string }): Promise<string[]>;
+  /** On shutdown, after the service closed. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,88 @@
+/** The durable outbox against a scripted transport: once per key, in order per thread, retries, not-modified, drops; and the cleanup job. */
+import { jest } from '@jest/globals';
+import { createLogger } from '../../src/logger.js';
+import { ChatOutbox, seqAt } from '../../bots/delivery/outbox.js';
+import { cleanupChatRecords } from '../../bots/cleanup.js';
+import { ChatInboundEvent, ChatPending } from '../../bots/storage/models.js';
+import { TransportError, type ChatTransport, type Reply, type ThreadRef, type TransportFailure } from '../../bots/conversation/types.js';
+import { startTestService, waitFor, type TestService } from '../support/harness.js';
+
+jest.setTimeout(60_000);
+
+let svc: TestService;
+beforeAll(async () => { svc = await startTestService(); });
+afterAll(async () => { await svc?.close(); });
+
+const thread = (n: number): ThreadRef => ({ platform: 'slack', workspace: 'T1', channel: `D${n}`, thread: '1.0' });
+const reply = (text: string, card?: string): Reply => ({ text, blocks: [], buttons: [], ...(card ? { card } : {}) });
+
+function scripted(failures: Array<TransportFailure | null>) {
+  const sent: Array<{ op: 'post' | 'edit'; text: string; messageId: string }> = [];
+  let n = 0;
+  const next = () => {
+    const f = failures.shift();
+    if (f) throw new TransportError(f);
+  };
+  const transport: ChatTransport = {
+    platform: 'slack',
+    async post(_t, r) { next(); const messageId = `m${++n}`; sent.push({ op: 'post', text: r.text, messageId }); return { messageId }; },
+    async edit(_t, ref, r) { next(); sent.push({ op: 'edit', text: r.text, messageId: ref.messageId }); },
+  };
+  return { transport, sent };
+}
+
+function outbox(transport: ChatTransport) {
+  const box = new ChatOutbox({ logger: createLogger('silent'), backoff: { initialMs: 50, factor: 2, maxMs: 200 }, scheduleDrain: async () => undefined });
+  box.useTransport(transport);
+  return box;
+}
+
+test('each key is sent once; a thread is sent in seq order and waits behind a failing head', async () => {
+  const { transport, sent } = scripted([{ kind: 'unavailable', message: 'HTTP 503' }]);
+  const box = outbox(transport);
+  const t = thread(1);
+  const at = Date.now();
+  await box.enqueue([{ id: 'a', thread: t, userId: null, reply: reply('first'), seq: seqAt(at, 0) }, { id: 'b', thread: t, userId: null, reply: reply('second'), seq: seqAt(at, 1) }]);
+  expect(sent).toEqual([]); // the head failed: nothing overtakes it
+  await box.enqueue([{ id: 'a', thread: t, userId: null, reply: reply('first again'), seq: seqAt(at, 2) }]);
+  await new Promise((r) => setTimeout(r, 120));
+  await box.sweep();
+  await waitFor(async () => (await ChatPending.countDocuments({ threadKey: 'slack:T1:D1:1.0' })) === 0, 'the thread drained');
+  expect(sent.map((s) => s.text)).toEqual(['first', 'second']);
+});
+
+test('cards are posted once then edited; "not modified" counts as delivered; a refused message is dropped and the thread goes on', async () => {
+  const { transport, sent } = scripted([null, { kind: 'not_modified' }, { kind: 'permanent', message: 'channel_not_found' }]);
+  const box = outbox(transport);
+  const t = thread(2);
+  const at = Date.now();
+  await box.enqueue([
+    { id: 'c1', thread: t, userId: null, reply: reply('card v1', 'order-1'), seq: seqAt(at, 0) },
+    { id: 'c2', thread: t, userId: null, reply: reply('card v1', 'order-1'), seq: seqAt(at, 1) },
+    { id: 'x', thread: t, userId: null, reply: reply('refused'), seq: seqAt(at, 2) },
+    { id: 'c3', thread: t, userId: null, reply: reply('card v2', 'order-1'), seq: seqAt(at, 3) },
+  ]);
+  expect(sent).toEqual([{ op: 'post', text: 'card v1', messageId: 'm1' }, { op: 'edit', text: 'card v2', messageId: 'm1' }]);
+  expect(await ChatPending.countDocuments({ threadKey: 'slack:T1:D2:1.0' })).toBe(0);
+});
+
+test('a 429 waits its Retry-After before the retry', async () => {
+  const { transport, sent } = scripted([{ kind: 'rate_limited', retryAfterMs: 400 }]);
+  const box = outbox(transport);
+  const t0 = Date.now();
+  await box.enqueue([{ id: 'r', thread: thread(3), userId: null, reply: reply('later'), seq: seqAt(t0) }]);
+  const row = await ChatPending.findById('r').lean();
+  expect(row!.notBefore!.getTime() - t0).toBeGreaterThanOrEqual(390);
+  await box.sweep(); // too early: nothing sent
+  expect(sent).toEqual([]);
+  await new Promise((r) => setTimeout(r, 450));
+  await box.sweep();
+  expect(sent.map((s) => s.text)).toEqual(['later']);
+});
+
+test('the cleanup job deletes day-old inbound dedupe records and keeps fresh ones', async () => {
+  await ChatInboundEvent.create([{ _id: 'slack:old' }, { _id: 'slack:new' }]);
+  await ChatInboundEvent.collection.updateOne({ _id: 'slack:old' as never }, { $set: { createdAt: new Date(Date.now() - 2 * 24 * 3600_000) } });
+  await cleanupChatRecords(new Date());
+  expect((await ChatInboundEvent.find({}).lean()).map((e) => e._id).sort()).toEqual(['slack:new']);
+});
