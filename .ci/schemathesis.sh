@@ -17,7 +17,7 @@ DATA="$(mktemp -d)"
 PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 # Schemathesis sends many deliberately unauthenticated requests from one address: lift the failed-auth limit.
 DATA_DIR="$DATA" PORT="$PORT" HOST=127.0.0.1 LOG_LEVEL=warn DEMO_PREP_SECONDS=1 EMAIL_CONFIRM_TIMEOUT_MINUTES=1 AUTH_FAILURES_PER_MINUTE=1000000 \
-  npx tsx src/main.ts > "$DATA/server.log" 2>&1 &
+  npx tsx main.ts > "$DATA/server.log" 2>&1 &
 SERVER=$!
 stop() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$DATA"; }
 trap stop EXIT

@@ -36,11 +36,18 @@ const ConfigSchema = z.object({
   SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** The demo café's Square integration talks to a Square simulator started in this process. */
   DEMO_SQUARE_SIMULATOR: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** The demo café's POS answers 503 to every call: orders fall through to email and then to an operator. */
+  DEMO_SQUARE_DOWN: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** The demo Square's simulated prep time: orders turn PREPARED (→ "ready" + SMS) this long after they are placed; 0 = never. */
   DEMO_PREP_SECONDS: z.coerce.number().min(0).max(3600).default(20),
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters').optional(),
   TWILIO_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{1,14}|MG[0-9a-fA-F]{32}|[A-Za-z0-9 ]{1,11})$/, 'must be an E.164 number, a Messaging Service SID or an alphanumeric sender').optional(),
+  /** An unclaimed manual task is announced again after this long; a claimed one reminds its claimer after this long. */
+  OPERATOR_NUDGE_MINUTES: z.coerce.number().positive().default(10),
+  OPERATOR_REMIND_MINUTES: z.coerce.number().positive().default(20),
+  /** How often the operator sweep (nudges, reminders) runs. */
+  OPERATOR_SWEEP_SECONDS: z.coerce.number().int().min(1).default(30),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(100_000),
   /** Bearer token for /metrics; unset = only loopback clients may read it. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

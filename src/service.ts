@@ -33,6 +33,10 @@ import { ActionService } from './services/actions.js';
 import { IntegrationService } from './services/integrations.js';
 import { ManualTaskService } from './services/manual-tasks.js';
 import { mongoManualTaskStore } from './storage/manual-task-store.js';
+import { defineOperatorJobs, enqueueOperatorChange } from './jobs/operator-jobs.js';
+import { OperatorDirectory } from './operators/directory.js';
+import { createTaskPublisher, OperatorDispatcher } from './operators/dispatcher.js';
+import type { OperatorNotifier } from './operators/events.js';
 import { demoAdminToken } from './ops/admin-auth.js';
 import { readDemoCredentials } from './seed/demo.js';
 import { ServiceMetrics } from './ops/metrics.js';
@@ -45,6 +49,7 @@ export interface ServiceOverrides {
   extraHandlers?: AnyHandlerManifest[];
   retryPolicies?: Record<string, Partial<RetryPolicy>>;
   notifiers?: Notifier[];
+  operatorNotifiers?: OperatorNotifier[];
   /** Where the twilio SDK sends requests (tests: the Twilio simulator). */
   twilioHttpClient?: TwilioHttpClient;
   /** Optional parts built by the composition root (the chat bots): see src/extensions.ts. */
@@ -63,6 +68,8 @@ export interface RunningService {
   registry: HandlerRegistry;
   agenda: Agenda;
   db: Database;
+  /** Where manual task changes go (durable jobs): chat platforms add their operator notifier here. */
+  operatorNotifiers: OperatorDispatcher;
   /** What the extensions said at start (e.g. how to chat with the demo bots). */
   extensionNotes: string[];
   metrics: ServiceMetrics;
@@ -75,6 +82,8 @@ export interface EngineServices {
   actions: ActionService;
   manualTasks: ManualTaskService;
   integrations: IntegrationService;
+  /** Who the operators of a space are and where its task cards go. */
+  operators: OperatorDirectory;
 }
 
 /** A stable default so links in emails keep working across restarts of the zero-config demo. */
@@ -102,7 +111,12 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
         return { confirmUrl: `${publicBaseUrl}/confirm/${token}`, declineUrl: `${publicBaseUrl}/decline/${token}` };
       },
     },
-    manualTasks: mongoManualTaskStore,
+    manualTasks: {
+      async open(task) {
+        await mongoManualTaskStore.open(task);
+        await services.manualTasks.opened(task.executionId); // announce it to operators
+      },
+    },
   };
   for (const manifest of [...HANDLERS, ...(o.extraHandlers ?? [])]) registry.register(manifest, metrics.timed(manifest.create(handlerDeps)));
   for (const [name, policy] of Object.entries(o.retryPolicies ?? {})) registry.setRetryPolicy(name, policy);
@@ -120,6 +134,8 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now,
     scheduler: jobs.scheduler, observer: metrics,
   });
+  const operatorNotifiers = new OperatorDispatcher(logger);
+  for (const n of o.operatorNotifiers ?? []) operatorNotifiers.add(n);
   const services: EngineServices = {
     actions: new ActionService({
       execution: service, now,
@@ -128,20 +144,33 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
         overdueAfterMs: config.OVERLOAD_OVERDUE_AFTER_MS, timeoutMs: config.OVERLOAD_TIMEOUT_MS,
       }, countOverdue),
     }),
-    manualTasks: new ManualTaskService({ outcomes: service, now }),
+    manualTasks: new ManualTaskService({ outcomes: service, now, publisher: createTaskPublisher({ bus, enqueue: enqueueOperatorChange(agenda) }) }),
     integrations: new IntegrationService({
       registry,
       probe: (integrationId, spaceId) => probeIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
     }),
+    operators: new OperatorDirectory(),
   };
+  // A customer's cancel closes the action's open task (and its card); the operator sweep catches any missed here.
+  bus.subscribe((e) => {
+    if (e.type !== 'action.status' || e.status !== 'cancelled') return;
+    services.manualTasks.closeTasksOfEndedAction(e.actionId).catch((err) => logger.warn({ err: (err as Error).message }, 'closing a cancelled task failed'));
+  });
   const extensions = o.extensions ?? [];
   const parts = [];
   for (const ext of extensions) {
     parts.push(await ext.setup({ config, logger: logger.child({ extension: ext.name }), service, services, agenda, runsWorkers, servesHttp: config.ROLE !== 'worker', now }));
   }
+  for (const n of parts.flatMap((p) => p.operatorNotifiers ?? [])) operatorNotifiers.add(n);
   // The engine (and so the dispatcher) exists before the extensions, which are built on it.
   notifiers.add(parts.flatMap((p) => p.notifiers ?? []));
   await jobs.start(service);
+  if (runsWorkers) {
+    await defineOperatorJobs(agenda, {
+      dispatcher: operatorNotifiers, tasks: services.manualTasks, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger, sweepEvery: `${config.OPERATOR_SWEEP_SECONDS} seconds`,
+      nudges: { nudgeAfterMs: config.OPERATOR_NUDGE_MINUTES * 60_000, remindAfterMs: config.OPERATOR_REMIND_MINUTES * 60_000 },
+    });
+  }
 
   let server: http.Server | null = null;
   let io: SocketServer | null = null;
@@ -178,7 +207,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
 
   let closed = false;
   return {
-    baseUrl, port, config, bus, service, services, registry, agenda, db, metrics, extensionNotes,
+    baseUrl, port, config, bus, service, services, registry, agenda, db, metrics, operatorNotifiers, extensionNotes,
     beginShutdown() { shuttingDown = true; },
     async close() {
       if (closed) return;

@@ -28,6 +28,8 @@ export interface SlackBotOptions {
   apiUrl?: string;
   /** HTTP path for events, commands and interactions. */
   endpoint?: string;
+  /** More listeners on the same Bolt app (the operators' cards and App Home: bots/slack/operators). */
+  extend?: (app: BoltApp, clientFor: SlackClientFor) => void;
 }
 
 /** Bolt logs through our pino logger. */
@@ -189,6 +191,8 @@ export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
         });
       });
     });
+
+    opts.extend?.(app, clientFor);
 
     // Slack retries and Socket Mode redeliveries carry the same event_id: the runtime drops repeats by it.
     app.error(async (err) => { log.error({ err: err.message }, 'bolt error'); });

@@ -12,6 +12,8 @@ import { actionsRouter } from './routes/actions.js';
 import { adminRouter } from './routes/admin.js';
 import { confirmLinksRouter } from './routes/confirm-links.js';
 import { manualTasksRouter } from './routes/manual-tasks.js';
+import { operatorsRouter } from './routes/operators.js';
+import type { OperatorDirectory } from '../operators/directory.js';
 import { providersRouter } from './routes/providers.js';
 import type { Agenda } from 'agenda';
 import { createExpressMiddleware as agendash } from 'agendash';
@@ -28,6 +30,8 @@ export interface AppServices {
   actions: ActionService;
   manualTasks: ManualTaskService;
   integrations: IntegrationService;
+  /** Who the operators of a space are and where task cards go. */
+  operators: OperatorDirectory;
   /** Confirm/decline links move awaiting steps on. */
   outcomes: ExternalOutcomes;
 }
@@ -95,6 +99,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
   api.use(actionsRouter({ actions: deps.services.actions, trackingUrl: deps.trackingUrl }));
   api.use(manualTasksRouter({ tasks: deps.services.manualTasks }));
+  api.use(operatorsRouter({ directory: deps.services.operators }));
   api.use(providersRouter({ now: deps.now, integrations: deps.services.integrations }));
   app.use(api);
 

@@ -247,9 +247,9 @@ export class ActionExecutionService implements ExternalOutcomes {
   }
 
   /** Fall through to the next handler; manual is last, so running out means manual itself failed. */
-  private advancePlan(action: ActionDoc, reason: string, execution?: TransitionPlan['execution']): TransitionPlan {
+  private advancePlan(action: ActionDoc, reason: string, execution?: TransitionPlan['execution'], customerMessage?: string): TransitionPlan {
     const next = action.chain[action.chainIndex + 1];
-    if (!next) return { ...this.failPlan(action, reason), ...(execution ? { execution } : {}) };
+    if (!next) return { ...this.failPlan(action, reason, customerMessage), ...(execution ? { execution } : {}) };
     return {
       set: { chainIndex: action.chainIndex + 1, attempt: 1, phase: 'ready', status: 'executing', ...DONE, nextStepAt: this.now() },
       update: { status: 'executing', message: `${reason}. Trying ${this.label(next)}...` },
@@ -258,8 +258,9 @@ export class ActionExecutionService implements ExternalOutcomes {
     };
   }
 
-  private failPlan(action: ActionDoc, reason: string): TransitionPlan {
-    const message = `We couldn't complete this request: ${reason}`;
+  /** `reason` is recorded for the team; the customer reads `customerMessage` when one was given. */
+  private failPlan(action: ActionDoc, reason: string, customerMessage?: string): TransitionPlan {
+    const message = customerMessage ?? `We couldn't complete this request: ${reason}`;
     return {
       set: { status: 'failed', phase: 'done', error: reason, ...DONE },
       update: { status: 'failed', message, events: [{ type: 'action.failed', actionId: action._id.toString(), spaceId: action.spaceId.toString(), error: reason, timestamp: this.now().toISOString() }] },
@@ -310,11 +311,11 @@ export class ActionExecutionService implements ExternalOutcomes {
     });
   }
 
-  async decline(executionId: string, reason: string): Promise<OutcomeResult> {
+  async decline(executionId: string, reason: string, customerMessage?: string): Promise<OutcomeResult> {
     return this.decideAndCommit(executionId.split(':')[0]!, async (action) => {
       if (!this.awaits(action, executionId)) return null;
       const entry = action.chain[action.chainIndex];
-      return this.advancePlan(action, `${capitalize(this.label(entry))} declined (${reason})`, { id: action.awaitingExecutionId!, set: { status: 'declined', finishedAt: this.now(), error: { code: 'declined', message: reason } } });
+      return this.advancePlan(action, `${capitalize(this.label(entry))} declined (${reason})`, { id: action.awaitingExecutionId!, set: { status: 'declined', finishedAt: this.now(), error: { code: 'declined', message: reason } } }, customerMessage);
     });
   }
 

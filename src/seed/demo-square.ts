@@ -8,11 +8,14 @@ import type { DemoCredentials } from './demo.js';
 
 const DEMO_SIGNATURE_KEY = 'demo-square-webhook-signature-key';
 
-export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: string, prepSeconds = 0): Promise<SquareSimulator> {
+export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: string, opts: { prepSeconds?: number; down?: boolean } = {}): Promise<SquareSimulator> {
+  const prepSeconds = opts.prepSeconds ?? 0;
   const sim = await startSquareSimulator({
     ...(prepSeconds > 0 ? { prepareAfterMs: prepSeconds * 1000 } : {}),
     webhook: { url: `${publicBaseUrl}/integrations/square/webhooks/${creds.providerId}`, signatureKey: DEMO_SIGNATURE_KEY },
   });
+  // DEMO_SQUARE_DOWN: every POS call fails (503), so the manual path (email, then an operator) can be seen.
+  if (opts.down) sim.setFault({ kind: 'status', status: 503 });
   const integration = await Integration.findOneAndUpdate(
     { providerId: creds.providerId, name: 'square' },
     {

@@ -51,6 +51,8 @@ const ProviderSchema = new Schema({
   currency: { type: String, required: true, default: 'USD' },
   orderPrefix: { type: String, required: true },
   contactEmail: { type: String, default: null },
+  /** Shown to operators on manual task cards (they may phone the order in). */
+  contactPhone: { type: String, default: null },
   prepMinutes: { type: Number, default: 10 },
   /** Order numbers start after this one (orderPrefix-(orderCounter+1)); see OrderNumberAllocation. */
   orderCounter: { type: Number, default: 1000 },
@@ -286,18 +288,28 @@ const ManualTaskSchema = new Schema({
   actionId: { type: Schema.Types.ObjectId, required: true },
   spaceId: { type: Schema.Types.ObjectId, required: true },
   providerId: { type: Schema.Types.ObjectId, required: true },
-  status: { type: String, enum: ['open', 'claimed', 'completed', 'failed'], default: 'open' },
+  /** cancelled: the customer cancelled the action while the task was open or claimed. */
+  status: { type: String, enum: ['open', 'claimed', 'completed', 'failed', 'cancelled'], default: 'open' },
   summary: { type: String, required: true },
   details: { type: Schema.Types.Mixed, default: {} },
   operatorId: { type: String, default: null },
+  /** Claim round: a release ends round n and the next claim is round n+1 (Claim `manual-task:<id>:claim:<n>`). */
+  round: { type: Number, default: 0 },
+  /** When the task was last put up for claiming (created or released): the nudge counts from here. */
+  openedAt: { type: Date, default: null },
   claimedAt: { type: Date, default: null },
   completedAt: { type: Date, default: null },
   failedAt: { type: Date, default: null },
+  cancelledAt: { type: Date, default: null },
   orderNumber: { type: String, default: null },
   readyInMinutes: { type: Number, default: null },
+  note: { type: String, default: null },
   failureReason: { type: String, default: null },
+  customerMessage: { type: String, default: null },
 }, opts);
 ManualTaskSchema.index({ spaceId: 1, status: 1, createdAt: 1 });
+ManualTaskSchema.index({ status: 1, openedAt: 1 });
+ManualTaskSchema.index({ actionId: 1 });
 export const ManualTask = model('ManualTask', ManualTaskSchema);
 
 /** Dedupe record for outbound notifications (SMS): written before the vendor call. */
@@ -361,8 +373,27 @@ export const OrderNumber = model('OrderNumber', OrderNumberSchema);
 const ClaimSchema = new Schema({ _id: { type: String, required: true }, by: { type: String, default: null } }, { timestamps: true, versionKey: false });
 export const Claim = model('Claim', ClaimSchema);
 
+/**
+ * Who works a space's manual tasks: the members of its operator channel, or an explicit list when one is set.
+ * Operator ids are platform ids (`slack:<team>:<user>`).
+ */
+const OperatorSettingsSchema = new Schema({
+  _id: { type: Schema.Types.ObjectId, required: true }, // the space id
+  channel: {
+    platform: { type: String, enum: ['slack'], default: 'slack' },
+    /** The workspace (Slack team id) the channel belongs to; null = the space's only connected workspace. */
+    workspaceId: { type: String, default: null },
+    id: { type: String, default: null },
+  },
+  /** null = every member of the channel is an operator. */
+  operators: { type: [String], default: null },
+}, { ...opts, minimize: false });
+OperatorSettingsSchema.index({ 'channel.platform': 1, 'channel.id': 1 });
+OperatorSettingsSchema.index({ 'channel.platform': 1, 'channel.workspaceId': 1 });
+export const OperatorSettings = model('OperatorSettings', OperatorSettingsSchema);
+
 export const ALL_MODELS = [ActionLive, Transition, OrderNumberAllocation, OrderCounterHint, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
-  IdempotencyRecord, ActionExecution, Receipt, ActionStatusUpdate, ManualTask, Notification, ProcessedEvent];
+  IdempotencyRecord, ActionExecution, Receipt, ActionStatusUpdate, ManualTask, OperatorSettings, Notification, ProcessedEvent];
 
 // ---- plain shapes of documents as read with .lean() (for services and serializers)
 
@@ -376,6 +407,7 @@ export interface ProviderDoc extends Timestamps {
   currency: string;
   orderPrefix: string;
   contactEmail?: string | null;
+  contactPhone?: string | null;
   prepMinutes?: number | null;
   chainOrder?: string[] | null;
 }
