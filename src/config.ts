@@ -18,8 +18,19 @@ const ConfigSchema = z.object({
   LINK_SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How often workers poll for due jobs; new actions in the same process start immediately regardless. */
   AGENDA_PROCESS_EVERY_MS: z.coerce.number().int().min(50).default(1000),
-  AGENDA_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(60_000),
-  AGENDA_CONCURRENCY: z.coerce.number().int().min(1).default(20),
+  /** A running step's lease (renewed while it runs): a dead worker's step is taken over after this long. */
+  AGENDA_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Steps (and notification jobs) one worker process runs at once. */
+  AGENDA_CONCURRENCY: z.coerce.number().int().min(1).default(10),
+  /** A finished action's step bookkeeping (transition log, order-number claim) is removed after this long. */
+  STEP_BOOKKEEPING_RETENTION_MINUTES: z.coerce.number().positive().default(60),
+  /** Overload shedding (POST /actions → 503 + Retry-After, nothing written): the longest a create waits to be admitted… */
+  OVERLOAD_TIMEOUT_MS: z.coerce.number().int().min(10).default(2000),
+  /** …creates one API process runs at once (more wait for a slot)… */
+  OVERLOAD_MAX_CONCURRENT_CREATES: z.coerce.number().int().min(1).default(32),
+  /** …and how many actions may be overdue (due longer than OVERLOAD_OVERDUE_AFTER_MS ago) before new ones are refused. */
+  OVERLOAD_MAX_OVERDUE_ACTIONS: z.coerce.number().int().min(1).default(1000),
+  OVERLOAD_OVERDUE_AFTER_MS: z.coerce.number().int().min(0).default(10_000),
   STEP_TIMEOUT_MS: z.coerce.number().int().min(500).default(30_000),
   EMAIL_CONFIRM_TIMEOUT_MINUTES: z.coerce.number().positive().default(10),
   SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),

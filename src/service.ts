@@ -19,9 +19,10 @@ import { probeIntegration } from './engine/integration-probe.js';
 import { HandlerRegistry } from './engine/registry.js';
 import { StatusBus } from './engine/status-bus.js';
 import type { Notifier, RetryPolicy } from './engine/types.js';
+import { createJobs } from './jobs/index.js';
+import { AdmissionGate } from './engine/admission.js';
+import { countOverdue } from './storage/action-state.js';
 import type { ServiceExtension } from './extensions.js';
-import { agendaScheduler, createAgenda, defineJobs } from './jobs/agenda.js';
-import { JOB } from './jobs/names.js';
 import { NotifierDispatcher } from './notify/dispatcher.js';
 import { attachSocketServer } from './realtime/socket.js';
 import type { Server as SocketServer } from 'socket.io';
@@ -120,19 +121,29 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   for (const manifest of [...HANDLERS, ...(o.extraHandlers ?? [])]) registry.register(manifest, metrics.timed(manifest.create(handlerDeps)));
   for (const [name, policy] of Object.entries(o.retryPolicies ?? {})) registry.setRetryPolicy(name, policy);
 
-  const runsWorkers = config.ROLE !== 'api';
-  const agenda = createAgenda(db.connection, {
-    processEveryMs: config.AGENDA_PROCESS_EVERY_MS, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, concurrency: config.AGENDA_CONCURRENCY,
-    inProcessNotifications: config.ROLE === 'all',
+  const notifiers = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? [])], logger, {
+    trackingUrl, onOutcome: (channel, outcome) => metrics.notified(channel, outcome),
   });
+  const runsWorkers = config.ROLE !== 'api';
+  const jobs = createJobs(db.connection, {
+    runsWorkers, inProcess: config.ROLE === 'all', pollEveryMs: config.AGENDA_PROCESS_EVERY_MS,
+    lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, concurrency: config.AGENDA_CONCURRENCY, retentionMs: config.STEP_BOOKKEEPING_RETENTION_MINUTES * 60_000,
+  }, { notifiers, logger, onWorkStart: (name, dueAt) => metrics.jobStarted(name, dueAt) });
+  const { agenda } = jobs;
   const service = new ActionExecutionService({
     registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now,
-    scheduler: agendaScheduler(agenda), observer: metrics,
+    scheduler: jobs.scheduler, observer: metrics,
   });
   const operatorNotifiers = new OperatorDispatcher(logger);
   for (const n of o.operatorNotifiers ?? []) operatorNotifiers.add(n);
   const services: EngineServices = {
-    actions: new ActionService({ execution: service, now }),
+    actions: new ActionService({
+      execution: service, now,
+      admission: new AdmissionGate({
+        maxConcurrent: config.OVERLOAD_MAX_CONCURRENT_CREATES, maxOverdue: config.OVERLOAD_MAX_OVERDUE_ACTIONS,
+        overdueAfterMs: config.OVERLOAD_OVERDUE_AFTER_MS, timeoutMs: config.OVERLOAD_TIMEOUT_MS,
+      }, countOverdue),
+    }),
     manualTasks: new ManualTaskService({ outcomes: service, now, publisher: createTaskPublisher({ bus, enqueue: enqueueOperatorChange(agenda) }) }),
     integrations: new IntegrationService({
       registry,
@@ -151,14 +162,9 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     parts.push(await ext.setup({ config, logger: logger.child({ extension: ext.name }), service, services, agenda, runsWorkers, servesHttp: config.ROLE !== 'worker', now }));
   }
   for (const n of parts.flatMap((p) => p.operatorNotifiers ?? [])) operatorNotifiers.add(n);
-  const dispatcher = new NotifierDispatcher([smsNotifier(config, logger, o.twilioHttpClient), ...(o.notifiers ?? []), ...parts.flatMap((p) => p.notifiers ?? [])], logger, {
-    trackingUrl, onOutcome: (channel, outcome) => metrics.notified(channel, outcome),
-  });
-  if (runsWorkers) {
-    defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger, onJobStart: (name, dueAt) => metrics.jobStarted(name, dueAt) });
-  }
-  await agenda.start();
-  if (runsWorkers) await agenda.every('30 seconds', JOB.sweep);
+  // The engine (and so the dispatcher) exists before the extensions, which are built on it.
+  notifiers.add(parts.flatMap((p) => p.notifiers ?? []));
+  await jobs.start(service);
   if (runsWorkers) {
     await defineOperatorJobs(agenda, {
       dispatcher: operatorNotifiers, tasks: services.manualTasks, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger, sweepEvery: `${config.OPERATOR_SWEEP_SECONDS} seconds`,
@@ -215,9 +221,8 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
-      // Let running steps finish (bounded) so none is cut off mid-write; the rest resume after lock expiry.
-      await agenda.drain(5000).catch(() => undefined);
-      await agenda.stop().catch(() => undefined);
+      // Let running steps finish (bounded) so none is cut off mid-write; the rest resume after lease expiry.
+      await jobs.close();
       await db.close();
     },
   };

@@ -10,6 +10,28 @@ import { ACTION_STATUSES, INTEGRATION_TYPES } from '../engine/types.js';
 const { model } = mongoose;
 const opts = { timestamps: true, versionKey: false } as const;
 
+/**
+ * Writes to configuration collections (providers, items, menus, integrations, secrets) are announced so the
+ * in-process config cache (config-cache.ts) drops what it holds. Health bookkeeping on integrations is not a
+ * configuration change.
+ */
+const configWriteListeners: Array<() => void> = [];
+export function onConfigWrite(listener: () => void): void {
+  configWriteListeners.push(listener);
+}
+const QUERY_WRITES = ['updateOne', 'updateMany', 'findOneAndUpdate', 'replaceOne', 'deleteOne', 'deleteMany', 'findOneAndDelete', 'findOneAndReplace'] as const;
+function announceWrites(schema: Schema): void {
+  const announce = () => { for (const l of configWriteListeners) l(); };
+  schema.post(QUERY_WRITES as never, function (this: { getUpdate?: () => Record<string, unknown> | null }) {
+    const update = this.getUpdate?.() ?? null;
+    const paths = update ? Object.entries(update).flatMap(([k, v]) => (k.startsWith('$') && v && typeof v === 'object' ? Object.keys(v) : [k])) : [];
+    if (paths.length && paths.every((p) => p.startsWith('health'))) return;
+    announce();
+  });
+  schema.post('save', announce);
+  schema.post('insertMany' as never, announce);
+}
+
 const SpaceSchema = new Schema({ name: { type: String, required: true } }, opts);
 export const Space = model('Space', SpaceSchema);
 
@@ -40,6 +62,7 @@ const ProviderSchema = new Schema({
   catalogVersion: { type: String, default: null },
 }, opts);
 ProviderSchema.index({ spaceId: 1, name: 1 });
+announceWrites(ProviderSchema);
 export const Provider = model('Provider', ProviderSchema);
 
 const IntegrationSchema = new Schema({
@@ -58,6 +81,7 @@ const IntegrationSchema = new Schema({
   },
 }, { ...opts, minimize: false });
 IntegrationSchema.index({ providerId: 1, priority: 1 });
+announceWrites(IntegrationSchema);
 export const Integration = model('Integration', IntegrationSchema);
 
 /** Secrets live apart from integrations so no API projection of an integration can leak them. */
@@ -65,6 +89,7 @@ const IntegrationSecretSchema = new Schema({
   _id: { type: Schema.Types.ObjectId, required: true }, // integration id
   values: { type: Schema.Types.Mixed, default: {} },
 }, { ...opts, minimize: false });
+announceWrites(IntegrationSecretSchema);
 export const IntegrationSecret = model('IntegrationSecret', IntegrationSecretSchema);
 
 /** A listing in a space (what the client's itemId points at), linked to the provider that fulfils it. */
@@ -75,6 +100,7 @@ const ItemSchema = new Schema({
   actionTypes: { type: [String], default: ['order'] },
 }, opts);
 ItemSchema.index({ spaceId: 1 });
+announceWrites(ItemSchema);
 export const Item = model('Item', ItemSchema);
 
 const MenuItemSchema = new Schema({
@@ -91,6 +117,7 @@ const MenuItemSchema = new Schema({
   externalIds: { type: Schema.Types.Mixed, default: {} },
 }, { ...opts, minimize: false });
 MenuItemSchema.index({ providerId: 1, catalogVersion: 1, sku: 1 }, { unique: true });
+announceWrites(MenuItemSchema);
 export const MenuItem = model('MenuItem', MenuItemSchema);
 
 const MenuModifierSchema = new Schema({
@@ -103,6 +130,7 @@ const MenuModifierSchema = new Schema({
   externalIds: { type: Schema.Types.Mixed, default: {} },
 }, { ...opts, minimize: false });
 MenuModifierSchema.index({ providerId: 1, catalogVersion: 1, modId: 1 }, { unique: true });
+announceWrites(MenuModifierSchema);
 export const MenuModifier = model('MenuModifier', MenuModifierSchema);
 
 /** Unique indexes from before catalog versions: they would refuse a new version's rows, so start drops them. */
@@ -139,6 +167,14 @@ export const actionStateFields = {
   nextStepAt: { type: Date, default: null },
   awaitingExecutionId: { type: String, default: null },
   confirmDeadlineAt: { type: Date, default: null },
+  /** Until when the worker running the step holds it (renewed while it runs); after that another takes it over. */
+  leaseUntil: { type: Date, default: null },
+  /**
+   * When a worker next has something to do for this action, whatever the phase: a ready step's nextStepAt, a
+   * running step's leaseUntil (takeover), an awaited step's confirmDeadlineAt (timeout); null when nothing is
+   * due. One plain range query on it finds all due work (FerretDB runs `$or` queries slowly). See action-state.ts.
+   */
+  wakeAt: { type: Date, default: null },
   orderNumber: { type: String, default: null },
   externalRef: { type: String, default: null },
   error: { type: String, default: null },
@@ -187,7 +223,7 @@ const ActionLiveSchema = new Schema({
   ...actionStateFields,
 }, { timestamps: true, versionKey: false });
 ActionLiveSchema.index({ spaceId: 1, status: 1, _id: -1 });
-ActionLiveSchema.index({ phase: 1, nextStepAt: 1 });
+ActionLiveSchema.index({ wakeAt: 1 });
 export const ActionLive = model('ActionLive', ActionLiveSchema);
 
 /** Same key + same body → same action; the _id is `${spaceId}:${key}` so the claim is one atomic insert. */
@@ -196,6 +232,7 @@ const IdempotencyRecordSchema = new Schema({
   requestHash: { type: String, required: true },
   actionId: { type: Schema.Types.ObjectId, required: true },
 }, opts);
+IdempotencyRecordSchema.index({ createdAt: 1 });
 export const IdempotencyRecord = model('IdempotencyRecord', IdempotencyRecordSchema);
 
 /** One attempt of one handler. _id = `${actionId}:${chainIndex}:${attempt}` makes the record idempotent. */
@@ -293,6 +330,7 @@ export const Notification = model('Notification', NotificationSchema);
 
 /** Inbound webhook event ids already processed (Square event_id...). */
 const ProcessedEventSchema = new Schema({ _id: { type: String, required: true } }, { ...opts, versionKey: false });
+ProcessedEventSchema.index({ createdAt: 1 });
 export const ProcessedEvent = model('ProcessedEvent', ProcessedEventSchema);
 
 /**
@@ -307,14 +345,9 @@ const TransitionSchema = new Schema({
   seq: { type: Number, required: true },
   plan: { type: Schema.Types.Mixed, required: true },
 }, { timestamps: { createdAt: true, updatedAt: false }, versionKey: false, minimize: false });
+TransitionSchema.index({ createdAt: 1 });
+TransitionSchema.index({ actionId: 1 });
 export const Transition = model('Transition', TransitionSchema);
-
-/** A worker's hold on a running step (`${actionId}:${seq}`); only its owner renews it. */
-const StepLeaseSchema = new Schema({
-  _id: { type: String, required: true },
-  until: { type: Date, required: true },
-}, { versionKey: false });
-export const StepLease = model('StepLease', StepLeaseSchema);
 
 /** Order numbers: each (provider, n) is claimed by one insert; each action keeps the first number it got. */
 const OrderNumberAllocationSchema = new Schema({
@@ -359,7 +392,7 @@ OperatorSettingsSchema.index({ 'channel.platform': 1, 'channel.id': 1 });
 OperatorSettingsSchema.index({ 'channel.platform': 1, 'channel.workspaceId': 1 });
 export const OperatorSettings = model('OperatorSettings', OperatorSettingsSchema);
 
-export const ALL_MODELS = [ActionLive, Transition, StepLease, OrderNumberAllocation, OrderCounterHint, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
+export const ALL_MODELS = [ActionLive, Transition, OrderNumberAllocation, OrderCounterHint, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
   IdempotencyRecord, ActionExecution, Receipt, ActionStatusUpdate, ManualTask, OperatorSettings, Notification, ProcessedEvent];
 
 // ---- plain shapes of documents as read with .lean() (for services and serializers)
