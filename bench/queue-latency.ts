@@ -1,88 +1,170 @@
 /**
- * Queue latency: how long from POST /actions until a worker starts executing the action
- * (the "executing" status event), and until it completes, over a few hundred actions on one node.
+ * The engine under load, side by side in one run (each phase on a fresh database of the same server):
+ *   paced    one action at a time: submit → executing / completed latency without queueing
+ *   burst 4  BENCH_ACTIONS actions from 4 concurrent submitters: throughput
+ *   burst 16 the same from 16 submitters
+ *   raw      the same database's insert ceiling (small documents, 16 concurrent inserters)
+ *   history  burst 4 again after 20,000 finished actions (with executions, status updates, receipts) were
+ *            written directly, as stored history
+ * plus operations per action (driver command monitoring) and efficiency = actions/s ÷ (raw inserts/s ÷ ops per action).
  * The provider is the Square simulator through the real SDK, so "completed" includes a real HTTP order.
- * Bounded: N actions (BENCH_ACTIONS, default 300), at most BENCH_CONCURRENCY submitters, 5-minute cap.
- * BENCH_MODE=paced submits one action at a time and waits for it to complete (latency on an idle node).
+ * Knobs: BENCH_ACTIONS (default 200), BENCH_MODE=paced or BENCH_CONCURRENCY=n run that one phase only,
+ * BENCH_HISTORY (default 20000). Bounded: every phase stops at its count or after 3 minutes.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import mongoose from 'mongoose';
 import { loadConfig } from '../src/config.js';
 import { startEmbeddedDatabase } from '../src/db/embedded.js';
 import { freePort } from '../src/db/ferretdb.js';
+import { countOperations } from '../src/db/op-counter.js';
 import { createLogger } from '../src/logger.js';
 import { seedDemo } from '../src/seed/demo.js';
 import { startDemoSquare } from '../src/seed/demo-square.js';
 import { startService } from '../src/service.js';
-import { Integration } from '../src/storage/models.js';
+import { Action, ActionExecution, ActionStatusUpdate, Integration, Receipt } from '../src/storage/models.js';
 
-const N = Number(process.env.BENCH_ACTIONS ?? 300);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
-/** paced: one action at a time, each submitted after the previous completed (latency without queueing). */
-const PACED = process.env.BENCH_MODE === 'paced';
-const DEADLINE = Date.now() + 5 * 60_000;
-
+const N = Number(process.env.BENCH_ACTIONS ?? 200);
+const HISTORY = Number(process.env.BENCH_HISTORY ?? 20_000);
+const PHASE_CAP_MS = 3 * 60_000;
 const quiet = createLogger('warn');
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rouh-bench-'));
 const db = process.env.MONGODB_URI ? null : await startEmbeddedDatabase(dir, quiet);
-const port = await freePort();
-const config = loadConfig({ ...process.env, PORT: String(port), MONGODB_URI: process.env.MONGODB_URI ?? db!.uri, DATA_DIR: dir, LOG_LEVEL: 'warn' });
-const svc = await startService(config, quiet, { dbName: `bench_${Date.now()}` });
-const creds = await seedDemo(dir, svc.baseUrl);
-const square = await startDemoSquare(creds, config.publicBaseUrl, config.dataDir);
-await Integration.updateMany({ providerId: creds.providerId, type: 'email' }, { $set: { enabled: false } });
+const uri = process.env.MONGODB_URI ?? db!.uri;
 
-const submitted = new Map<string, number>();
-const responded = new Map<string, number>();
-const started = new Map<string, number>();
-const completed = new Map<string, number>();
-svc.bus.subscribe((e) => {
-  const at = performance.now();
-  if (e.type === 'action.status' && e.status === 'executing' && !started.has(e.actionId)) started.set(e.actionId, at);
-  if (e.type === 'action.completed') completed.set(e.actionId, at);
-});
+interface PhaseResult { label: string; submitted: number; completed: number; perSecond: number; opsPerAction: number; toStartP50: number; toDoneP50: number; errors: number }
 
-const body = JSON.stringify({ itemId: creds.itemId, type: 'order', parameters: { items: [{ name: 'Latte', quantity: 1, modifications: ['oat milk'] }, { name: 'Croissant', quantity: 1 }], customer_name: 'Bench' } });
-async function submit(): Promise<void> {
-  const t0 = performance.now();
-  const res = await fetch(`${svc.baseUrl}/actions`, { method: 'POST', body, headers: { authorization: `Bearer ${creds.apiKey}`, 'x-user-id': 'bench', 'content-type': 'application/json' } });
-  if (res.status !== 201) throw new Error(`POST /actions → ${res.status} ${await res.text()}`);
-  const id = ((await res.json()) as { action: { id: string } }).action.id;
-  submitted.set(id, t0);
-  responded.set(id, performance.now());
-  while (PACED && !completed.has(id) && Date.now() < DEADLINE) {
-    await new Promise((r) => setTimeout(r, 5));
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+async function phase(label: string, o: { paced?: boolean; concurrency: number; n: number; history?: number }): Promise<PhaseResult> {
+  const port = await freePort();
+  const config = loadConfig({ ...process.env, PORT: String(port), MONGODB_URI: uri, DATA_DIR: dir, LOG_LEVEL: 'warn' });
+  const svc = await startService(config, quiet, { dbName: `bench_${label.replace(/\W/g, '')}_${Date.now()}` });
+  const creds = await seedDemo(dir, svc.baseUrl);
+  const square = await startDemoSquare(creds, config.publicBaseUrl, config.dataDir);
+  await Integration.updateMany({ providerId: creds.providerId, type: 'email' }, { $set: { enabled: false } });
+  if (o.history) await writeHistory(o.history, creds);
+
+  const submitted = new Map<string, number>();
+  const responded = new Map<string, number>();
+  const started = new Map<string, number>();
+  const completed = new Map<string, number>();
+  svc.bus.subscribe((e) => {
+    const at = performance.now();
+    if (e.type === 'action.status' && e.status === 'executing' && !started.has(e.actionId)) started.set(e.actionId, at);
+    if (e.type === 'action.completed') completed.set(e.actionId, at);
+  });
+  const deadline = Date.now() + PHASE_CAP_MS;
+  let errors = 0;
+  const body = JSON.stringify({ itemId: creds.itemId, type: 'order', parameters: { items: [{ name: 'Latte', quantity: 1, modifications: ['oat milk'] }, { name: 'Croissant', quantity: 1 }], customer_name: 'Bench' } });
+  const submit = async () => {
+    const t0 = performance.now();
+    const res = await fetch(`${svc.baseUrl}/actions`, { method: 'POST', body, headers: { authorization: `Bearer ${creds.apiKey}`, 'x-user-id': 'bench', 'content-type': 'application/json' } });
+    if (res.status !== 201) { errors++; await res.text(); return; }
+    const id = ((await res.json()) as { action: { id: string } }).action.id;
+    submitted.set(id, t0);
+    responded.set(id, performance.now());
+    while (o.paced && !completed.has(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  };
+
+  const ops = countOperations(svc.db.connection);
+  const t = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: o.paced ? 1 : o.concurrency }, async () => {
+    while (next < o.n && Date.now() < deadline) { next++; await submit().catch(() => { errors++; }); }
+  }));
+  while (completed.size < submitted.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const wall = performance.now() - t;
+  await new Promise((r) => setTimeout(r, 500)); // notifications after completion
+  ops.stop();
+
+  const delays = (m: Map<string, number>) => [...m].filter(([id]) => submitted.has(id)).map(([id, at]) => at - submitted.get(id)!);
+  const toStart = delays(started);
+  const toDone = delays(completed);
+  const perSecond = completed.size / (wall / 1000);
+  const opsPerAction = ops.total() / Math.max(1, completed.size);
+  console.log(`\n[${label}]`);
+  console.log(`actions: ${submitted.size} submitted, ${toStart.length} started, ${toDone.length} completed via the Square simulator; ${o.paced ? 'paced (one at a time)' : `${o.concurrency} concurrent submitters`}; ${perSecond.toFixed(1)} actions/s; ${errors} errors`);
+  console.log(`POST /actions → 201: p50 ${ms(pct(delays(responded), 50))}  p99 ${ms(pct(delays(responded), 99))}`);
+  console.log(`submit → executing: p50 ${ms(pct(toStart, 50))}  p99 ${ms(pct(toStart, 99))}  max ${ms(Math.max(...toStart))}`);
+  console.log(`submit → completed: p50 ${ms(pct(toDone, 50))}  p99 ${ms(pct(toDone, 99))}  max ${ms(Math.max(...toDone))}`);
+  console.log(`ops per action: ${opsPerAction.toFixed(1)}  ${JSON.stringify(Object.fromEntries(Object.entries(ops.byKey()).slice(0, 12).map(([k, v]) => [k, +(v / Math.max(1, completed.size)).toFixed(2)])))}`);
+  console.log(`square simulator orders: ${square.orders().length}`);
+  await square.close();
+  await mongoose.connection.dropDatabase().catch(() => undefined);
+  await svc.close();
+  return { label, submitted: submitted.size, completed: completed.size, perSecond, opsPerAction, toStartP50: pct(toStart, 50), toDoneP50: pct(toDone, 50), errors };
+}
+
+/** Finished actions as stored history: written directly (not run through the engine), in batches. */
+async function writeHistory(count: number, creds: { spaceId: string; providerId: string; itemId: string }): Promise<void> {
+  const t = performance.now();
+  const day = Date.now() - 24 * 3600_000;
+  for (let i = 0; i < count; i += 500) {
+    const batch = Array.from({ length: Math.min(500, count - i) }, (_, j) => {
+      const _id = new mongoose.Types.ObjectId();
+      const at = new Date(day + (i + j) * 1000);
+      const action = {
+        _id, spaceId: creds.spaceId, userId: 'history', itemId: creds.itemId, providerId: creds.providerId, type: 'order',
+        parameters: { items: [{ name: 'Latte', quantity: 1 }] },
+        order: { lines: [{ sku: 'latte', name: 'Latte', quantity: 1, unitPriceCents: 450, modifiers: [], lineTotalCents: 450 }], totalCents: 450, currency: 'USD', pickupAt: null, customerName: 'History', customerPhone: null, specialInstructions: null },
+        origin: { channel: 'api', ref: null }, chain: [{ integrationId: null, type: 'api', name: 'square' }],
+        status: 'completed', phase: 'done', stepSeq: 2, orderNumber: `DC-H${i + j}`, completedAt: at, createdAt: at, updatedAt: at,
+      };
+      return {
+        action,
+        execution: { _id: `${_id.toString()}:0:1`, actionId: _id, spaceId: creds.spaceId, handlerType: 'api', handlerName: 'square', chainIndex: 0, attempt: 1, idempotencyKey: `${_id.toString()}:square`, status: 'completed', startedAt: at, finishedAt: at, runs: 1 },
+        updates: ['queued', 'executing', 'completed'].map((status, k) => ({ _id: `${_id.toString()}:${k === 0 ? 'created' : k - 1}`, actionId: _id, spaceId: creds.spaceId, status, message: status, timestamp: at, events: [] })),
+        receipt: { actionId: _id, spaceId: creds.spaceId, status: 'issued', receiptNumber: `RCP-H${i + j}`, data: { total_cents: 450 } },
+      };
+    });
+    await Promise.all([
+      Action.collection.insertMany(batch.map((b) => b.action) as never[]),
+      ActionExecution.collection.insertMany(batch.map((b) => b.execution) as never[]),
+      ActionStatusUpdate.collection.insertMany(batch.flatMap((b) => b.updates) as never[]),
+      Receipt.collection.insertMany(batch.map((b) => b.receipt) as never[]),
+    ]);
   }
+  console.log(`\nhistory: ${count} finished actions (+ executions, ${count * 3} status updates, receipts) written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
-const t = performance.now();
-let next = 0;
-await Promise.all(Array.from({ length: PACED ? 1 : CONCURRENCY }, async () => {
-  while (next < N && Date.now() < DEADLINE) { next++; await submit(); }
-}));
-while (completed.size < submitted.size && Date.now() < DEADLINE) {
-  await new Promise((r) => setTimeout(r, 20));
-}
-const wall = performance.now() - t;
-
-const pct = (xs: number[], p: number) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
-const delays = (m: Map<string, number>) => [...m].filter(([id]) => submitted.has(id)).map(([id, at]) => at - submitted.get(id)!);
-const toStart = delays(started);
-const toDone = delays(completed);
-const f = (x: number) => `${x.toFixed(1)} ms`;
-console.log(`actions: ${submitted.size} submitted, ${toStart.length} started, ${toDone.length} completed via the Square simulator; ${PACED ? 'paced (one at a time)' : `${CONCURRENCY} concurrent submitters`}; ${(submitted.size / (wall / 1000)).toFixed(1)} actions/s`);
-console.log(`POST /actions → 201: p50 ${f(pct(delays(responded), 50))}  p99 ${f(pct(delays(responded), 99))}`);
-console.log(`submit → executing: p50 ${f(pct(toStart, 50))}  p99 ${f(pct(toStart, 99))}  max ${f(Math.max(...toStart))}`);
-console.log(`submit → completed: p50 ${f(pct(toDone, 50))}  p99 ${f(pct(toDone, 99))}  max ${f(Math.max(...toDone))}`);
-console.log(`square simulator orders: ${square.orders().length}`);
-if (process.env.BENCH_COUNTS) {
-  const { default: mongoose } = await import('mongoose');
-  for (const c of await mongoose.connection.db!.listCollections().toArray()) console.log(c.name, await mongoose.connection.db!.collection(c.name).countDocuments());
+/** The database's own ceiling: small documents inserted by 16 concurrent inserters for a few seconds. */
+async function rawInsertCeiling(): Promise<number> {
+  const conn = await mongoose.createConnection(uri, { dbName: `bench_raw_${Date.now()}` }).asPromise();
+  const coll = conn.db!.collection('raw');
+  const stopAt = Date.now() + 5000;
+  let n = 0;
+  const t = performance.now();
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (Date.now() < stopAt && n < 20_000) { n++; await coll.insertOne({ n, at: new Date(), payload: 'x'.repeat(200) }); }
+  }));
+  const perSecond = n / ((performance.now() - t) / 1000);
+  await conn.dropDatabase();
+  await conn.close();
+  console.log(`\n[raw] ${n} single-document inserts from 16 inserters: ${perSecond.toFixed(0)} inserts/s`);
+  return perSecond;
 }
 
-await square.close();
-await svc.close();
+console.log(`database: ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'}; ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on this machine slows every figure)`);
+if (process.env.BENCH_MODE === 'paced') await phase('paced', { paced: true, concurrency: 1, n: Math.min(N, 50) });
+else if (process.env.BENCH_CONCURRENCY) await phase(`burst ${process.env.BENCH_CONCURRENCY}`, { concurrency: Number(process.env.BENCH_CONCURRENCY), n: N });
+else {
+  const paced = await phase('paced', { paced: true, concurrency: 1, n: Math.min(N, 50) });
+  const b4 = await phase('burst 4', { concurrency: 4, n: N });
+  const b16 = await phase('burst 16', { concurrency: 16, n: N });
+  const raw = await rawInsertCeiling();
+  const history = await phase(`history (${HISTORY} finished actions stored), burst 4`, { concurrency: 4, n: N, history: HISTORY });
+  const efficiency = (r: PhaseResult) => (100 * r.perSecond) / (raw / r.opsPerAction);
+  console.log('\nsummary');
+  console.log(`paced: submit → executing p50 ${ms(paced.toStartP50)}, submit → completed p50 ${ms(paced.toDoneP50)}`);
+  for (const r of [b4, b16, history]) {
+    console.log(`${r.label}: ${r.completed}/${r.submitted} completed, ${r.errors} errors, ${r.perSecond.toFixed(1)} actions/s, ${r.opsPerAction.toFixed(1)} ops/action, efficiency ${efficiency(r).toFixed(0)}%, submit → completed p50 ${ms(r.toDoneP50)}`);
+  }
+  console.log(`history p50 ÷ empty p50 (submit → completed, burst 4): ${(history.toDoneP50 / b4.toDoneP50).toFixed(2)}`);
+}
+
 await db?.stop();
 await fs.rm(dir, { recursive: true, force: true });
 process.exit(0);

@@ -10,7 +10,9 @@
  */
 import express, { Router } from 'express';
 import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { requireApiKey } from '../src/api/auth.js';
+import { errors, isoDate, jsonBody, ok, op, spaceHeader } from '../src/api/openapi.js';
 import { fromZod } from '../src/engine/errors.js';
 import { RequestError } from '../src/engine/errors.js';
 import { Provider } from '../src/storage/models.js';
@@ -28,6 +30,52 @@ const BindingBody = z.object({
   channel: z.string().min(1).max(64),
   providerId: z.string().regex(/^[0-9a-f]{24}$/i, 'must be a provider id'),
 });
+
+const Connection = z.object({
+  id: z.string().meta({ example: 'slack:T0123ABCD' }), platform: z.enum(['slack', 'telegram']), workspace: z.string(),
+  channel: z.string().nullable(), label: z.string().nullable(), createdAt: isoDate.nullable(),
+}).meta({ id: 'ChatConnection' });
+const Binding = BindingBody.extend({ id: z.string() }).meta({ id: 'ChatBinding' });
+const spaceOnly = { header: z.object({ 'x-space-id': spaceHeader }) };
+const idParam = (what: string) => ({ ...spaceOnly, path: z.object({ id: z.string().meta({ description: `${what} id` }) }) });
+const deleted = { '204': { description: 'Deleted' } };
+
+/** The routes below as OpenAPI path items, from the same schemas they validate with (merged into /openapi.json). */
+export const chatApiPaths: ZodOpenApiPathsObject = {
+  '/chat/connections': {
+    get: op('Chat', 'The space\'s Slack workspaces and Telegram chats', { requestParams: spaceOnly, responses: { ...ok(z.object({ connections: z.array(Connection) })), ...errors(401, 403) } }),
+  },
+  '/chat/connections/slack': {
+    post: op('Chat', 'Connect a Slack workspace (the bot token is write-only)', {
+      requestParams: spaceOnly,
+      requestBody: jsonBody(SlackConnectionBody, { teamId: 'T0123ABCD', label: 'Café team' }),
+      responses: { ...ok(z.object({ connection: Connection }), 'Already connected to this space'), ...ok(z.object({ connection: Connection }), 'Connected', '201'), ...errors(400, 401, 403, 409, 413) },
+    }),
+  },
+  '/chat/connections/telegram/link': {
+    post: op('Chat', 'A one-time code: the Telegram chat that sends `/start <code>` joins the space', {
+      requestParams: spaceOnly,
+      responses: {
+        ...ok(z.object({ code: z.string(), expiresAt: isoDate, link: z.string().nullable().meta({ description: 't.me deep link once the bot is known' }), command: z.string() }), 'Issued', '201'),
+        ...errors(400, 401, 403, 413),
+      },
+    }),
+  },
+  '/chat/connections/{id}': {
+    delete: op('Chat', 'Disconnect a workspace or chat', { requestParams: idParam('Connection'), responses: { ...deleted, ...errors(401, 403, 404) } }),
+  },
+  '/chat/bindings': {
+    get: op('Chat', 'Which provider each channel or chat orders from', { requestParams: spaceOnly, responses: { ...ok(z.object({ bindings: z.array(Binding) })), ...errors(401, 403) } }),
+    put: op('Chat', 'Bind a connected channel or chat to a provider', {
+      requestParams: spaceOnly,
+      requestBody: jsonBody(BindingBody),
+      responses: { ...ok(z.object({ binding: Binding })), ...errors(400, 401, 403, 404, 409, 413) },
+    }),
+  },
+  '/chat/bindings/{id}': {
+    delete: op('Chat', 'Remove a binding', { requestParams: idParam('Binding'), responses: { ...deleted, ...errors(401, 403, 404) } }),
+  },
+};
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});

@@ -9,6 +9,7 @@ import { prepareChatDemo, type ChatDemo } from './demo/demo.js';
 import { createChatExtension } from './index.js';
 import type { PlatformBotFactory } from './platform.js';
 import { slackBot } from './slack/bot.js';
+import { slackOperatorsExtension } from './slack/operators/extension.js';
 import { telegramPlatform } from './telegram/bot.js';
 
 export function chatAddOn(env: NodeJS.ProcessEnv = process.env): AddOn {
@@ -20,8 +21,10 @@ export function chatAddOn(env: NodeJS.ProcessEnv = process.env): AddOn {
         throw err;
       }
       const platforms: PlatformBotFactory[] = [];
+      // Operators work manual tasks in the same Slack app (cards in the operator channel, App Home).
+      const operators = slackOperatorsExtension();
       if (chat.SLACK_BOT_TOKEN) {
-        platforms.push(slackBot({ botToken: chat.SLACK_BOT_TOKEN, signingSecret: chat.SLACK_SIGNING_SECRET, appToken: chat.SLACK_APP_TOKEN, apiUrl: chat.SLACK_API_URL }));
+        platforms.push(slackBot({ botToken: chat.SLACK_BOT_TOKEN, signingSecret: chat.SLACK_SIGNING_SECRET, appToken: chat.SLACK_APP_TOKEN, apiUrl: chat.SLACK_API_URL, extend: operators.extend }));
       }
       if (chat.TELEGRAM_BOT_TOKEN) {
         platforms.push(telegramPlatform({ token: chat.TELEGRAM_BOT_TOKEN, ...(chat.TELEGRAM_API_ROOT ? { apiRoot: chat.TELEGRAM_API_ROOT } : {}), ...(chat.TELEGRAM_WEBHOOK_SECRET ? { webhookSecret: chat.TELEGRAM_WEBHOOK_SECRET } : {}) }));
@@ -30,12 +33,13 @@ export function chatAddOn(env: NodeJS.ProcessEnv = process.env): AddOn {
       const demoWanted = chat.CHAT_DEMO && config.SEED_DEMO && config.ROLE === 'all';
       let demo: ChatDemo | null = null;
       if (demoWanted && (!chat.SLACK_BOT_TOKEN || !chat.TELEGRAM_BOT_TOKEN)) {
-        demo = await prepareChatDemo({ slack: !chat.SLACK_BOT_TOKEN, telegram: !chat.TELEGRAM_BOT_TOKEN });
+        demo = await prepareChatDemo({ slack: !chat.SLACK_BOT_TOKEN, telegram: !chat.TELEGRAM_BOT_TOKEN, extendSlack: operators.extend });
         platforms.push(...demo.platforms);
       }
       if (platforms.length === 0) return { extensions: [] };
       return {
-        extensions: [createChatExtension({ config: chat, platforms })],
+        // The operators extension first: the Slack bot it extends is built during the chat extension's setup.
+        extensions: [operators, createChatExtension({ config: chat, platforms })],
         ...(demo ? {
           afterSeed: (d: { spaceId: string; baseUrl: string; dataDir: string }) => demo.connect(d),
           close: () => demo.close(),

@@ -6,7 +6,7 @@
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import type { ExtensionContext, ServiceExtension } from '../src/extensions.js';
-import { chatApiRouter } from './api.js';
+import { chatApiPaths, chatApiRouter } from './api.js';
 import { cleanupChatRecords } from './cleanup.js';
 import type { ChatConfig } from './config.js';
 import type { OrderingPort } from './conversation/ports.js';
@@ -76,7 +76,8 @@ export function createChatExtension(o: ChatExtensionOptions): ChatExtension {
       }
       const telegram = () => (bots.find((b) => b.platform === 'telegram') as (PlatformBot & { username?: () => string | null }) | undefined)?.username?.() ?? null;
       const routers = c.servesHttp ? [...bots.flatMap((b) => b.routers), chatApiRouter({ maxBodyBytes: c.config.MAX_BODY_BYTES, now: c.now, telegramUsername: telegram })] : [];
-      return { notifiers: [createChatNotifier({ ordering, outbox, logger: c.logger, now: c.now })], routers };
+      const openApiPaths = c.servesHttp ? Object.assign({}, chatApiPaths, ...bots.map((b) => b.openApiPaths ?? {})) : {};
+      return { notifiers: [createChatNotifier({ ordering, outbox, logger: c.logger, now: c.now })], routers, openApiPaths };
     },
 
     async start(info) {

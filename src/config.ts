@@ -18,18 +18,36 @@ const ConfigSchema = z.object({
   LINK_SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How often workers poll for due jobs; new actions in the same process start immediately regardless. */
   AGENDA_PROCESS_EVERY_MS: z.coerce.number().int().min(50).default(1000),
-  AGENDA_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(60_000),
-  AGENDA_CONCURRENCY: z.coerce.number().int().min(1).default(20),
+  /** A running step's lease (renewed while it runs): a dead worker's step is taken over after this long. */
+  AGENDA_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Steps (and notification jobs) one worker process runs at once. */
+  AGENDA_CONCURRENCY: z.coerce.number().int().min(1).default(10),
+  /** A finished action's step bookkeeping (transition log, order-number claim) is removed after this long. */
+  STEP_BOOKKEEPING_RETENTION_MINUTES: z.coerce.number().positive().default(60),
+  /** Overload shedding (POST /actions → 503 + Retry-After, nothing written): the longest a create waits to be admitted… */
+  OVERLOAD_TIMEOUT_MS: z.coerce.number().int().min(10).default(2000),
+  /** …creates one API process runs at once (more wait for a slot)… */
+  OVERLOAD_MAX_CONCURRENT_CREATES: z.coerce.number().int().min(1).default(32),
+  /** …and how many actions may be overdue (due longer than OVERLOAD_OVERDUE_AFTER_MS ago) before new ones are refused. */
+  OVERLOAD_MAX_OVERDUE_ACTIONS: z.coerce.number().int().min(1).default(1000),
+  OVERLOAD_OVERDUE_AFTER_MS: z.coerce.number().int().min(0).default(10_000),
   STEP_TIMEOUT_MS: z.coerce.number().int().min(500).default(30_000),
   EMAIL_CONFIRM_TIMEOUT_MINUTES: z.coerce.number().positive().default(10),
   SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** The demo café's Square integration talks to a Square simulator started in this process. */
   DEMO_SQUARE_SIMULATOR: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** The demo café's POS answers 503 to every call: orders fall through to email and then to an operator. */
+  DEMO_SQUARE_DOWN: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** The demo Square's simulated prep time: orders turn PREPARED (→ "ready" + SMS) this long after they are placed; 0 = never. */
   DEMO_PREP_SECONDS: z.coerce.number().min(0).max(3600).default(20),
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters').optional(),
   TWILIO_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{1,14}|MG[0-9a-fA-F]{32}|[A-Za-z0-9 ]{1,11})$/, 'must be an E.164 number, a Messaging Service SID or an alphanumeric sender').optional(),
+  /** An unclaimed manual task is announced again after this long; a claimed one reminds its claimer after this long. */
+  OPERATOR_NUDGE_MINUTES: z.coerce.number().positive().default(10),
+  OPERATOR_REMIND_MINUTES: z.coerce.number().positive().default(20),
+  /** How often the operator sweep (nudges, reminders) runs. */
+  OPERATOR_SWEEP_SECONDS: z.coerce.number().int().min(1).default(30),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(100_000),
   /** A request's headers and body must arrive within this time (a client that stalls mid-body gets 408 and is dropped). */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).default(30_000),

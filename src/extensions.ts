@@ -5,15 +5,17 @@
 import type { Agenda } from 'agenda';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import type { Config } from './config.js';
 import type { ActionExecutionService } from './engine/execution-service.js';
 import type { Notifier } from './engine/types.js';
+import type { OperatorNotifier } from './operators/events.js';
 import type { EngineServices } from './service.js';
 
 export interface ExtensionContext {
   config: Config;
   logger: Logger;
-  /** The engine services the HTTP API calls (create-and-start, get, status by order number, cancel). */
+  /** The engine services the HTTP API calls (create-and-start, get, status by order number, cancel; manual tasks, operators). */
   services: EngineServices;
   /** The execution engine itself (outcomes, cancel). */
   service: ActionExecutionService;
@@ -27,8 +29,12 @@ export interface ExtensionContext {
 export interface ExtensionParts {
   /** Added to the notifier dispatcher (every status change of an action reaches them). */
   notifiers?: Notifier[];
+  /** Told about every manual task change through durable jobs (operator cards, App Home). */
+  operatorNotifiers?: OperatorNotifier[];
   /** Mounted before any body parsing (signature checks read raw bodies), like the integration routers. */
   routers?: Router[];
+  /** OpenAPI path items (zod-openapi) for what `routers` serve: merged into /openapi.json, so they are documented and checked (405s, Schemathesis). */
+  openApiPaths?: ZodOpenApiPathsObject;
 }
 
 export interface ServiceExtension {

@@ -39,7 +39,7 @@ export async function runMain(addOns: AddOn[] = []): Promise<void> {
   logger.info({ role: config.ROLE, baseUrl: running.baseUrl }, 'rouh-actions is running');
   if (config.SEED_DEMO && config.ROLE !== 'worker') {
     const creds = await seedDemo(config.dataDir, running.baseUrl);
-    const square = config.DEMO_SQUARE_SIMULATOR ? await startDemoSquare(creds, config.publicBaseUrl, config.dataDir, config.DEMO_PREP_SECONDS) : null;
+    const square = config.DEMO_SQUARE_SIMULATOR ? await startDemoSquare(creds, config.publicBaseUrl, config.dataDir, { prepSeconds: config.DEMO_PREP_SECONDS, down: config.DEMO_SQUARE_DOWN }) : null;
     if (square) onClose.push(() => square.close());
     const addOnLines: string[] = [];
     for (const p of prepared) addOnLines.push(...((await p.afterSeed?.({ ...creds, dataDir: config.dataDir })) ?? []));

@@ -20,9 +20,10 @@ import { probeIntegration } from './engine/integration-probe.js';
 import { HandlerRegistry } from './engine/registry.js';
 import { StatusBus } from './engine/status-bus.js';
 import type { Notifier, RetryPolicy } from './engine/types.js';
+import { createJobs } from './jobs/index.js';
+import { AdmissionGate } from './engine/admission.js';
+import { countOverdue } from './storage/action-state.js';
 import type { ServiceExtension } from './extensions.js';
-import { agendaScheduler, createAgenda, defineJobs } from './jobs/agenda.js';
-import { JOB } from './jobs/names.js';
 import { NotifierDispatcher } from './notify/dispatcher.js';
 import { attachSocketServer } from './realtime/socket.js';
 import type { Server as SocketServer } from 'socket.io';
@@ -34,6 +35,10 @@ import { ActionService } from './services/actions.js';
 import { IntegrationService } from './services/integrations.js';
 import { ManualTaskService } from './services/manual-tasks.js';
 import { mongoManualTaskStore } from './storage/manual-task-store.js';
+import { defineOperatorJobs, enqueueOperatorChange } from './jobs/operator-jobs.js';
+import { OperatorDirectory } from './operators/directory.js';
+import { createTaskPublisher, OperatorDispatcher } from './operators/dispatcher.js';
+import type { OperatorNotifier } from './operators/events.js';
 import { demoAdminToken } from './ops/admin-auth.js';
 import { readDemoCredentials } from './seed/demo.js';
 import { ServiceMetrics } from './ops/metrics.js';
@@ -46,6 +51,7 @@ export interface ServiceOverrides {
   extraHandlers?: AnyHandlerManifest[];
   retryPolicies?: Record<string, Partial<RetryPolicy>>;
   notifiers?: Notifier[];
+  operatorNotifiers?: OperatorNotifier[];
   /** Where the twilio SDK sends requests (tests: the Twilio simulator). */
   twilioHttpClient?: TwilioHttpClient;
   /** Optional parts built by the composition root (the chat bots): see src/extensions.ts. */
@@ -64,6 +70,8 @@ export interface RunningService {
   registry: HandlerRegistry;
   agenda: Agenda;
   db: Database;
+  /** Where manual task changes go (durable jobs): chat platforms add their operator notifier here. */
+  operatorNotifiers: OperatorDispatcher;
   /** What the extensions said at start (e.g. how to chat with the demo bots). */
   extensionNotes: string[];
   metrics: ServiceMetrics;
@@ -76,6 +84,8 @@ export interface EngineServices {
   actions: ActionService;
   manualTasks: ManualTaskService;
   integrations: IntegrationService;
+  /** Who the operators of a space are and where its task cards go. */
+  operators: OperatorDirectory;
 }
 
 export async function startService(config: Config, logger: Logger, o: ServiceOverrides = {}): Promise<RunningService> {
@@ -99,42 +109,67 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
         return { confirmUrl: link('confirm'), declineUrl: link('decline') };
       },
     },
-    manualTasks: mongoManualTaskStore,
+    manualTasks: {
+      async open(task) {
+        await mongoManualTaskStore.open(task);
+        await services.manualTasks.opened(task.executionId); // announce it to operators
+      },
+    },
   };
   for (const manifest of [...HANDLERS, ...(o.extraHandlers ?? [])]) registry.register(manifest, metrics.timed(manifest.create(handlerDeps)));
   for (const [name, policy] of Object.entries(o.retryPolicies ?? {})) registry.setRetryPolicy(name, policy);
 
-  const runsWorkers = config.ROLE !== 'api';
-  const agenda = createAgenda(db.connection, {
-    processEveryMs: config.AGENDA_PROCESS_EVERY_MS, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, concurrency: config.AGENDA_CONCURRENCY,
-    inProcessNotifications: config.ROLE === 'all',
+  const sms = smsNotifier(config, secrets, logger, o.twilioHttpClient);
+  const notifiers = new NotifierDispatcher([...(sms ? [sms] : []), ...(o.notifiers ?? [])], logger, {
+    trackingUrl, onOutcome: (channel, outcome) => metrics.notified(channel, outcome),
   });
+  const runsWorkers = config.ROLE !== 'api';
+  const jobs = createJobs(db.connection, {
+    runsWorkers, inProcess: config.ROLE === 'all', pollEveryMs: config.AGENDA_PROCESS_EVERY_MS,
+    lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, concurrency: config.AGENDA_CONCURRENCY, retentionMs: config.STEP_BOOKKEEPING_RETENTION_MINUTES * 60_000,
+  }, { notifiers, logger, onWorkStart: (name, dueAt) => metrics.jobStarted(name, dueAt) });
+  const { agenda } = jobs;
   const service = new ActionExecutionService({
     registry, bus, logger, stepTimeoutMs: config.STEP_TIMEOUT_MS, publicBaseUrl, leaseMs: config.AGENDA_LOCK_LIFETIME_MS, now,
-    scheduler: agendaScheduler(agenda), observer: metrics,
+    scheduler: jobs.scheduler, observer: metrics,
   });
+  const operatorNotifiers = new OperatorDispatcher(logger);
+  for (const n of o.operatorNotifiers ?? []) operatorNotifiers.add(n);
   const services: EngineServices = {
-    actions: new ActionService({ execution: service, now }),
-    manualTasks: new ManualTaskService({ outcomes: service, now }),
+    actions: new ActionService({
+      execution: service, now,
+      admission: new AdmissionGate({
+        maxConcurrent: config.OVERLOAD_MAX_CONCURRENT_CREATES, maxOverdue: config.OVERLOAD_MAX_OVERDUE_ACTIONS,
+        overdueAfterMs: config.OVERLOAD_OVERDUE_AFTER_MS, timeoutMs: config.OVERLOAD_TIMEOUT_MS,
+      }, countOverdue),
+    }),
+    manualTasks: new ManualTaskService({ outcomes: service, now, publisher: createTaskPublisher({ bus, enqueue: enqueueOperatorChange(agenda) }) }),
     integrations: new IntegrationService({
       registry,
       probe: (integrationId, spaceId) => probeIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
     }),
+    operators: new OperatorDirectory(),
   };
+  // A customer's cancel closes the action's open task (and its card); the operator sweep catches any missed here.
+  bus.subscribe((e) => {
+    if (e.type !== 'action.status' || e.status !== 'cancelled') return;
+    services.manualTasks.closeTasksOfEndedAction(e.actionId).catch((err) => logger.warn({ err: (err as Error).message }, 'closing a cancelled task failed'));
+  });
   const extensions = o.extensions ?? [];
   const parts = [];
   for (const ext of extensions) {
     parts.push(await ext.setup({ config, logger: logger.child({ extension: ext.name }), service, services, agenda, runsWorkers, servesHttp: config.ROLE !== 'worker', now }));
   }
-  const sms = smsNotifier(config, secrets, logger, o.twilioHttpClient);
-  const dispatcher = new NotifierDispatcher([...(sms ? [sms] : []), ...(o.notifiers ?? []), ...parts.flatMap((p) => p.notifiers ?? [])], logger, {
-    trackingUrl, onOutcome: (channel, outcome) => metrics.notified(channel, outcome),
-  });
+  for (const n of parts.flatMap((p) => p.operatorNotifiers ?? [])) operatorNotifiers.add(n);
+  // The engine (and so the dispatcher) exists before the extensions, which are built on it.
+  notifiers.add(parts.flatMap((p) => p.notifiers ?? []));
+  await jobs.start(service);
   if (runsWorkers) {
-    defineJobs(agenda, { service, dispatcher, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger, onJobStart: (name, dueAt) => metrics.jobStarted(name, dueAt) });
+    await defineOperatorJobs(agenda, {
+      dispatcher: operatorNotifiers, tasks: services.manualTasks, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger, sweepEvery: `${config.OPERATOR_SWEEP_SECONDS} seconds`,
+      nudges: { nudgeAfterMs: config.OPERATOR_NUDGE_MINUTES * 60_000, remindAfterMs: config.OPERATOR_REMIND_MINUTES * 60_000 },
+    });
   }
-  await agenda.start();
-  if (runsWorkers) await agenda.every('30 seconds', JOB.sweep);
 
   let server: http.Server | null = null;
   let io: SocketServer | null = null;
@@ -156,6 +191,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
       },
       services: { ...services, outcomes: service }, logger, linkSecret: secret, authLimiter, maxBodyBytes: config.MAX_BODY_BYTES, now,
       integrationRouters: [...integrationRouters(config, secrets, registry.manifests(), service, logger), ...parts.flatMap((p) => p.routers ?? [])],
+      extraPaths: Object.assign({}, ...parts.map((p) => p.openApiPaths ?? {})),
     });
     server = http.createServer({
       // Slow or stalled clients (headers or a body that never finishes) are answered 408 and dropped.
@@ -178,7 +214,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
 
   let closed = false;
   return {
-    baseUrl, port, config, bus, service, services, registry, agenda, db, metrics, extensionNotes,
+    baseUrl, port, config, bus, service, services, registry, agenda, db, metrics, operatorNotifiers, extensionNotes,
     beginShutdown() { shuttingDown = true; },
     async close() {
       if (closed) return;
@@ -191,9 +227,8 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
-      // Let running steps finish (bounded) so none is cut off mid-write; the rest resume after lock expiry.
-      await agenda.drain(5000).catch(() => undefined);
-      await agenda.stop().catch(() => undefined);
+      // Let running steps finish (bounded) so none is cut off mid-write; the rest resume after lease expiry.
+      await jobs.close();
       await db.close();
     },
   };

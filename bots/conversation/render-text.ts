@@ -8,6 +8,7 @@ function blockText(b: ReplyBlock): string {
     case 'line': return `  ${b.label}${b.detail ? ` (${b.detail})` : ''}${b.amount ? `  ${b.amount}` : ''}`;
     case 'fields': return b.fields.map((f) => `  ${f.label}: ${f.value}`).join('\n');
     case 'context': return `  · ${b.text}`;
+    case 'link': return `  ${b.label}: ${b.url}`;
   }
 }
 

@@ -163,18 +163,22 @@ export function orderCard(order: OrderView, cardKey: string, now: Date): Reply {
   ], cancellable ? [{ label: 'Cancel order', value: BUTTON.cancelAsk(order.id), style: 'danger' }] : [], { card: cardKey });
 }
 
-/** A thread reply for one stage of the order (placing, waiting, confirmed with receipt, ready, failed, cancelled). */
-export function statusNews(order: OrderView, now: Date): Reply {
+/**
+ * A thread reply for one stage of the order (placing, waiting, confirmed with receipt, ready, failed, cancelled).
+ * `trackingUrl`: the customer's live order page, linked from the receipt.
+ */
+export function statusNews(order: OrderView, now: Date, trackingUrl: string | null = null): Reply {
   const headline = statusHeadline(order, now);
   if (order.status === 'completed' && !order.fulfillment && order.receipt) {
     const r = order.receipt;
-    return reply(`${headline} Receipt ${r.receiptNumber}.`, [
+    return reply(`${headline} Receipt ${r.receiptNumber}.${trackingUrl ? ` Track your order: ${trackingUrl}` : ''}`, [
       { type: 'text', text: headline },
       ...orderLines(order),
       { type: 'fields', fields: [
         { label: 'Order #', value: r.orderNumber }, { label: 'Total', value: r.total },
         { label: 'Pickup', value: localTime(r.pickupTime, order.provider.timezone, now) }, { label: 'Receipt', value: r.receiptNumber },
       ] },
+      ...(trackingUrl ? [{ type: 'link' as const, label: 'Track your order', url: trackingUrl }] : []),
     ]);
   }
   return say(headline);

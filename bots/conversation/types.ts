@@ -72,7 +72,9 @@ export type ReplyBlock =
   /** Label/value pairs: Total, Pickup, Name, Notes, Order #, Receipt. */
   | { type: 'fields'; fields: Array<{ label: string; value: string }> }
   /** Small print under the content ("no unicorn frappe on the menu", "expires in 30 minutes"). */
-  | { type: 'context'; text: string };
+  | { type: 'context'; text: string }
+  /** A web link ("Track your order" → the customer's live order page). */
+  | { type: 'link'; label: string; url: string };
 
 export interface ReplyButton {
   label: string;

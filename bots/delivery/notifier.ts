@@ -5,7 +5,7 @@
  * thread whose connection belongs to another space is never written to (an API client can set an origin).
  */
 import type { Logger } from 'pino';
-import type { ActionEvent, Notifier, NotifyContext } from '../../src/engine/types.js';
+import type { ActionEvent, Notifier, NotifyContext, NotifyOutcome } from '../../src/engine/types.js';
 import { stageKey } from '../conversation/conversation.js';
 import type { OrderView, OrderingPort } from '../conversation/ports.js';
 import { orderCard, stageOf, statusNews } from '../conversation/replies.js';
@@ -34,17 +34,18 @@ export function createChatNotifier(deps: { ordering: OrderingPort; outbox: ChatO
     name: 'chat',
     wants: () => true,
 
-    async notify(event: ActionEvent, context: NotifyContext): Promise<void> {
+    async notify(event: ActionEvent, context: NotifyContext): Promise<NotifyOutcome> {
+      // Outcomes feed the notification metrics: "sent" = handed to the chat outbox, which delivers with retries.
       const origin = context.origin;
       const ref = origin?.ref;
-      if (!origin || !PLATFORMS.has(origin.channel) || !ref?.workspace || !ref.channel) return;
+      if (!origin || !PLATFORMS.has(origin.channel) || !ref?.workspace || !ref.channel) return 'skipped';
       const thread: ThreadRef = { platform: origin.channel as Platform, workspace: ref.workspace, channel: ref.channel, thread: ref.thread || null };
       if ((await connectionSpace(thread)) !== context.action.spaceId) {
         log.warn({ actionId: context.action.id, platform: thread.platform }, 'action origin names a chat outside its space; not notified');
-        return;
+        return 'skipped';
       }
       const order = await deps.ordering.order(context.action.spaceId, context.action.id);
-      if (!order) return;
+      if (!order) return 'skipped';
       const at = new Date((event as { timestamp?: string }).timestamp ?? now());
       const messages = [];
       const { status, fulfillment } = statusOf(event);
@@ -57,9 +58,11 @@ export function createChatNotifier(deps: { ordering: OrderingPort; outbox: ChatO
       const stale = stage <= 2 && stageOf(order.status, order.fulfillment) > stage;
       if (!stale && status !== 'queued') {
         const asOfEvent: OrderView = { ...order, status: status as OrderView['status'], fulfillment: fulfillment as OrderView['fulfillment'] };
-        messages.push({ id: stageKey(order.id, stage, thread), thread, userId: order.userId, seq: seqAt(at, 1), reply: statusNews(asOfEvent, now()) });
+        messages.push({ id: stageKey(order.id, stage, thread), thread, userId: order.userId, seq: seqAt(at, 1), reply: statusNews(asOfEvent, now(), context.trackingUrl ?? null) });
       }
+      if (messages.length === 0) return 'skipped';
       await deps.outbox.enqueue(messages);
+      return 'sent';
     },
   };
 }

@@ -10,6 +10,11 @@ import readline from 'node:readline';
 import type { ConsoleMessage } from './console.js';
 
 const args = process.argv.slice(2);
+// `--as operator`: the operator channel (bots/slack/operators/operator-cli.ts) instead of a customer chat.
+if (args[args.indexOf('--as') + 1] === 'operator') {
+  await import('../slack/operators/operator-cli.js');
+  await new Promise<never>(() => undefined); // it runs until /quit, which exits the process
+}
 const as = (args[args.indexOf('--as') + 1] ?? 'slack') === 'telegram' ? 'telegram' : 'slack';
 const dataDir = path.resolve(process.env.DATA_DIR ?? './.data');
 const file = path.join(dataDir, 'chat-demo.json');

@@ -25,9 +25,10 @@ const tgButtons = (markup: unknown): TgButton[] => ((markup as { inline_keyboard
 /** Telegram messages are HTML: the terminal shows the words. */
 const plainHtml = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
 
-export async function startChatConsole(demo: { slack?: DemoSlack; telegram?: DemoTelegram }): Promise<{ url: string; close(): Promise<void> }> {
+export async function startChatConsole(demo: { slack?: DemoSlack; telegram?: DemoTelegram }, extraRoutes: express.Router[] = []): Promise<{ url: string; close(): Promise<void> }> {
   const app = express();
   app.use(express.json());
+  for (const r of extraRoutes) app.use(r); // e.g. the operator channel (bots/slack/operators/demo.ts)
 
   app.get('/messages', (req, res) => {
     if (req.query.as === 'telegram' && demo.telegram) {

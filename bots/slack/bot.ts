@@ -7,6 +7,9 @@
  */
 import express from 'express';
 import type { Logger as PinoLogger } from 'pino';
+import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { noAuth, op } from '../../src/api/openapi.js';
 import bolt from '@slack/bolt';
 import { ChatDraft, ChatSecret } from '../storage/models.js';
 import { slackUserId, threadKey, TransportError, type ChatTransport, type Reply, type SentRef, type ThreadRef } from '../conversation/types.js';
@@ -28,6 +31,8 @@ export interface SlackBotOptions {
   apiUrl?: string;
   /** HTTP path for events, commands and interactions. */
   endpoint?: string;
+  /** More listeners on the same Bolt app (the operators' cards and App Home: bots/slack/operators). */
+  extend?: (app: BoltApp, clientFor: SlackClientFor) => void;
 }
 
 /** Bolt logs through our pino logger. */
@@ -96,6 +101,39 @@ export function createSlackTransport(clientFor: SlackClientFor): ChatTransport {
 }
 
 const stripMention = (text: string, botUserId: string | null) => (botUserId ? text.replaceAll(`<@${botUserId}>`, ' ') : text.replace(/<@[UW][A-Z0-9]+>/g, ' ')).trim();
+
+/**
+ * The Request URL (HTTP mode) in the service's OpenAPI document. Bolt's receiver answers its own errors with
+ * empty bodies: 401 for a missing, stale or wrong signature, 400 for an unreadable body, 413 for a large one.
+ */
+function slackEventsPaths(endpoint: string): ZodOpenApiPathsObject {
+  const empty = (description: string) => ({ description });
+  return {
+    [endpoint]: {
+      post: op('Inbound chat', 'Slack delivers events, slash commands and interactions (Bolt, HTTP mode)', {
+        security: noAuth,
+        requestParams: {
+          header: z.object({
+            'x-slack-signature': z.string().meta({ description: '`v0=<hex HMAC-SHA256>` over `v0:<timestamp>:<raw body>` with SLACK_SIGNING_SECRET' }),
+            'x-slack-request-timestamp': z.string().meta({ description: 'Unix seconds; older than 5 minutes is refused' }),
+          }),
+        },
+        requestBody: {
+          content: {
+            'application/json': { schema: z.object({ type: z.string() }).loose() },
+            'application/x-www-form-urlencoded': { schema: z.object({ payload: z.string().optional(), command: z.string().optional() }).loose() },
+          },
+        },
+        responses: {
+          '200': empty('Acknowledged (url_verification answers with its challenge)'),
+          '400': empty('Unreadable body'),
+          '401': empty('Missing, stale or wrong signature'),
+          '413': empty('Body too large'),
+        },
+      }),
+    },
+  };
+}
 
 export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
   return ({ inbound, logger }): PlatformBot => {
@@ -190,6 +228,8 @@ export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
       });
     });
 
+    opts.extend?.(app, clientFor);
+
     // Slack retries and Socket Mode redeliveries carry the same event_id: the runtime drops repeats by it.
     app.error(async (err) => { log.error({ err: err.message }, 'bolt error'); });
 
@@ -197,6 +237,7 @@ export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
       platform: 'slack',
       transport: createSlackTransport(clientFor),
       routers: receiver ? [router] : [],
+      ...(receiver ? { openApiPaths: slackEventsPaths(opts.endpoint ?? '/slack/events') } : {}),
       async start() {
         await app.init();
         const me = await app.client.auth.test();

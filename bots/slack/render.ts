@@ -24,6 +24,7 @@ function block(b: ReplyBlock): Block {
     };
     case 'fields': return { type: 'section', fields: b.fields.slice(0, 10).map((f) => ({ type: 'mrkdwn', text: clip(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, 2000) })) };
     case 'context': return { type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(b.text), 3000) }] };
+    case 'link': return { type: 'section', text: { type: 'mrkdwn', text: `<${escapeMrkdwn(b.url)}|${escapeMrkdwn(b.label.replace(/\|/g, '/'))}>` } };
   }
 }
 

@@ -9,6 +9,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { ErrorBody, errors, json, noAuth, ok, op } from '../../src/api/openapi.js';
 import { Telegraf, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
 import type { Message, Update, User } from 'telegraf/types';
@@ -47,6 +50,22 @@ export interface TelegramBot extends PlatformBot {
   /** The bot's @username once started (for t.me deep links). */
   username(): string | null;
 }
+
+/** [POST /telegram/webhook] in the service's OpenAPI document. */
+const telegramWebhookPaths: ZodOpenApiPathsObject = {
+  [TELEGRAM_WEBHOOK_PATH]: {
+    post: op('Inbound chat', 'Telegram delivers bot updates (webhook mode)', {
+      security: noAuth,
+      requestParams: { header: z.object({ 'x-telegram-bot-api-secret-token': z.string().meta({ description: 'The secret_token given to setWebhook (TELEGRAM_WEBHOOK_SECRET)' }) }) },
+      requestBody: { content: { 'application/json': { schema: z.object({ update_id: z.number().int() }).loose() } } },
+      responses: {
+        ...ok(z.object({ ok: z.literal(true) }), 'Handled'),
+        '500': { description: 'Not handled: Telegram delivers it again', content: json(ErrorBody) },
+        ...errors(400, 401, 413),
+      },
+    }),
+  },
+};
 
 /** The webhook's secret token when none is configured: stable across restarts and processes, and not the token itself. */
 export function defaultWebhookSecret(botToken: string): string {
@@ -203,7 +222,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
     TELEGRAM_WEBHOOK_PATH,
     (req: Request, res: Response, next: NextFunction) => {
       if (!sameSecret(req.get('x-telegram-bot-api-secret-token') ?? '', secret)) {
-        res.status(401).json({ error: { code: 'unauthorized', message: 'Missing or wrong secret token', field: null } });
+        res.status(401).json({ error: { code: 'unauthorized', message: 'Missing or wrong secret token' } });
         return;
       }
       next();
@@ -219,7 +238,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
         await telegraf.handleUpdate(update);
         res.status(200).json({ ok: true });
       } catch {
-        res.status(500).json({ error: { code: 'internal', message: 'Could not handle the update', field: null } });
+        res.status(500).json({ error: { code: 'internal', message: 'Could not handle the update' } });
       }
     },
   );
@@ -230,6 +249,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
     transport,
     telegraf,
     routers: [router],
+    openApiPaths: telegramWebhookPaths,
     username: () => telegraf.botInfo?.username ?? null,
     async start() {
       telegraf.botInfo ??= await telegraf.telegram.getMe();

@@ -30,6 +30,7 @@ function blockHtml(block: ReplyBlock): string {
     }
     case 'fields': return block.fields.map((f) => `<b>${escapeHtml(f.label)}:</b> ${escapeHtml(f.value)}`).join('\n');
     case 'context': return `<i>${escapeHtml(block.text)}</i>`;
+    case 'link': return `<a href="${escapeHtml(block.url).replaceAll('"', '&quot;')}">${escapeHtml(block.label)}</a>`;
   }
 }
 

@@ -13,6 +13,8 @@ import { actionsRouter } from './routes/actions.js';
 import { adminRouter } from './routes/admin.js';
 import { confirmLinksRouter } from './routes/confirm-links.js';
 import { manualTasksRouter } from './routes/manual-tasks.js';
+import { operatorsRouter } from './routes/operators.js';
+import type { OperatorDirectory } from '../operators/directory.js';
 import { providersRouter } from './routes/providers.js';
 import type { Agenda } from 'agenda';
 import { createExpressMiddleware as agendash } from 'agendash';
@@ -22,6 +24,7 @@ import type { ServiceMetrics } from '../ops/metrics.js';
 import { trackingRouter } from '../tracking/router.js';
 import { docsRouter } from './docs.js';
 import { requireJsonBody } from './json-body.js';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { buildOpenApiDocument, methodNotAllowed } from './openapi.js';
 
 /** The engine services the routes call (the chat bots call the same ones). */
@@ -29,6 +32,8 @@ export interface AppServices {
   actions: ActionService;
   manualTasks: ManualTaskService;
   integrations: IntegrationService;
+  /** Who the operators of a space are and where task cards go. */
+  operators: OperatorDirectory;
   /** Confirm/decline links move awaiting steps on. */
   outcomes: ExternalOutcomes;
 }
@@ -58,6 +63,8 @@ export interface AppDeps {
   handlerNames?: string[];
   /** The demo café's itemId for the docs' example order (null without the demo). */
   seedItemId?: () => Promise<string | null>;
+  /** Extensions' routes (mounted through `integrationRouters`) as OpenAPI path items. */
+  extraPaths?: ZodOpenApiPathsObject;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -82,16 +89,16 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/admin/jobs', requireAdmin(deps.adminToken, { browserPrompt: true }), agendash(deps.agenda));
   app.use('/admin/spaces', requireAdmin(deps.adminToken));
   app.use(adminRouter({ maxBodyBytes: deps.maxBodyBytes }));
+  // Every route is in the OpenAPI document: a documented path with another method is a 405, before auth
+  // (and before the integration and extension routers, which check their own credentials).
+  app.use(methodNotAllowed(buildOpenApiDocument({ serverUrl: deps.publicBaseUrl, extraPaths: deps.extraPaths })));
   // Routers that verify signatures over the raw body come before any JSON parsing.
   for (const r of deps.integrationRouters ?? []) app.use(r);
   // Browsers ask every origin for one (the job dashboard has none): answer instead of a 401 from the API below.
   app.get('/favicon.ico', (_req, res) => { res.status(204).end(); });
-  app.use(docsRouter({ publicBaseUrl: deps.publicBaseUrl, seedItemId: deps.seedItemId, handlerNames: deps.handlerNames }));
+  app.use(docsRouter({ publicBaseUrl: deps.publicBaseUrl, seedItemId: deps.seedItemId, handlerNames: deps.handlerNames, extraPaths: deps.extraPaths }));
   app.use(trackingRouter({ key: deps.trackingKey }));
   app.use(confirmLinksRouter({ outcomes: deps.services.outcomes, secret: deps.linkSecret, now: deps.now }));
-
-  // Every route is in the OpenAPI document: a documented path with another method is a 405, before auth.
-  app.use(methodNotAllowed(buildOpenApiDocument({ serverUrl: deps.publicBaseUrl })));
 
   const api = express.Router();
   api.use(apiKeyAuth(deps.authLimiter));
@@ -100,6 +107,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(checkJsonShape());
   api.use(actionsRouter({ actions: deps.services.actions, trackingUrl: deps.trackingUrl }));
   api.use(manualTasksRouter({ tasks: deps.services.manualTasks }));
+  api.use(operatorsRouter({ directory: deps.services.operators }));
   api.use(providersRouter({ now: deps.now, integrations: deps.services.integrations }));
   app.use(api);
 

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import express, { Router } from 'express';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { buildOpenApiDocument } from './openapi.js';
 
 const swaggerUiDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -21,14 +22,14 @@ const PAGE = `<!doctype html>
 
 const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true, tryItOutEnabled: true });\n`;
 
-export function docsRouter(opts: { publicBaseUrl: string; handlerNames?: string[]; seedItemId?: () => Promise<string | null> }): Router {
+export function docsRouter(opts: { publicBaseUrl: string; handlerNames?: string[]; seedItemId?: () => Promise<string | null>; extraPaths?: ZodOpenApiPathsObject }): Router {
   const router = Router();
   // Built on first use, once the demo (if any) has been seeded, so the example order names a real item.
   let document: string | null = null;
   router.get('/openapi.json', async (_req, res) => {
     if (!document) {
       const seedItemId = (await opts.seedItemId?.().catch(() => null)) ?? null;
-      const built = JSON.stringify(buildOpenApiDocument({ serverUrl: opts.publicBaseUrl, seedItemId, handlerNames: opts.handlerNames }));
+      const built = JSON.stringify(buildOpenApiDocument({ serverUrl: opts.publicBaseUrl, seedItemId, handlerNames: opts.handlerNames, extraPaths: opts.extraPaths }));
       if (seedItemId || !opts.seedItemId) document = built;
       return void res.type('application/json').send(built);
     }

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { RequestError, fromZod } from '../engine/errors.js';
+import { OverloadedError, RequestError, fromZod } from '../engine/errors.js';
 
 export interface ErrorBody { error: { code: string; message: string; field?: string } }
 
@@ -26,6 +26,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   let status: number;
   if (err instanceof RequestError) {
     status = err.status;
+    if (err instanceof OverloadedError) res.set('Retry-After', String(err.retryAfterSeconds));
     body = { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } };
   } else if (err instanceof ZodError) {
     const r = fromZod(err);

@@ -5,15 +5,15 @@
  */
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { ACTION_STATUSES, INTEGRATION_TYPES, ORIGIN_CHANNELS } from '../engine/types.js';
 import { MANUAL_TASK_STATUSES } from '../services/manual-tasks.js';
 import { CatalogBody, CreateIntegration, CreateProvider, PatchIntegration, PatchProvider, SecretsBody } from './provider-schemas.js';
-import { CompleteTaskBody, CreateActionBody, CreateKeyBody, CreateSpaceBody, FailTaskBody, IdempotencyKeyHeader, ListActionsQuery, ListTasksQuery, OperatorBody, UserIdHeader } from './schemas.js';
+import { CompleteTaskBody, CreateActionBody, CreateKeyBody, CreateSpaceBody, FailTaskBody, IdempotencyKeyHeader, ListActionsQuery, ListTasksQuery, OperatorBody, PutOperatorsBody, UserIdHeader } from './schemas.js';
 
 // ---- shared pieces ----
 
-const ErrorBody = z.object({
+export const ErrorBody = z.object({
   error: z.object({
     code: z.string().meta({ example: 'validation_failed' }),
     message: z.string().meta({ example: 'parameters.items: at least one item is required' }),
@@ -33,16 +33,16 @@ const ERROR_TEXT: Record<string, string> = {
   422: 'Idempotency-Key reused with a different body',
   429: 'Too many failed authentications from this address; see Retry-After',
 };
-const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
-function errors(...codes: number[]): ZodOpenApiResponsesObject {
+export const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
+export function errors(...codes: number[]): ZodOpenApiResponsesObject {
   return Object.fromEntries(codes.map((c) => [String(c), { description: ERROR_TEXT[c] ?? 'Error', content: json(ErrorBody) }]));
 }
 /** Errors any authenticated JSON route can answer. */
 const API_ERRORS = [400, 401, 403, 404, 413, 415];
 
-const isoDate = z.string().meta({ format: 'date-time' });
+export const isoDate = z.string().meta({ format: 'date-time' });
 const id = z.string().regex(/^[a-f0-9]{24}$/).meta({ example: '6b0d4705018a9bde2a1d7cdc' });
-const pathId = (name: string, description: string) => z.object({ [name]: z.string().meta({ description, example: '6b0d4705018a9bde2a1d7cdc' }) });
+export const pathId = (name: string, description: string) => z.object({ [name]: z.string().meta({ description, example: '6b0d4705018a9bde2a1d7cdc' }) });
 
 // ---- response shapes (what src/api/serialize*.ts and the services return) ----
 
@@ -93,7 +93,7 @@ const ActionStatus = z.object({
 
 const Provider = z.object({
   id, spaceId: id, name: z.string(), timezone: z.string(), currency: z.string(), orderPrefix: z.string(),
-  contactEmail: z.string().nullable(), prepMinutes: z.number().int(), chainOrder: z.array(z.enum(INTEGRATION_TYPES)).nullable(),
+  contactEmail: z.string().nullable(), contactPhone: z.string().nullable(), prepMinutes: z.number().int(), chainOrder: z.array(z.enum(INTEGRATION_TYPES)).nullable(),
   itemIds: z.array(id), createdAt: isoDate, updatedAt: isoDate,
 }).meta({ id: 'Provider' });
 
@@ -120,6 +120,26 @@ const ManualTask = z.object({
   operatorId: z.string().nullable(), claimedAt: isoDate.nullable(), completedAt: isoDate.nullable(),
 }).loose().meta({ id: 'ManualTask' });
 
+const OperatorTask = z.object({
+  id: z.string(), actionId: z.string(), spaceId: z.string(), status: z.enum(MANUAL_TASK_STATUSES),
+  operatorId: z.string().nullable().meta({ description: 'Who holds the task (claimed), or who closed it' }),
+  round: z.number().int().meta({ description: 'Claim round: a release starts the next one' }),
+  provider: z.object({ id: z.string(), name: z.string(), phone: z.string().nullable(), email: z.string().nullable(), timezone: z.string() }),
+  items: z.array(z.object({ quantity: z.number().int(), name: z.string(), modifiers: z.array(z.string()), price: z.string() })),
+  total: z.string(),
+  pickup: z.string().meta({ description: 'In the provider\'s local time', example: 'Mon, 8:15 AM EST' }),
+  customer: z.object({ name: z.string().nullable(), phoneMasked: z.string().nullable() }),
+  instructions: z.string().nullable(),
+  attempts: z.array(z.string()).meta({ description: 'Why it fell through: one line per earlier step of the chain' }),
+  outcome: z.object({ orderNumber: z.string().nullable(), readyInMinutes: z.number().nullable(), note: z.string().nullable(), failureReason: z.string().nullable() }),
+  createdAt: isoDate, claimedAt: isoDate.nullable(),
+}).meta({ id: 'OperatorTask', description: 'A manual task as an operator\'s card shows it (customer phone masked)' });
+
+const OperatorSetup = z.object({
+  channel: z.object({ platform: z.literal('slack'), workspaceId: z.string().nullable(), id: z.string() }).nullable(),
+  operators: z.array(z.string()).nullable().meta({ description: 'Explicit operator ids; null = the channel\'s members' }),
+}).meta({ id: 'OperatorSetup' });
+
 const OutcomeResult = z.object({ applied: z.boolean(), status: z.enum(ACTION_STATUSES) });
 const TaskOutcome = z.object({ task: ManualTask, action: OutcomeResult });
 
@@ -138,11 +158,11 @@ const SEED_ORDER_EXAMPLE = {
   },
 };
 
-const spaceHeader = z.string().optional().meta({ description: 'When sent, must be the API key\'s space (else 403)' });
-const jsonBody = (schema: z.ZodType, example?: unknown) => ({ required: true, content: { 'application/json': { schema, ...(example ? { example } : {}) } } });
-const ok = (schema: z.ZodType, description = 'OK', status = '200'): ZodOpenApiResponsesObject => ({ [status]: { description, content: json(schema) } });
+export const spaceHeader = z.string().optional().meta({ description: 'When sent, must be the API key\'s space (else 403)' });
+export const jsonBody = (schema: z.ZodType, example?: unknown) => ({ required: true, content: { 'application/json': { schema, ...(example ? { example } : {}) } } });
+export const ok = (schema: z.ZodType, description = 'OK', status = '200'): ZodOpenApiResponsesObject => ({ [status]: { description, content: json(schema) } });
 /** Operations with the default (API key) security can also answer 429 once a client has failed authentication too often. */
-const op = (tag: string, summary: string, o: Omit<ZodOpenApiOperationObject, 'tags' | 'summary'>): ZodOpenApiOperationObject => ({
+export const op = (tag: string, summary: string, o: Omit<ZodOpenApiOperationObject, 'tags' | 'summary'>): ZodOpenApiOperationObject => ({
   tags: [tag], summary, ...o,
   ...(o.security === undefined ? { responses: { ...o.responses, ...errors(429) } } : {}),
 });
@@ -154,13 +174,14 @@ const integrationParams = z.object({
   integrationId: z.string().meta({ description: 'Integration id', example: '6b0d46f0018a9bde2a1d7cd9' }),
 });
 const taskIdParam = z.object({ id: z.string().meta({ description: 'Manual task id (the execution id)', example: '6b0d4705018a9bde2a1d7cdc:2:1' }) });
-const noAuth: ZodOpenApiOperationObject['security'] = [];
+export const noAuth: ZodOpenApiOperationObject['security'] = [];
 
 /**
  * `seedItemId`: the demo café's itemId, so the seed order example works as is in the docs' "Try it out".
  * `handlerNames`: the registered handlers, which are what an integration's `name` may be.
+ * `extraPaths`: what extensions mount (the chat bots' routes, see src/extensions.ts), described by themselves.
  */
-export function buildOpenApiDocument(opts: { serverUrl: string; seedItemId?: string | null; handlerNames?: string[] }) {
+export function buildOpenApiDocument(opts: { serverUrl: string; seedItemId?: string | null; handlerNames?: string[]; extraPaths?: ZodOpenApiPathsObject }) {
   const NewIntegration = opts.handlerNames?.length
     ? CreateIntegration.extend({ name: z.enum(opts.handlerNames as [string, ...string[]]).meta({ description: 'The handler that serves it' }) })
     : CreateIntegration;
@@ -181,7 +202,7 @@ export function buildOpenApiDocument(opts: { serverUrl: string; seedItemId?: str
       },
     },
     tags: [
-      { name: 'Actions' }, { name: 'Manual tasks' }, { name: 'Providers' }, { name: 'Integrations' },
+      { name: 'Actions' }, { name: 'Manual tasks' }, { name: 'Operators', description: 'Who works the manual queue, and where its task cards go (Slack)' }, { name: 'Providers' }, { name: 'Integrations' },
       { name: 'Inbound integrations', description: 'Called by providers (POS, webhook receivers, Twilio); authenticated by their signatures, not by API keys' },
       { name: 'Email links' }, { name: 'Order page' }, { name: 'Operations' }, { name: 'Admin', description: 'Spaces and API keys; needs ADMIN_TOKEN' },
     ],
@@ -223,17 +244,24 @@ export function buildOpenApiDocument(opts: { serverUrl: string; seedItemId?: str
       '/manual-tasks': {
         get: op('Manual tasks', 'Tasks for operators', { requestParams: { query: ListTasksQuery }, responses: { ...ok(z.object({ tasks: z.array(ManualTask) })), ...errors(400, 401, 403) } }),
       },
+      '/manual-tasks/{id}': {
+        get: op('Manual tasks', 'A task as an operator\'s card shows it: items, total, pickup, customer, why it fell through', { requestParams: { path: taskIdParam }, responses: { ...ok(z.object({ task: OperatorTask })), ...errors(401, 403, 404) } }),
+      },
       '/manual-tasks/{id}/claim': {
         post: op('Manual tasks', 'Claim a task (first claim wins; 409 names the holder)', { requestParams: { path: taskIdParam }, requestBody: jsonBody(OperatorBody), responses: { ...ok(z.object({ task: ManualTask })), ...errors(...API_ERRORS, 409) } }),
       },
       '/manual-tasks/{id}/release': {
-        post: op('Manual tasks', 'Give a claimed task back', { requestParams: { path: taskIdParam }, requestBody: jsonBody(OperatorBody), responses: { ...ok(z.object({ task: ManualTask })), ...errors(...API_ERRORS, 409) } }),
+        post: op('Manual tasks', 'Give a claimed task back (only its holder; open again for anyone)', { requestParams: { path: taskIdParam }, requestBody: jsonBody(OperatorBody), responses: { ...ok(z.object({ task: ManualTask })), ...errors(...API_ERRORS, 409) } }),
       },
       '/manual-tasks/{id}/complete': {
         post: op('Manual tasks', 'The operator placed the order', { requestParams: { path: taskIdParam }, requestBody: jsonBody(CompleteTaskBody), responses: { ...ok(TaskOutcome), ...errors(...API_ERRORS, 409) } }),
       },
       '/manual-tasks/{id}/fail': {
-        post: op('Manual tasks', 'The order cannot be placed; the action fails with the reason', { requestParams: { path: taskIdParam }, requestBody: jsonBody(FailTaskBody), responses: { ...ok(TaskOutcome), ...errors(...API_ERRORS, 409) } }),
+        post: op('Manual tasks', 'The order cannot be placed; the action fails with the reason (the customer is told `customerMessage` when given)', { requestParams: { path: taskIdParam }, requestBody: jsonBody(FailTaskBody), responses: { ...ok(TaskOutcome), ...errors(...API_ERRORS, 409) } }),
+      },
+      '/operators': {
+        get: op('Operators', 'The space\'s operator channel (where task cards go) and operators', { responses: { ...ok(z.object({ operators: OperatorSetup })), ...errors(401, 403) } }),
+        put: op('Operators', 'Set the operator channel and, optionally, an explicit list of operators', { requestBody: jsonBody(PutOperatorsBody, { channel: { platform: 'slack', id: 'C0OPS', workspaceId: 'T0CAFE' }, operators: null }), responses: { ...ok(z.object({ operators: OperatorSetup })), ...errors(...API_ERRORS) } }),
       },
 
       '/providers': {
@@ -363,6 +391,7 @@ export function buildOpenApiDocument(opts: { serverUrl: string; seedItemId?: str
           responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } }, ...errors(401) },
         }),
       },
+      ...opts.extraPaths,
     },
   });
 }

@@ -30,6 +30,8 @@ const ProviderFields = {
   currency,
   orderPrefix: z.string().regex(/^[A-Z]{1,6}$/, 'must be 1-6 capital letters such as DC'),
   contactEmail: z.email(),
+  /** The café's phone, shown to operators on manual task cards (E.164). */
+  contactPhone: z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number such as +12125550147'),
   prepMinutes: z.number().int('must be a whole number of minutes').min(0).max(240),
   chainOrder: z.array(z.enum(INTEGRATION_TYPES)).min(1).max(4)
     .refine((a) => new Set(a).size === a.length, 'must not repeat an integration type').meta({ override: { uniqueItems: true } }),
@@ -38,17 +40,19 @@ const ProviderFields = {
 export const CreateProvider = z.strictObject({
   ...ProviderFields,
   contactEmail: ProviderFields.contactEmail.optional(),
+  contactPhone: ProviderFields.contactPhone.optional(),
   prepMinutes: ProviderFields.prepMinutes.default(10),
   chainOrder: ProviderFields.chainOrder.optional(),
 });
 
-/** Partial; null clears contactEmail and chainOrder (back to the default api → webhook → email → manual). */
+/** Partial; null clears contactEmail, contactPhone and chainOrder (back to the default api → webhook → email → manual). */
 export const PatchProvider = z.strictObject({
   name: ProviderFields.name.optional(),
   timezone: ProviderFields.timezone.optional(),
   currency: ProviderFields.currency.optional(),
   orderPrefix: ProviderFields.orderPrefix.optional(),
   contactEmail: ProviderFields.contactEmail.nullable().optional(),
+  contactPhone: ProviderFields.contactPhone.nullable().optional(),
   prepMinutes: ProviderFields.prepMinutes.optional(),
   chainOrder: ProviderFields.chainOrder.nullable().optional(),
 });

@@ -79,9 +79,21 @@ export const ListActionsQuery = z.object({
 export const UserIdHeader = plainText(200);
 export const IdempotencyKeyHeader = z.string().min(1).max(255);
 export const OperatorBody = z.object({ operatorId: z.string().trim().min(1).max(100) });
-export const CompleteTaskBody = OperatorBody.extend({ orderNumber: z.string().trim().min(1).max(40).optional(), readyInMinutes: z.number().int().min(0).max(24 * 60).optional() });
-export const FailTaskBody = OperatorBody.extend({ reason: z.string().trim().min(1).max(500) });
+export const CompleteTaskBody = OperatorBody.extend({
+  orderNumber: z.string().trim().min(1).max(40).optional(),
+  readyInMinutes: z.number().int().min(0).max(24 * 60).optional(),
+  note: z.string().trim().min(1).max(500).optional(),
+});
+/** `reason` is for the team; `customerMessage`, when given, is what the customer is told. */
+export const FailTaskBody = OperatorBody.extend({ reason: z.string().trim().min(1).max(500), customerMessage: z.string().trim().min(1).max(500).optional() });
 export const ListTasksQuery = z.object({ status: z.enum(MANUAL_TASK_STATUSES).optional() });
+
+const SlackId = z.string().trim().regex(/^[A-Z0-9]{2,30}$/, 'must be a Slack id such as C0123ABC');
+/** A space's operator channel (its members are the operators) and an optional explicit list of operators. */
+export const PutOperatorsBody = z.object({
+  channel: z.object({ platform: z.literal('slack').default('slack'), id: SlackId, workspaceId: SlackId.nullish() }).strict().nullable(),
+  operators: z.array(z.string().trim().regex(/^slack:[A-Z0-9]+:[A-Z0-9]+$/, 'must look like slack:<team>:<user>')).max(200).nullish(),
+}).strict();
 
 export const CreateSpaceBody = z.object({
   name: z.string().trim().min(1).max(120),

@@ -14,6 +14,7 @@ export function serializeProvider(p: ProviderDoc, itemIds: string[] = []) {
     currency: p.currency,
     orderPrefix: p.orderPrefix,
     contactEmail: p.contactEmail ?? null,
+    contactPhone: p.contactPhone ?? null,
     prepMinutes: p.prepMinutes ?? 10,
     chainOrder: p.chainOrder && p.chainOrder.length ? p.chainOrder : null,
     itemIds,

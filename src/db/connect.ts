@@ -10,7 +10,7 @@ export async function connectDatabase(opts: { uri?: string; dbName?: string; dat
   const embedded = opts.uri ? null : await startEmbeddedDatabase(opts.dataDir, opts.logger);
   const uri = opts.uri ?? embedded!.uri;
   mongoose.set('strictQuery', true);
-  await mongoose.connect(uri, { dbName: opts.dbName ?? 'rouh', serverSelectionTimeoutMS: 10_000, autoIndex: false });
+  await mongoose.connect(uri, { dbName: opts.dbName ?? 'rouh', serverSelectionTimeoutMS: 10_000, autoIndex: false, monitorCommands: true });
   // A database from an older version may still hold these (absent ones make dropIndex fail: fine).
   await Promise.all(RETIRED_INDEXES.map(({ model, name }) => model.collection.dropIndex(name).catch(() => undefined)));
   await Promise.all(ALL_MODELS.map((m) => m.createIndexes()));

@@ -32,29 +32,68 @@ async function hasGo(): Promise<boolean> {
   }
 }
 
-/** Returns the binary path, building it first if needed; null when it cannot be had here. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A build lock older than this is left over from a killed build. */
+const STALE_BUILD_LOCK_MS = 20 * 60_000;
+const PROGRESS_EVERY_MS = 15_000;
+
+/**
+ * Returns the binary path, building it first if needed; null when it cannot be had here (no Go).
+ * One build at a time per cache folder (a lock file): a second process waits for the first one's binary.
+ */
 export async function ensureFerretBinary(logger: Logger): Promise<string | null> {
   const bin = ferretBinaryPath();
   if (existsSync(bin)) return bin;
   if (!(await hasGo())) return null;
-  logger.info(`Building FerretDB ${FERRETDB_VERSION} with Go into ${path.dirname(bin)} (first run only; this takes a few minutes)...`);
+  await fs.mkdir(path.dirname(bin), { recursive: true });
+  const lock = `${bin}.build-lock`;
   const started = Date.now();
-  const { stdout } = await run('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], { maxBuffer: 16 << 20 });
-  const moduleDir = (JSON.parse(stdout) as { Dir: string }).Dir;
+  let lastNote = 0;
+  for (;;) {
+    if (existsSync(bin)) return bin;
+    try {
+      await (await fs.open(lock, 'wx')).close();
+      break;
+    } catch {
+      const age = Date.now() - (await fs.stat(lock).then((st) => st.mtimeMs, () => Date.now()));
+      if (age > STALE_BUILD_LOCK_MS) { await fs.rm(lock, { force: true }); continue; }
+      if (Date.now() - lastNote >= PROGRESS_EVERY_MS) {
+        lastNote = Date.now();
+        logger.info(`Waiting for another process's FerretDB build (${lock}), ${Math.round((Date.now() - started) / 1000)} s...`);
+      }
+      await sleep(1000);
+    }
+  }
+  try {
+    if (existsSync(bin)) return bin;
+    await buildFerret(bin, logger);
+    return bin;
+  } finally {
+    await fs.rm(lock, { force: true });
+  }
+}
+
+async function buildFerret(bin: string, logger: Logger): Promise<void> {
+  logger.info(`Building FerretDB ${FERRETDB_VERSION} with Go into ${path.dirname(bin)} (first run only: 1-5 minutes, ~1 GB of Go module and build caches)...`);
+  const started = Date.now();
+  let stage = 'downloading the FerretDB module and its dependencies';
+  const progress = setInterval(() => logger.info(`Still building FerretDB: ${stage} (${Math.round((Date.now() - started) / 1000)} s)`), PROGRESS_EVERY_MS);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'ferretdb-src-'));
   try {
+    const { stdout } = await run('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], { maxBuffer: 16 << 20 });
+    const moduleDir = (JSON.parse(stdout) as { Dir: string }).Dir;
     await fs.cp(moduleDir, work, { recursive: true });
     await run('chmod', ['-R', 'u+w', work]);
     await fs.writeFile(path.join(work, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-    await fs.mkdir(path.dirname(bin), { recursive: true });
+    stage = 'compiling';
     const tmpBin = `${bin}.${process.pid}.tmp`;
     await run('go', ['build', '-o', tmpBin, './cmd/ferretdb'], { cwd: work, maxBuffer: 64 << 20, env: { ...process.env, CGO_ENABLED: '0' } });
     await fs.rename(tmpBin, bin);
   } finally {
+    clearInterval(progress);
     await fs.rm(work, { recursive: true, force: true });
   }
   logger.info(`FerretDB built in ${Math.round((Date.now() - started) / 1000)} s`);
-  return bin;
 }
 
 export async function freePort(): Promise<number> {

@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
-import { loadMenu } from '../storage/catalog-store.js';
-import { Action, ActionLive, IdempotencyRecord, Integration, Item, Provider, type ActionDoc } from '../storage/models.js';
+import { Action, ActionLive, IdempotencyRecord, type ActionDoc } from '../storage/models.js';
+import { cachedCatalog, cachedItem, cachedProvider } from '../storage/config-cache.js';
 import { loadAction, liveFieldsOf } from '../storage/action-state.js';
 import { insertOnce } from '../storage/insert-once.js';
 import { buildChain } from './chain.js';
@@ -46,12 +46,15 @@ export async function createAction(input: CreateActionInput): Promise<CreateActi
     if (replay) return replay;
   }
 
-  const item = await Item.findOne({ _id: body.itemId, spaceId }).lean();
+  // Configuration comes from the in-process cache (providers and menus change rarely); scoped by space here.
+  const cachedItemDoc = mongoose.isValidObjectId(body.itemId) ? await cachedItem(body.itemId) : null;
+  const item = cachedItemDoc && cachedItemDoc.spaceId.toString() === spaceId ? cachedItemDoc : null;
   if (!item) throw new RequestError(404, 'item_not_found', `item ${body.itemId} not found in this space`, 'itemId');
   if (!item.actionTypes.includes(body.type)) throw badRequest('unsupported_action_type', `item does not support "${body.type}"`, 'type');
-  const provider = await Provider.findOne({ _id: item.providerId, spaceId }).lean();
+  const cachedProviderDoc = await cachedProvider(item.providerId);
+  const provider = cachedProviderDoc && cachedProviderDoc.spaceId.toString() === spaceId ? cachedProviderDoc : null;
   if (!provider) throw notFound('provider');
-  const [menu, integrations] = await Promise.all([loadMenu(provider._id), Integration.find({ providerId: provider._id }).lean()]);
+  const { menu, integrations } = await cachedCatalog(provider._id);
   const p = body.parameters;
   const priced = priceOrder(p.items, menu.items, menu.modifiers);
   const pickupAt = parsePickupTime(p.pickup_time, now);

@@ -13,6 +13,13 @@ export class RequestError extends Error {
   }
 }
 
+/** 503: the service is behind; nothing was written. Retry after `retryAfterSeconds`. */
+export class OverloadedError extends RequestError {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(503, 'overloaded', message);
+  }
+}
+
 export const badRequest = (code: string, message: string, field?: string) => new RequestError(400, code, message, field);
 export const notFound = (what: string) => new RequestError(404, 'not_found', `${what} not found`);
 export const conflict = (code: string, message: string) => new RequestError(409, code, message);

@@ -1,12 +1,15 @@
 /**
  * ActionExecutionService: walks an action's handler chain one step at a time.
- * Each step runs inside an Agenda job, but all state lives on the action and changes only through the
- * transition log, so duplicate or stale jobs (Agenda can double-run under load) never advance an action
- * twice. A running step is held by a lease; a worker that dies leaves the lease to expire and the next
- * worker takes the step over, re-running the handler with the same idempotency key.
+ * A worker's StepDispatcher calls runStep when the action's live state says a step is due; all state lives
+ * on the action and changes only through the transition log, so a duplicate or stale call never advances an
+ * action twice. A running step is held by a lease (renewed while the handler runs); a worker that dies leaves
+ * the lease to expire and the next worker takes the step over, re-running the handler with the same
+ * idempotency key.
  */
 import type { Logger } from 'pino';
-import { type ActionDoc, ActionExecution, ActionLive, Integration, OrderCounterHint, OrderNumber, OrderNumberAllocation, Provider, StepLease } from '../storage/models.js';
+import { type ActionDoc, ActionExecution, Integration } from '../storage/models.js';
+import { allocateOrderNumber } from '../storage/order-numbers.js';
+import { StepLease } from '../storage/step-lease.js';
 import { insertOnce } from '../storage/insert-once.js';
 import { recordExternalRef } from '../storage/integration-lookups.js';
 import { loadIntegrationWithSecrets, loadProviderView, toActionView } from '../storage/views.js';
@@ -26,7 +29,7 @@ export interface ExecutionServiceOptions {
   bus: StatusBus;
   logger: Logger;
   stepTimeoutMs: number;
-  /** How long a running step's lease lasts without renewal (= Agenda's lock lifetime). */
+  /** How long a running step's lease lasts without renewal; a dead worker's step is taken over after it. */
   leaseMs: number;
   publicBaseUrl: string;
   /** Where steps, confirmation timeouts and notifications are queued (Agenda in production). */
@@ -36,17 +39,16 @@ export interface ExecutionServiceOptions {
   observer?: TransitionObserver;
 }
 
-export interface JobControl { touch(): Promise<void> }
-
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-const DONE = { nextStepAt: null, awaitingExecutionId: null, confirmDeadlineAt: null };
+const DONE = { nextStepAt: null, awaitingExecutionId: null, confirmDeadlineAt: null, leaseUntil: null };
 const NEEDS_A_PERSON: ReadonlySet<string> = new Set(['unauthorized', 'misconfigured', 'bad_request']);
 
 export class ActionExecutionService implements ExternalOutcomes {
   readonly log: TransitionLog;
   private readonly scheduler: StepScheduler;
   private readonly now: () => Date;
+  private readonly successRecordedAt = new Map<string, number>();
 
   constructor(private readonly opts: ExecutionServiceOptions) {
     this.now = opts.now ?? (() => new Date());
@@ -68,14 +70,12 @@ export class ActionExecutionService implements ExternalOutcomes {
   }
 
   /** Runs the action's current step if it is due and nobody holds it. Safe to call any number of times. */
-  async runStep(actionId: string, job: JobControl): Promise<void> {
+  async runStep(actionId: string): Promise<void> {
     const action = await this.log.load(actionId);
     if (!action || TERMINAL.has(action.status) || action.phase === 'awaiting') return;
     const now = this.now();
     if (action.phase === 'running') {
-      // No lease yet means its worker is between claiming the run and writing the lease: give it the same grace.
-      const lease = await StepLease.findById(`${actionId}:${action.stepSeq}`).lean();
-      const until = lease?.until.getTime() ?? new Date(action.updatedAt ?? now).getTime() + this.opts.leaseMs;
+      const until = action.leaseUntil?.getTime() ?? new Date(action.updatedAt ?? now).getTime() + this.opts.leaseMs;
       if (until > now.getTime()) return; // another worker is on it
       this.opts.logger.warn({ actionId, seq: action.stepSeq }, 'taking over a step whose worker stopped renewing its lease');
     } else if (action.nextStepAt && action.nextStepAt.getTime() > now.getTime() + 50) {
@@ -102,12 +102,10 @@ export class ActionExecutionService implements ExternalOutcomes {
 
     // Claim the run: one worker wins; a takeover is a new claim on the same step.
     const running = await this.log.commit(action, {
-      set: { phase: 'running', status: 'executing', nextStepAt: null },
+      set: { phase: 'running', status: 'executing', nextStepAt: null, leaseUntil: new Date(now.getTime() + this.opts.leaseMs) },
       ...(action.status === 'queued' ? { update: { status: 'executing', message: `Placing order with ${provider.name}...` } } : {}),
     });
     if (!running) return;
-    const leaseId = `${actionId}:${running.stepSeq}`;
-    await StepLease.create({ _id: leaseId, until: new Date(now.getTime() + this.opts.leaseMs) });
 
     // Persist before calling out: the execution record and its idempotency key exist before the handler runs.
     const executionId = `${actionId}:${action.chainIndex}:${action.attempt}`;
@@ -125,11 +123,11 @@ export class ActionExecutionService implements ExternalOutcomes {
         execution: { id: executionId, attempt: action.attempt, idempotencyKey: base.idempotencyKey },
         orderNumber: () => this.allocateOrderNumber(actionId, provider),
         recordExternalRef: (ref) => recordExternalRef(provider.id, ref, actionId),
-        touch: () => job.touch(),
+        touch: async () => undefined, // replaced in execute() by the lease's renew
         publicBaseUrl: this.opts.publicBaseUrl,
         logger: this.opts.logger.child({ actionId, handler: handler.name }),
         now: this.now,
-      }, leaseId, job);
+      }, running);
     }
     // Decided once: the execution record and the transition must agree on "retrying" vs "failed".
     const retry = result.kind === 'retryable'
@@ -151,22 +149,22 @@ export class ActionExecutionService implements ExternalOutcomes {
     };
   }
 
-  private async execute(handler: ActionHandler, ctx: Omit<HandlerContext, 'signal'>, leaseId: string, job: JobControl): Promise<HandlerResult> {
+  private async execute(handler: ActionHandler, ctx: Omit<HandlerContext, 'signal'>, running: ActionDoc): Promise<HandlerResult> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error('step timed out')), this.opts.stepTimeoutMs);
-    const renew = setInterval(() => {
-      void StepLease.updateOne({ _id: leaseId }, { $set: { until: new Date(this.now().getTime() + this.opts.leaseMs) } }).catch(() => undefined);
-      void job.touch().catch(() => undefined);
-    }, Math.max(200, Math.floor(this.opts.leaseMs / 3)));
+    const lease = new StepLease({
+      actionId: running._id.toString(), stepSeq: running.stepSeq, leaseMs: this.opts.leaseMs, until: running.leaseUntil!, now: this.now,
+      onLost: () => controller.abort(new Error('step lease could not be renewed')),
+    });
     try {
-      return await handler.execute({ ...ctx, signal: controller.signal });
+      return await handler.execute({ ...ctx, touch: () => lease.renew(), signal: controller.signal });
     } catch (err) {
       if (err instanceof HandlerError) return err.retryable ? { kind: 'retryable', error: err } : { kind: 'permanent', error: err };
       const timedOut = controller.signal.aborted;
       return { kind: 'retryable', error: HandlerError.transient(timedOut ? 'timeout' : 'unknown', timedOut ? 'step timed out' : String((err as Error)?.message ?? err).slice(0, 200)) };
     } finally {
       clearTimeout(timer);
-      clearInterval(renew);
+      await lease.release();
     }
   }
 
@@ -189,6 +187,10 @@ export class ActionExecutionService implements ExternalOutcomes {
   private async recordHealth(integrationId: string | null, actionId: string, result: HandlerResult): Promise<void> {
     if (!integrationId) return;
     if (result.kind === 'completed' || result.kind === 'awaiting') {
+      // At most once a minute per integration and process: a write per successful step is the hot path's cost.
+      const last = this.successRecordedAt.get(integrationId) ?? 0;
+      if (this.now().getTime() - last < 60_000) return;
+      this.successRecordedAt.set(integrationId, this.now().getTime());
       await Integration.updateOne({ _id: integrationId }, { $set: { 'health.lastSuccessAt': this.now() } });
     } else if (result.kind === 'permanent' && NEEDS_A_PERSON.has(result.error.code)) {
       await Integration.updateOne({ _id: integrationId }, { $set: { 'health.lastError': { code: result.error.code, message: result.error.message, at: this.now(), actionId } } });
@@ -249,10 +251,13 @@ export class ActionExecutionService implements ExternalOutcomes {
   }
 
   /** Fall through to the next handler; manual is last, so running out means manual itself failed. */
-  /** `reason` is the customer's status message; `detail` (for operators: the action's error when it fails) may say more. */
-  private advancePlan(action: ActionDoc, reason: string, execution?: TransitionPlan['execution'], detail = reason): TransitionPlan {
+  /**
+   * `reason` is the customer's status message; `detail` (for operators: the action's error when it fails) may
+   * say more; `customerMessage` replaces the plain failure text when one was given (e.g. by an operator).
+   */
+  private advancePlan(action: ActionDoc, reason: string, execution?: TransitionPlan['execution'], detail = reason, customerMessage?: string): TransitionPlan {
     const next = action.chain[action.chainIndex + 1];
-    if (!next) return { ...this.failPlan(action, detail), ...(execution ? { execution } : {}) };
+    if (!next) return { ...this.failPlan(action, detail, customerMessage), ...(execution ? { execution } : {}) };
     return {
       set: { chainIndex: action.chainIndex + 1, attempt: 1, phase: 'ready', status: 'executing', ...DONE, nextStepAt: this.now() },
       update: { status: 'executing', message: `${reason}. Trying ${this.label(next)}...` },
@@ -261,9 +266,9 @@ export class ActionExecutionService implements ExternalOutcomes {
     };
   }
 
-  private failPlan(action: ActionDoc, reason: string): TransitionPlan {
-    // `reason` is for operators (it stays on the action's error and the executions); the customer gets plain words.
-    const message = "Sorry, we couldn't place your order.";
+  /** `reason` is for operators (it stays on the action's error and the executions); the customer gets plain words. */
+  private failPlan(action: ActionDoc, reason: string, customerMessage?: string): TransitionPlan {
+    const message = customerMessage ?? "Sorry, we couldn't place your order.";
     return {
       set: { status: 'failed', phase: 'done', error: reason, ...DONE },
       update: { status: 'failed', message, events: [{ type: 'action.failed', actionId: action._id.toString(), spaceId: action.spaceId.toString(), error: message, timestamp: this.now().toISOString() }] },
@@ -284,10 +289,12 @@ export class ActionExecutionService implements ExternalOutcomes {
    * `decide` returns null when nothing applies (the outcome is then `applied: false`).
    */
   private async decideAndCommit(actionId: string, decide: (a: ActionDoc) => Promise<TransitionPlan | null>): Promise<OutcomeResult> {
+    let settled = false;
     for (let i = 0; i < 5; i++) {
-      const action = await this.log.load(actionId);
+      const action = settled ? await this.log.settle(actionId) : await this.log.load(actionId);
       if (!action) return { applied: false, status: 'failed' };
       const plan = await decide(action);
+      if (!plan && !settled) { settled = true; continue; } // "nothing to do" is only trusted on a settled log
       if (!plan) return { applied: false, status: action.status as ActionStatus };
       const after = await this.log.commit(action, plan);
       if (after) return { applied: true, status: after.status as ActionStatus };
@@ -326,13 +333,13 @@ export class ActionExecutionService implements ExternalOutcomes {
     });
   }
 
-  async decline(executionId: string, reason: string): Promise<OutcomeResult> {
+  async decline(executionId: string, reason: string, customerMessage?: string): Promise<OutcomeResult> {
     const early = await this.tooEarly(executionId);
     if (early) return early;
     return this.decideAndCommit(executionId.split(':')[0]!, async (action) => {
       if (!this.awaits(action, executionId)) return null;
       const entry = action.chain[action.chainIndex];
-      return this.advancePlan(action, `The order wasn't accepted via ${this.label(entry)}`, { id: action.awaitingExecutionId!, set: { status: 'declined', finishedAt: this.now(), error: { code: 'declined', message: reason } } }, `${capitalize(this.label(entry))} declined (${reason})`);
+      return this.advancePlan(action, `The order wasn't accepted via ${this.label(entry)}`, { id: action.awaitingExecutionId!, set: { status: 'declined', finishedAt: this.now(), error: { code: 'declined', message: reason } } }, `${capitalize(this.label(entry))} declined (${reason})`, customerMessage);
     });
   }
 
@@ -385,29 +392,9 @@ export class ActionExecutionService implements ExternalOutcomes {
     }));
   }
 
-  /** Re-enqueues steps whose jobs were lost or whose worker died, and overdue confirmation timeouts. */
-  async sweep(graceMs: number): Promise<number> {
-    const cutoff = new Date(this.now().getTime() - graceMs);
-    let n = 0;
-    const stuck = await ActionLive.find({ $or: [{ phase: 'ready', nextStepAt: { $lt: cutoff } }, { phase: 'running', updatedAt: { $lt: cutoff } }] }, { stepSeq: 1 }).limit(200).lean();
-    for (const a of stuck) { await this.scheduler.enqueueStep(a._id.toString(), a.stepSeq); n++; }
-    const overdue = await ActionLive.find({ phase: 'awaiting', confirmDeadlineAt: { $lt: cutoff } }, { stepSeq: 1 }).limit(200).lean();
-    for (const a of overdue) { await this.scheduler.scheduleConfirmTimeout(a._id.toString(), a.stepSeq, this.now()); n++; }
-    return n;
-  }
-
-  /** PREFIX-n: each n is claimed by one insert; the action keeps the first number it got (retries reuse it). */
-  async allocateOrderNumber(actionId: string, provider: ProviderView): Promise<string> {
-    const existing = await OrderNumber.findById(actionId).lean();
-    if (existing) return existing.orderNumber;
-    const [hint, p] = await Promise.all([OrderCounterHint.findById(provider.id).lean(), Provider.findById(provider.id, { orderCounter: 1 }).lean()]);
-    let n = Math.max(hint?.n ?? 0, p?.orderCounter ?? 0) + 1;
-    for (let tries = 0; !(await insertOnce(OrderNumberAllocation, { _id: `${provider.id}:${n}`, providerId: provider.id, n })); n++) {
-      if (++tries > 1000) throw new Error(`no free order number after ${n}`);
-    }
-    await OrderCounterHint.updateOne({ _id: provider.id }, { $max: { n } }, { upsert: true });
-    if (await insertOnce(OrderNumber, { _id: actionId, orderNumber: `${provider.orderPrefix}-${n}` })) return `${provider.orderPrefix}-${n}`;
-    return (await OrderNumber.findById(actionId).lean())!.orderNumber;
+  /** PREFIX-n, allocated once per action (retries reuse it); see storage/order-numbers.ts. */
+  allocateOrderNumber(actionId: string, provider: ProviderView): Promise<string> {
+    return allocateOrderNumber(actionId, provider);
   }
 }
 

@@ -29,8 +29,11 @@ function notifyEventOf(update: NonNullable<TransitionPlan['update']>): NotifyEve
 export interface StepScheduler {
   enqueueStep(actionId: string, stepSeq: number, runAt?: Date): Promise<void>;
   scheduleConfirmTimeout(actionId: string, stepSeq: number, at: Date): Promise<void>;
-  /** `statusUpdateId` holds the event to send (looked up by _id: FerretDB only pushes _id filters down to SQLite). */
-  enqueueNotify(actionId: string, eventType: NotifyEventType, statusUpdateId: string): Promise<void>;
+  /**
+   * Sends the event's notifications. `statusUpdateId` holds the event, for a later (durable) delivery; `now`
+   * carries the action as of the event and the event itself, for delivering at once without reading them back.
+   */
+  enqueueNotify(actionId: string, eventType: NotifyEventType, statusUpdateId: string, now?: { action: ActionDoc; event: ActionEvent }): Promise<void>;
 }
 
 export interface TransitionPlan {
@@ -53,8 +56,18 @@ export class TransitionLog {
     this.scheduler = deps.scheduler;
   }
 
-  /** The action with every committed transition applied. */
+  /**
+   * The action as its live state shows it. Optimistic: a transition committed by a writer that crashed before
+   * applying it is not looked for here (that read would cost every load); whoever then tries to commit over it
+   * loses the insert and settles the log first (see commit), and a decision that finds nothing to do settles
+   * before concluding so.
+   */
   async load(actionId: string): Promise<ActionDoc | null> {
+    return loadAction({ _id: actionId });
+  }
+
+  /** The action with every committed transition applied. */
+  async settle(actionId: string): Promise<ActionDoc | null> {
     for (let i = 0; i < 20; i++) {
       const action = await loadAction({ _id: actionId });
       if (!action) return null;
@@ -66,11 +79,14 @@ export class TransitionLog {
     throw new Error(`action ${actionId}: transition log did not settle`);
   }
 
-  /** Claims the next transition; null when another writer got there first (reload and decide again). */
+  /** Claims the next transition; null when another writer got there first (the log is then settled: reload and decide again). */
   async commit(action: ActionDoc, plan: TransitionPlan): Promise<ActionDoc | null> {
     const seq = action.stepSeq;
     const won = await insertOnce(Transition, { _id: `${action._id.toString()}:${seq}`, actionId: action._id, seq, plan });
-    if (!won) return null;
+    if (!won) {
+      await this.settle(action._id.toString());
+      return null;
+    }
     this.deps.observer?.transitionCommitted(action, plan.set);
     return this.apply(action, seq, plan);
   }
@@ -89,23 +105,31 @@ export class TransitionLog {
       plan.execution ? ActionExecution.updateOne({ _id: plan.execution.id }, { $set: plan.execution.set }) : null,
       plan.receipt ? insertOnce(Receipt, { actionId: action._id, spaceId: action.spaceId, status: 'issued', ...plan.receipt }) : null,
     ]);
-    if (plan.update) await this.writeUpdate(action, `${actionId}:${seq}`, plan.update);
+    const events = plan.update ? await this.writeUpdate(action, `${actionId}:${seq}`, plan.update) : undefined;
     const s = plan.schedule;
     if (s?.stepAt) await this.scheduler.enqueueStep(actionId, seq + 1, s.stepAt);
     if (s?.confirmTimeoutAt) await this.scheduler.scheduleConfirmTimeout(actionId, seq + 1, s.confirmTimeoutAt);
+    const next = { ...action, ...plan.set, stepSeq: seq + 1 } as ActionDoc;
     const notify = s?.notify ?? (plan.update && followsEveryStatus(action) ? notifyEventOf(plan.update) : undefined);
-    if (notify) await this.scheduler.enqueueNotify(actionId, notify, `${actionId}:${seq}`);
-    return { ...action, ...plan.set, stepSeq: seq + 1 } as ActionDoc;
+    const event = events?.find((e) => e.type === notify);
+    if (notify) await this.scheduler.enqueueNotify(actionId, notify, `${actionId}:${seq}`, event ? { action: next, event } : undefined);
+    return next;
   }
 
-  /** The status update and its events; only the writer whose insert succeeds broadcasts them. */
-  private async writeUpdate(action: Pick<ActionDoc, '_id' | 'spaceId'>, id: string, update: NonNullable<TransitionPlan['update']>): Promise<void> {
+  /**
+   * The status update and its events; only the writer whose insert succeeds broadcasts them, and gets them back
+   * (to notify at once). A writer that lost the insert (rolling a transition forward) gets undefined: its
+   * notification is then read from the stored update, whose timestamps order the chat messages.
+   */
+  private async writeUpdate(action: Pick<ActionDoc, '_id' | 'spaceId'>, id: string, update: NonNullable<TransitionPlan['update']>): Promise<ActionEvent[] | undefined> {
     const timestamp = this.deps.now();
     const events: ActionEvent[] = [
       { type: 'action.status', actionId: action._id.toString(), spaceId: action.spaceId.toString(), status: update.status as ActionStatus, message: update.message, timestamp: timestamp.toISOString() },
       ...(update.events ?? []),
     ];
     const inserted = await insertOnce(ActionStatusUpdate, { _id: id, actionId: action._id, spaceId: action.spaceId, status: update.status, message: update.message, timestamp, events });
-    if (inserted) this.deps.bus.publishUpdate(id, events);
+    if (!inserted) return undefined;
+    this.deps.bus.publishUpdate(id, events);
+    return events;
   }
 }

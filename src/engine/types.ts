@@ -181,7 +181,8 @@ export interface ActionHandler {
 /** How inbound callbacks (confirm links, webhook confirmations, POS webhooks, operators) move an action on. */
 export interface ExternalOutcomes {
   confirm(executionId: string, completion: Completion): Promise<OutcomeResult>;
-  decline(executionId: string, reason: string): Promise<OutcomeResult>;
+  /** `reason` is for the team (execution record, action error); `customerMessage`, if given, is what the customer is told when this ends the action. */
+  decline(executionId: string, reason: string, customerMessage?: string): Promise<OutcomeResult>;
   reportFulfillment(actionId: string, state: FulfillmentState, message: string): Promise<OutcomeResult>;
 }
 

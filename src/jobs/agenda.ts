@@ -1,16 +1,19 @@
 /**
- * Agenda on mongoose's own connection. Jobs are thin: they carry (actionId, stepSeq) and call the service;
- * business state lives on the action. In one process (ROLE=all) an in-memory notification channel wakes
- * the worker the moment a job is saved; separate API/worker processes fall back to polling every
- * AGENDA_PROCESS_EVERY_MS (MongoDB offers no notification channel without change streams).
+ * Agenda on mongoose's own connection, for the little that is not an action step: customer notifications
+ * (one job per completed/ready event) and the periodic cleanup. Action steps are not Agenda jobs: the
+ * StepDispatcher runs what the engine's own state says is due (see step-dispatcher.ts).
+ *
+ * Every definition has a lockLimit: Agenda 6 without one locks every due job before running any, and drops
+ * those whose lock expired meanwhile, which livelocks a long backlog.
  */
-import { Agenda, InMemoryNotificationChannel, backoffStrategies, type JobWithId } from 'agenda';
+import { Agenda, InMemoryNotificationChannel, backoffStrategies } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type mongoose from 'mongoose';
 import type { Logger } from 'pino';
-import type { ActionExecutionService, NotifyEventType, StepScheduler } from '../engine/execution-service.js';
+import type { NotifyEventType, StepScheduler } from '../engine/execution-service.js';
 import type { NotifierDispatcher } from '../notify/dispatcher.js';
 import { JOB } from './names.js';
+import type { StepDispatcher } from './step-dispatcher.js';
 
 export interface AgendaSettings {
   processEveryMs: number;
@@ -26,68 +29,57 @@ export function createAgenda(connection: mongoose.Connection, settings: AgendaSe
     backend,
     processEvery: settings.processEveryMs,
     defaultLockLifetime: settings.lockLifetimeMs,
-    maxConcurrency: settings.concurrency * 2,
+    maxConcurrency: settings.concurrency,
     defaultConcurrency: settings.concurrency,
+    lockLimit: settings.concurrency,
+    defaultLockLimit: settings.concurrency,
     ...(settings.inProcessNotifications ? { notificationChannel: new InMemoryNotificationChannel() } : {}),
   });
 }
 
 /**
- * The StepScheduler the engine uses: plain one-off jobs. No `unique()`: its upsert is a conditional write
- * (not atomic on FerretDB, and the slowest job write), and duplicates are already harmless because every
- * job re-reads the action and acts through the transition log.
+ * The StepScheduler the engine uses. Steps and confirmation timeouts are already durable in the action's live
+ * state; telling the local dispatcher (when this process runs workers) only starts them sooner. Notifications
+ * are plain one-off Agenda jobs (no `unique()`: duplicates are harmless, each notifier dedupes on its key).
  */
-export function agendaScheduler(agenda: Agenda): StepScheduler {
-  // dueAt rides along so the worker can measure queue lag (Agenda clears nextRunAt before a job starts).
-  const save = async (name: string, data: Record<string, unknown>, at?: Date) => {
-    const due = at ?? new Date();
-    await agenda.schedule(due, name, { ...data, dueAt: due.toISOString() });
-  };
+export function createScheduler(agenda: Agenda, steps: StepDispatcher | null, notifiers: NotifierDispatcher, logger: Logger): StepScheduler & { settled(): Promise<void> } {
+  const inFlight = new Set<Promise<unknown>>();
   return {
-    enqueueStep: (actionId, stepSeq, runAt) => save(JOB.step, { actionId, stepSeq }, runAt),
-    scheduleConfirmTimeout: (actionId, stepSeq, at) => save(JOB.confirmTimeout, { actionId, stepSeq }, at),
-    enqueueNotify: (actionId, eventType: NotifyEventType, statusUpdateId: string) => save(JOB.notify, { actionId, eventType, statusUpdateId }),
+    settled: async () => { await Promise.allSettled([...inFlight]); },
+    enqueueStep: async (actionId, _stepSeq, runAt) => steps?.offer({ actionId, kind: 'step' }, runAt),
+    scheduleConfirmTimeout: async (actionId, stepSeq, at) => steps?.offer({ actionId, kind: 'confirm-timeout', stepSeq }, at),
+    enqueueNotify: async (actionId, eventType: NotifyEventType, statusUpdateId: string, now) => {
+      // Delivered at once by this process; the job is the durable fallback, due only if that did not finish
+      // (a crash), and removed once it did. Notifiers dedupe, so the rare double delivery attempt is harmless.
+      const data = { actionId, eventType, statusUpdateId };
+      if (!now) return void (await agenda.now(JOB.notify, data));
+      const job = await agenda.schedule(new Date(Date.now() + NOTIFY_FALLBACK_AFTER_MS), JOB.notify, data);
+      const sending = notifiers.dispatchEvent(now.action, now.event, statusUpdateId)
+        .then(() => job.remove())
+        .catch((err: Error) => logger.warn({ actionId, err: err.message }, 'notification failed; its job retries it'))
+        .finally(() => inFlight.delete(sending));
+      inFlight.add(sending);
+    },
   };
 }
+
+/** How long an immediate notification gets before its fallback job delivers it instead. */
+export const NOTIFY_FALLBACK_AFTER_MS = 2 * 60_000;
 
 /** Registers the workers (ROLE=worker|all). */
-export interface JobDeps {
-  service: ActionExecutionService;
-  dispatcher: NotifierDispatcher;
-  lockLifetimeMs: number;
-  logger: Logger;
-  /** Told when a worker starts a job that was due at `dueAt` (metrics: queue lag). */
-  onJobStart?: (name: string, dueAt: string | undefined) => void;
-}
-
-export function defineJobs(agenda: Agenda, deps: JobDeps): void {
-  const { service, dispatcher } = deps;
-  if (deps.onJobStart) {
-    const onJobStart = deps.onJobStart;
-    // Local runs only: remote notifications (other processes' jobs) are theirs to count.
-    agenda.on('start', (job: JobWithId, remote?: false) => {
-      if (!remote && job?.attrs) onJobStart(job.attrs.name, (job.attrs.data as { dueAt?: string } | undefined)?.dueAt);
-    });
-  }
-  // Infrastructure errors (DB hiccups) retry the job; handler outcomes never throw out of runStep.
+export function defineJobs(agenda: Agenda, deps: { dispatcher: NotifierDispatcher; cleanup: () => Promise<number>; lockLifetimeMs: number; concurrency: number; logger: Logger }): void {
+  // Infrastructure errors (DB hiccups) retry the job.
   const backoff = backoffStrategies.exponential({ delay: 500, factor: 2, maxRetries: 5, maxDelay: 30_000 });
-  const opts = { lockLifetime: deps.lockLifetimeMs, backoff, removeOnComplete: true };
-  agenda.define<{ actionId: string; stepSeq: number }>(JOB.step, async (job) => {
-    await service.runStep(job.attrs.data.actionId, { touch: () => job.touch() });
-  }, opts);
-  agenda.define<{ actionId: string; stepSeq: number }>(JOB.confirmTimeout, async (job) => {
-    await service.confirmationTimeout(job.attrs.data.actionId, job.attrs.data.stepSeq);
-  }, opts);
   agenda.define<{ actionId: string; eventType: NotifyEventType; statusUpdateId: string }>(JOB.notify, async (job) => {
-    await dispatcher.dispatch(job.attrs.data.actionId, job.attrs.data.eventType, job.attrs.data.statusUpdateId);
-  }, opts);
-  agenda.define(JOB.sweep, async () => {
-    const n = await service.sweep(deps.lockLifetimeMs * 2);
-    if (n) deps.logger.warn({ requeued: n }, 'sweeper re-enqueued lost steps');
-  }, { lockLifetime: deps.lockLifetimeMs });
+    await deps.dispatcher.dispatch(job.attrs.data.actionId, job.attrs.data.eventType, job.attrs.data.statusUpdateId);
+  }, { lockLifetime: deps.lockLifetimeMs, backoff, removeOnComplete: true, lockLimit: deps.concurrency, concurrency: deps.concurrency });
+  agenda.define(JOB.cleanup, async () => {
+    const n = await deps.cleanup();
+    if (n) deps.logger.info({ actions: n }, 'removed the step bookkeeping of finished actions');
+  }, { lockLifetime: deps.lockLifetimeMs, lockLimit: 1, concurrency: 1 });
   agenda.on('error', (err) => {
     // Agenda's job lock is a conditional update, which FerretDB does not run atomically: the same job can be
-    // run twice and the second save finds it removed. The transition log makes the duplicate a no-op.
+    // run twice and the second save finds it removed. Notifiers dedupe, so the duplicate is a no-op.
     if (/cannot be updated in the database/.test(err.message)) return void deps.logger.debug({ err: err.message }, 'duplicate job run');
     deps.logger.error({ err: err.message }, 'agenda error');
   });

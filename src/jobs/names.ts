@@ -1,6 +1,4 @@
 export const JOB = {
-  step: 'action.step',
-  confirmTimeout: 'action.confirm-timeout',
   notify: 'action.notify',
-  sweep: 'actions.sweep',
+  cleanup: 'actions.cleanup',
 } as const;

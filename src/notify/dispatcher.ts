@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { NotifyEventType } from '../engine/execution-service.js';
 import type { ActionEvent, Notifier, NotifyOutcome } from '../engine/types.js';
-import { Action, ActionStatusUpdate } from '../storage/models.js';
+import { Action, ActionStatusUpdate, type ActionDoc } from '../storage/models.js';
 import { loadProviderView, toActionView } from '../storage/views.js';
 
 export class NotifierDispatcher {
@@ -17,19 +17,31 @@ export class NotifierDispatcher {
     } = {},
   ) {}
 
+  /** Notifiers that join after construction (the extensions', built once the engine exists). */
+  add(notifiers: Notifier[]): void {
+    this.notifiers.push(...notifiers);
+  }
+
   async dispatch(actionId: string, eventType: NotifyEventType, statusUpdateId: string): Promise<void> {
     if (this.notifiers.length === 0) return;
     const [action, update] = await Promise.all([Action.findById(actionId).lean(), ActionStatusUpdate.findById(statusUpdateId).lean()]);
     const event = (update?.events as ActionEvent[] | undefined)?.find((e) => e.type === eventType);
     if (!action || !event) return;
+    await this.dispatchEvent(action, event, statusUpdateId);
+  }
+
+  /** The same, for a caller that already holds the action (as of the event) and the event. */
+  async dispatchEvent(action: ActionDoc, event: ActionEvent, statusUpdateId: string): Promise<void> {
+    if (this.notifiers.length === 0) return;
     const provider = await loadProviderView(action.providerId);
     if (!provider) return;
     const view = toActionView(action);
+    const actionId = view.id;
     for (const notifier of this.notifiers) {
       if (!notifier.wants(event)) continue;
       try {
         // Completed/ready/failed happen once per action; plain status events once per status update.
-        const dedupeKey = eventType === 'action.status' ? `${statusUpdateId}:${eventType}:${notifier.name}` : `${actionId}:${eventType}:${notifier.name}`;
+        const dedupeKey = event.type === 'action.status' ? `${statusUpdateId}:${event.type}:${notifier.name}` : `${actionId}:${event.type}:${notifier.name}`;
         const outcome = await notifier.notify(event, {
           action: view, provider, dedupeKey, orderNumber: action.orderNumber ?? null, statusUpdateId,
           origin: { channel: action.origin?.channel ?? 'api', ref: (action.origin?.ref ?? null) as Record<string, string> | null },

@@ -8,7 +8,8 @@ import { Integration, IntegrationSecret } from '../storage/models.js';
 import type { DemoCredentials } from './demo.js';
 
 /** The signature key is generated per data folder: a constant in the source would let anyone sign a "ready" or a cancel. */
-export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: string, dataDir: string, prepSeconds = 0): Promise<SquareSimulator> {
+export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: string, dataDir: string, opts: { prepSeconds?: number; down?: boolean } = {}): Promise<SquareSimulator> {
+  const prepSeconds = opts.prepSeconds ?? 0;
   const signatureKey = await localSecret(dataDir, 'demo-square-signature-key');
   const sim = await startSquareSimulator({
     ...(prepSeconds > 0 ? { prepareAfterMs: prepSeconds * 1000 } : {}),
@@ -16,6 +17,8 @@ export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: str
     redeliverFailedAfterMs: 1000,
     webhook: { url: `${publicBaseUrl}/integrations/square/webhooks/${creds.providerId}`, signatureKey },
   });
+  // DEMO_SQUARE_DOWN: every POS call fails (503), so the manual path (email, then an operator) can be seen.
+  if (opts.down) sim.setFault({ kind: 'status', status: 503 });
   const integration = await Integration.findOneAndUpdate(
     { providerId: creds.providerId, name: 'square' },
     {

@@ -31,7 +31,7 @@ export async function seedDemo(dataDir: string, baseUrl: string): Promise<DemoCr
   const existing = await Provider.findOne({ spaceId, name: 'Downtown Café' }, { _id: 1 }).lean();
   const providerId = existing?._id ?? (await Provider.create({
       spaceId, name: 'Downtown Café', timezone: 'America/New_York', currency: 'USD', orderPrefix: 'DC',
-      contactEmail: 'orders@downtown-cafe.example', prepMinutes: 12, orderCounter: 1546,
+      contactEmail: 'orders@downtown-cafe.example', contactPhone: '+12125550147', prepMinutes: 12, orderCounter: 1546,
   }))._id;
   for (const m of DEMO_MENU.items) await MenuItem.updateOne({ providerId, sku: m.sku }, { $setOnInsert: { ...m, providerId } }, { upsert: true });
   for (const m of DEMO_MENU.modifiers) await MenuModifier.updateOne({ providerId, modId: m.modId }, { $setOnInsert: { ...m, providerId } }, { upsert: true });

@@ -3,6 +3,7 @@
  * list, get, status detail, status by order number, cancel. Inputs are plain data, never HTTP requests;
  * failures are RequestErrors (code, message, field) that each caller turns into its own reply.
  */
+import type { AdmissionGate } from '../engine/admission.js';
 import { RequestError } from '../engine/errors.js';
 import { createAction, type ActionRequest } from '../engine/create-action.js';
 import type { ActionExecutionService } from '../engine/execution-service.js';
@@ -44,13 +45,19 @@ const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', '
 const actionNotFound = () => new RequestError(404, 'not_found', 'action not found');
 
 export class ActionService {
-  constructor(private readonly deps: { execution: ActionExecutionService; now: () => Date }) {}
+  constructor(private readonly deps: { execution: ActionExecutionService; now: () => Date; admission?: AdmissionGate }) {}
 
-  /** Prices, validates and stores the action (claiming the idempotency key), then queues its first step. */
+  /**
+   * Prices, validates and stores the action (claiming the idempotency key), then queues its first step.
+   * When the service is behind, refuses first (OverloadedError, 503) without writing anything.
+   */
   async createAndStart(input: CreateAndStartInput): Promise<{ action: ActionDoc; replayed: boolean }> {
-    const created = await createAction({ spaceId: input.spaceId, userId: input.userId, body: input.request, idempotencyKey: input.idempotencyKey, now: this.deps.now() });
-    if (!created.replayed) await this.deps.execution.start(created.action);
-    return created;
+    const run = async () => {
+      const created = await createAction({ spaceId: input.spaceId, userId: input.userId, body: input.request, idempotencyKey: input.idempotencyKey, now: this.deps.now() });
+      if (!created.replayed) await this.deps.execution.start(created.action);
+      return created;
+    };
+    return this.deps.admission ? this.deps.admission.admit(run) : run();
   }
 
   /** Newest first, `limit` per page; `nextCursor` continues after the last one. */

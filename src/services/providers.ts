@@ -16,6 +16,7 @@ export interface ProviderFields {
   currency: string;
   orderPrefix: string;
   contactEmail?: string | null;
+  contactPhone?: string | null;
   prepMinutes: number;
   chainOrder?: IntegrationType[] | null;
 }
@@ -49,7 +50,7 @@ const recordOf = async (scope: SpaceScope, provider: ProviderDoc): Promise<Provi
   ({ provider, itemIds: (await itemIdsFor(scope.spaceId, [provider._id])).get(provider._id.toString()) ?? [] });
 
 export async function createProvider(scope: SpaceScope, fields: ProviderFields): Promise<ProviderRecord & { itemId: string }> {
-  const created = await Provider.create({ spaceId: scope.spaceId, ...fields, contactEmail: fields.contactEmail ?? null });
+  const created = await Provider.create({ spaceId: scope.spaceId, ...fields, contactEmail: fields.contactEmail ?? null, contactPhone: fields.contactPhone ?? null });
   let itemId: mongoose.Types.ObjectId;
   try {
     itemId = (await Item.create({ spaceId: scope.spaceId, providerId: created._id, name: fields.name, actionTypes: ['order'] }))._id;

@@ -9,7 +9,14 @@ import { insertOnce } from './insert-once.js';
 export const LIVE_FIELDS = Object.keys(actionStateFields) as Array<keyof typeof actionStateFields>;
 
 export function liveFieldsOf(doc: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(LIVE_FIELDS.filter((k) => doc[k] !== undefined).map((k) => [k, doc[k]]));
+  const fields = Object.fromEntries(LIVE_FIELDS.filter((k) => doc[k] !== undefined).map((k) => [k, doc[k]]));
+  return { ...fields, wakeAt: wakeAtOf(fields) };
+}
+
+/** When a worker next has something to do for an action in this state (see `wakeAt` in models.ts). */
+export function wakeAtOf(state: Record<string, unknown>): Date | null {
+  const at = { ready: state.nextStepAt ?? new Date(0), running: state.leaseUntil, awaiting: state.confirmDeadlineAt }[String(state.phase ?? 'ready')];
+  return at ? new Date(at as Date) : null;
 }
 
 function overlay(base: ActionDoc, live: Record<string, unknown> | null): ActionDoc {
@@ -43,11 +50,20 @@ export async function withLiveState(docs: ActionDoc[]): Promise<ActionDoc[]> {
  */
 export async function writeActionState(current: ActionDoc, seq: number, set: Record<string, unknown>): Promise<void> {
   const next: Record<string, unknown> = { ...set, stepSeq: seq + 1 };
+  next.wakeAt = wakeAtOf({ ...current, ...next });
   const done = (next.phase ?? current.phase) === 'done';
   if (!done) {
     await ActionLive.updateOne({ _id: current._id, stepSeq: seq }, { $set: next });
     return;
   }
+  // By _id only: on FerretDB every extra condition makes this collection scan several times slower. (Retention
+  // removes a finished action's transition log only long after any writer could still hold its old state.)
   await Action.updateOne({ _id: current._id }, { $set: { ...liveFieldsOf(current as unknown as Record<string, unknown>), ...next } });
   await ActionLive.deleteOne({ _id: current._id });
+}
+
+/** Live actions due for longer than `overdueMs` (at most `atMost` counted: a limited find, not a count). */
+export async function countOverdue(overdueMs: number, atMost: number): Promise<number> {
+  const before = new Date(Date.now() - overdueMs);
+  return (await ActionLive.find({ wakeAt: { $lte: before } }, { _id: 1 }).limit(atMost).lean()).length;
 }

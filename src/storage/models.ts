@@ -10,6 +10,28 @@ import { ACTION_STATUSES, INTEGRATION_TYPES } from '../engine/types.js';
 const { model } = mongoose;
 const opts = { timestamps: true, versionKey: false } as const;
 
+/**
+ * Writes to configuration collections (providers, items, menus, integrations, secrets) are announced so the
+ * in-process config cache (config-cache.ts) drops what it holds. Health bookkeeping on integrations is not a
+ * configuration change.
+ */
+const configWriteListeners: Array<() => void> = [];
+export function onConfigWrite(listener: () => void): void {
+  configWriteListeners.push(listener);
+}
+const QUERY_WRITES = ['updateOne', 'updateMany', 'findOneAndUpdate', 'replaceOne', 'deleteOne', 'deleteMany', 'findOneAndDelete', 'findOneAndReplace'] as const;
+function announceWrites(schema: Schema): void {
+  const announce = () => { for (const l of configWriteListeners) l(); };
+  schema.post(QUERY_WRITES as never, function (this: { getUpdate?: () => Record<string, unknown> | null }) {
+    const update = this.getUpdate?.() ?? null;
+    const paths = update ? Object.entries(update).flatMap(([k, v]) => (k.startsWith('$') && v && typeof v === 'object' ? Object.keys(v) : [k])) : [];
+    if (paths.length && paths.every((p) => p.startsWith('health'))) return;
+    announce();
+  });
+  schema.post('save', announce);
+  schema.post('insertMany' as never, announce);
+}
+
 const SpaceSchema = new Schema({ name: { type: String, required: true } }, opts);
 export const Space = model('Space', SpaceSchema);
 
@@ -29,6 +51,8 @@ const ProviderSchema = new Schema({
   currency: { type: String, required: true, default: 'USD' },
   orderPrefix: { type: String, required: true },
   contactEmail: { type: String, default: null },
+  /** Shown to operators on manual task cards (they may phone the order in). */
+  contactPhone: { type: String, default: null },
   prepMinutes: { type: Number, default: 10 },
   /** Order numbers start after this one (orderPrefix-(orderCounter+1)); see OrderNumberAllocation. */
   orderCounter: { type: Number, default: 1000 },
@@ -38,6 +62,7 @@ const ProviderSchema = new Schema({
   catalogVersion: { type: String, default: null },
 }, opts);
 ProviderSchema.index({ spaceId: 1, name: 1 });
+announceWrites(ProviderSchema);
 export const Provider = model('Provider', ProviderSchema);
 
 const IntegrationSchema = new Schema({
@@ -56,6 +81,7 @@ const IntegrationSchema = new Schema({
   },
 }, { ...opts, minimize: false });
 IntegrationSchema.index({ providerId: 1, priority: 1 });
+announceWrites(IntegrationSchema);
 export const Integration = model('Integration', IntegrationSchema);
 
 /** Secrets live apart from integrations so no API projection of an integration can leak them. */
@@ -63,6 +89,7 @@ const IntegrationSecretSchema = new Schema({
   _id: { type: Schema.Types.ObjectId, required: true }, // integration id
   values: { type: Schema.Types.Mixed, default: {} },
 }, { ...opts, minimize: false });
+announceWrites(IntegrationSecretSchema);
 export const IntegrationSecret = model('IntegrationSecret', IntegrationSecretSchema);
 
 /** A listing in a space (what the client's itemId points at), linked to the provider that fulfils it. */
@@ -73,6 +100,7 @@ const ItemSchema = new Schema({
   actionTypes: { type: [String], default: ['order'] },
 }, opts);
 ItemSchema.index({ spaceId: 1 });
+announceWrites(ItemSchema);
 export const Item = model('Item', ItemSchema);
 
 const MenuItemSchema = new Schema({
@@ -89,6 +117,7 @@ const MenuItemSchema = new Schema({
   externalIds: { type: Schema.Types.Mixed, default: {} },
 }, { ...opts, minimize: false });
 MenuItemSchema.index({ providerId: 1, catalogVersion: 1, sku: 1 }, { unique: true });
+announceWrites(MenuItemSchema);
 export const MenuItem = model('MenuItem', MenuItemSchema);
 
 const MenuModifierSchema = new Schema({
@@ -101,6 +130,7 @@ const MenuModifierSchema = new Schema({
   externalIds: { type: Schema.Types.Mixed, default: {} },
 }, { ...opts, minimize: false });
 MenuModifierSchema.index({ providerId: 1, catalogVersion: 1, modId: 1 }, { unique: true });
+announceWrites(MenuModifierSchema);
 export const MenuModifier = model('MenuModifier', MenuModifierSchema);
 
 /** Unique indexes from before catalog versions: they would refuse a new version's rows, so start drops them. */
@@ -137,6 +167,14 @@ export const actionStateFields = {
   nextStepAt: { type: Date, default: null },
   awaitingExecutionId: { type: String, default: null },
   confirmDeadlineAt: { type: Date, default: null },
+  /** Until when the worker running the step holds it (renewed while it runs); after that another takes it over. */
+  leaseUntil: { type: Date, default: null },
+  /**
+   * When a worker next has something to do for this action, whatever the phase: a ready step's nextStepAt, a
+   * running step's leaseUntil (takeover), an awaited step's confirmDeadlineAt (timeout); null when nothing is
+   * due. One plain range query on it finds all due work (FerretDB runs `$or` queries slowly). See action-state.ts.
+   */
+  wakeAt: { type: Date, default: null },
   orderNumber: { type: String, default: null },
   externalRef: { type: String, default: null },
   error: { type: String, default: null },
@@ -185,7 +223,7 @@ const ActionLiveSchema = new Schema({
   ...actionStateFields,
 }, { timestamps: true, versionKey: false });
 ActionLiveSchema.index({ spaceId: 1, status: 1, _id: -1 });
-ActionLiveSchema.index({ phase: 1, nextStepAt: 1 });
+ActionLiveSchema.index({ wakeAt: 1 });
 export const ActionLive = model('ActionLive', ActionLiveSchema);
 
 /** Same key + same body → same action; the _id is `${spaceId}:${key}` so the claim is one atomic insert. */
@@ -194,6 +232,7 @@ const IdempotencyRecordSchema = new Schema({
   requestHash: { type: String, required: true },
   actionId: { type: Schema.Types.ObjectId, required: true },
 }, opts);
+IdempotencyRecordSchema.index({ createdAt: 1 });
 export const IdempotencyRecord = model('IdempotencyRecord', IdempotencyRecordSchema);
 
 /** One attempt of one handler. _id = `${actionId}:${chainIndex}:${attempt}` makes the record idempotent. */
@@ -249,18 +288,28 @@ const ManualTaskSchema = new Schema({
   actionId: { type: Schema.Types.ObjectId, required: true },
   spaceId: { type: Schema.Types.ObjectId, required: true },
   providerId: { type: Schema.Types.ObjectId, required: true },
-  status: { type: String, enum: ['open', 'claimed', 'completed', 'failed'], default: 'open' },
+  /** cancelled: the customer cancelled the action while the task was open or claimed. */
+  status: { type: String, enum: ['open', 'claimed', 'completed', 'failed', 'cancelled'], default: 'open' },
   summary: { type: String, required: true },
   details: { type: Schema.Types.Mixed, default: {} },
   operatorId: { type: String, default: null },
+  /** Claim round: a release ends round n and the next claim is round n+1 (Claim `manual-task:<id>:claim:<n>`). */
+  round: { type: Number, default: 0 },
+  /** When the task was last put up for claiming (created or released): the nudge counts from here. */
+  openedAt: { type: Date, default: null },
   claimedAt: { type: Date, default: null },
   completedAt: { type: Date, default: null },
   failedAt: { type: Date, default: null },
+  cancelledAt: { type: Date, default: null },
   orderNumber: { type: String, default: null },
   readyInMinutes: { type: Number, default: null },
+  note: { type: String, default: null },
   failureReason: { type: String, default: null },
+  customerMessage: { type: String, default: null },
 }, opts);
 ManualTaskSchema.index({ spaceId: 1, status: 1, createdAt: 1 });
+ManualTaskSchema.index({ status: 1, openedAt: 1 });
+ManualTaskSchema.index({ actionId: 1 });
 export const ManualTask = model('ManualTask', ManualTaskSchema);
 
 /** Dedupe record for outbound notifications (SMS): written before the vendor call. */
@@ -295,6 +344,7 @@ export const ExternalRef = model('ExternalRef', ExternalRefSchema);
 
 /** Inbound webhook event ids already processed (Square event_id...). */
 const ProcessedEventSchema = new Schema({ _id: { type: String, required: true } }, { ...opts, versionKey: false });
+ProcessedEventSchema.index({ createdAt: 1 });
 export const ProcessedEvent = model('ProcessedEvent', ProcessedEventSchema);
 
 /**
@@ -309,14 +359,9 @@ const TransitionSchema = new Schema({
   seq: { type: Number, required: true },
   plan: { type: Schema.Types.Mixed, required: true },
 }, { timestamps: { createdAt: true, updatedAt: false }, versionKey: false, minimize: false });
+TransitionSchema.index({ createdAt: 1 });
+TransitionSchema.index({ actionId: 1 });
 export const Transition = model('Transition', TransitionSchema);
-
-/** A worker's hold on a running step (`${actionId}:${seq}`); only its owner renews it. */
-const StepLeaseSchema = new Schema({
-  _id: { type: String, required: true },
-  until: { type: Date, required: true },
-}, { versionKey: false });
-export const StepLease = model('StepLease', StepLeaseSchema);
 
 /** Order numbers: each (provider, n) is claimed by one insert; each action keeps the first number it got. */
 const OrderNumberAllocationSchema = new Schema({
@@ -342,8 +387,27 @@ export const OrderNumber = model('OrderNumber', OrderNumberSchema);
 const ClaimSchema = new Schema({ _id: { type: String, required: true }, by: { type: String, default: null } }, { timestamps: true, versionKey: false });
 export const Claim = model('Claim', ClaimSchema);
 
-export const ALL_MODELS = [ActionLive, Transition, StepLease, OrderNumberAllocation, OrderCounterHint, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
-  IdempotencyRecord, ActionExecution, Receipt, ActionStatusUpdate, ManualTask, Notification, ProcessedEvent, ExternalRef];
+/**
+ * Who works a space's manual tasks: the members of its operator channel, or an explicit list when one is set.
+ * Operator ids are platform ids (`slack:<team>:<user>`).
+ */
+const OperatorSettingsSchema = new Schema({
+  _id: { type: Schema.Types.ObjectId, required: true }, // the space id
+  channel: {
+    platform: { type: String, enum: ['slack'], default: 'slack' },
+    /** The workspace (Slack team id) the channel belongs to; null = the space's only connected workspace. */
+    workspaceId: { type: String, default: null },
+    id: { type: String, default: null },
+  },
+  /** null = every member of the channel is an operator. */
+  operators: { type: [String], default: null },
+}, { ...opts, minimize: false });
+OperatorSettingsSchema.index({ 'channel.platform': 1, 'channel.id': 1 });
+OperatorSettingsSchema.index({ 'channel.platform': 1, 'channel.workspaceId': 1 });
+export const OperatorSettings = model('OperatorSettings', OperatorSettingsSchema);
+
+export const ALL_MODELS = [ActionLive, Transition, OrderNumberAllocation, OrderCounterHint, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
+  IdempotencyRecord, ActionExecution, Receipt, ActionStatusUpdate, ManualTask, OperatorSettings, Notification, ProcessedEvent, ExternalRef];
 
 // ---- plain shapes of documents as read with .lean() (for services and serializers)
 
@@ -357,6 +421,7 @@ export interface ProviderDoc extends Timestamps {
   currency: string;
   orderPrefix: string;
   contactEmail?: string | null;
+  contactPhone?: string | null;
   prepMinutes?: number | null;
   chainOrder?: string[] | null;
 }

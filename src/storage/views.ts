@@ -1,6 +1,6 @@
 /** Mongoose documents → the plain views handlers and notifiers see. */
 import type { ActionView, IntegrationType, IntegrationView, PricedOrder, ProviderView } from '../engine/types.js';
-import { Integration, IntegrationSecret, Provider } from './models.js';
+import { cachedIntegration, cachedProvider } from './config-cache.js';
 
 /** A stored document as read with .lean(): its fields plus an _id. */
 type WithId<T> = T & { _id: { toString(): string } };
@@ -33,17 +33,18 @@ export function toProviderView(p: WithId<{ name: string; timezone: string; curre
 }
 
 export async function loadProviderView(providerId: unknown): Promise<ProviderView | null> {
-  const p = await Provider.findById(providerId).lean();
+  const p = await cachedProvider(String(providerId));
   return p ? toProviderView(p) : null;
 }
 
 /** The integration WITH its secret values, for handlers only (the API's integration view lists secret names only). A missing integration (implicit manual) gets a stub. */
 export async function loadIntegrationWithSecrets(integrationId: unknown, fallback: { type: IntegrationType; name: string }): Promise<IntegrationView | null> {
   if (!integrationId) return { id: 'implicit-manual', type: fallback.type, name: fallback.name, priority: Number.MAX_SAFE_INTEGER, enabled: true, config: {}, secrets: {} };
-  const [i, s] = await Promise.all([Integration.findById(integrationId).lean(), IntegrationSecret.findById(integrationId).lean()]);
-  if (!i) return null;
+  const found = await cachedIntegration(String(integrationId));
+  if (!found) return null;
+  const { integration: i, secrets } = found;
   return {
     id: i._id.toString(), type: i.type as IntegrationType, name: i.name, priority: i.priority, enabled: i.enabled,
-    config: (i.config ?? {}) as Record<string, unknown>, secrets: (s?.values ?? {}) as Record<string, string>,
+    config: structuredClone((i.config ?? {}) as Record<string, unknown>), secrets: { ...secrets },
   };
 }

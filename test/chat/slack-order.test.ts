@@ -45,6 +45,13 @@ test('DM order → card → Place order → placing → receipt (DC-n, $8.75) �
   expect(receipt.text).toMatch(/Receipt RCP-/);
   const action = await waitFor(() => Action.findOne({ userId: `slack:${t.slack.workspace.teamId}:${sam.id}` }).lean(), 'the action');
   expect(action.origin).toMatchObject({ channel: 'slack', ref: { workspace: t.slack.workspace.teamId, channel, thread: message.ts, user: `slack:${t.slack.workspace.teamId}:${sam.id}` } });
+  // The receipt links the customer's live order page ("Track your order"), which opens without an API key.
+  const trackingUrl = JSON.stringify(receipt.blocks ?? []).match(/<(http[^|>]+\/o\/[\w-]+)\|Track your order>/)?.[1] ?? '';
+  expect(trackingUrl).not.toBe('');
+  expect(receipt.text).toContain(`Track your order: ${trackingUrl}`);
+  const page = await fetch(trackingUrl);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain(action.orderNumber!);
 
   // The card shows the live state: confirmed with the order number, no more Place order.
   await waitFor(() => { const c = t.slack.message(channel, card.ts)!; return /Confirmed! Order #DC-/.test(c.text) && !JSON.stringify(c.blocks).includes('rouh_place'); }, 'the card edited to confirmed');
@@ -160,4 +167,14 @@ test('forged signature or stale timestamp → 401 and nothing written', async ()
   expect(await Action.countDocuments({})).toBe(before);
   const { ChatInboundEvent } = await import('../../bots/storage/models.js');
   expect(await ChatInboundEvent.countDocuments({ _id: { $in: forged.deliveries.concat(stale.deliveries).map((d) => `slack:${d.eventId}`) } })).toBe(0);
+});
+
+test('the chat API and the Slack Request URL are in /openapi.json; a method they lack answers 405', async () => {
+  const doc = await (await fetch(`${t.svc.baseUrl}/openapi.json`)).json() as { paths: Record<string, Record<string, { parameters?: { name: string }[] }>> };
+  expect(Object.keys(doc.paths['/chat/bindings']!).sort()).toEqual(['get', 'put']);
+  expect(doc.paths['/chat/connections/{id}']).toHaveProperty('delete');
+  expect(doc.paths['/slack/events']!.post!.parameters!.map((p) => p.name).sort()).toEqual(['x-slack-request-timestamp', 'x-slack-signature']);
+  const wrongMethod = await fetch(`${t.svc.baseUrl}/chat/bindings`, { method: 'POST' });
+  expect(wrongMethod.status).toBe(405);
+  expect(wrongMethod.headers.get('allow')).toBe('GET, PUT, HEAD');
 });

@@ -18,7 +18,7 @@ let square: SquareSimulator;
 beforeAll(async () => {
   svc = await startTestService();
   // 1 s: long enough for the confirmation to be written before the kitchen's webhook arrives, even on a loaded machine.
-  square = await startDemoSquare(svc.creds, svc.config.publicBaseUrl, svc.dataDir, 1);
+  square = await startDemoSquare(svc.creds, svc.config.publicBaseUrl, svc.dataDir, { prepSeconds: 1 });
 });
 afterAll(async () => {
   await square?.close();

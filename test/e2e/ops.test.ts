@@ -93,7 +93,7 @@ test('the job dashboard needs the admin token; with it, it lists Agenda jobs', a
   const jobs = await fetch(`${svc.baseUrl}/admin/jobs/api`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   expect(jobs.status).toBe(200);
   const body = await jobs.json() as { overview: Array<{ displayName: string }> };
-  expect(body.overview.map((o) => o.displayName)).toContain('actions.sweep');
+  expect(body.overview.map((o) => o.displayName)).toContain('actions.cleanup'); // the recurring job (steps are not Agenda jobs)
 });
 
 test('readyz is 503 once shutdown begins (the port still answers)', async () => {

@@ -49,6 +49,7 @@ describe('providers', () => {
     ['zero-decimal currency', { currency: 'JPY' }, 'currency'],
     ['bad order prefix', { orderPrefix: 'hc-1' }, 'orderPrefix'],
     ['bad email', { contactEmail: 'not-an-email' }, 'contactEmail'],
+    ['phone not in E.164', { contactPhone: '(212) 555-0147' }, 'contactPhone'],
     ['prep minutes out of range', { prepMinutes: 241 }, 'prepMinutes'],
     ['repeated chain type', { chainOrder: ['api', 'api'] }, 'chainOrder'],
     ['unknown chain type', { chainOrder: ['fax'] }, 'chainOrder[0]'],
@@ -75,9 +76,9 @@ describe('providers', () => {
     const one = await api<{ provider: ProviderBody }>('GET', base());
     expect(one.body.provider.itemIds).toEqual([state.itemId]);
 
-    const patched = await api<{ provider: ProviderBody }>('PATCH', base(), { prepMinutes: 15, chainOrder: ['webhook', 'api'], contactEmail: null });
+    const patched = await api<{ provider: ProviderBody }>('PATCH', base(), { prepMinutes: 15, chainOrder: ['webhook', 'api'], contactEmail: null, contactPhone: '+12125550147' });
     expect(patched.status).toBe(200);
-    expect(patched.body.provider).toMatchObject({ prepMinutes: 15, chainOrder: ['webhook', 'api'], contactEmail: null, name: 'Harbor Coffee' });
+    expect(patched.body.provider).toMatchObject({ prepMinutes: 15, chainOrder: ['webhook', 'api'], contactEmail: null, contactPhone: '+12125550147', name: 'Harbor Coffee' });
     const reset = await api<{ provider: ProviderBody }>('PATCH', base(), { chainOrder: null });
     expect(reset.body.provider.chainOrder).toBeNull();
     const bad = await api('PATCH', base(), { timezone: 'Nowhere/Land' });

@@ -20,6 +20,11 @@ export function manualTasksRouter(deps: { tasks: ManualTaskService }): Router {
     res.json({ tasks: await deps.tasks.list(scope(req), parse(ListQuery, req.query).status) });
   });
 
+  /** The task as operators see it on a card: items, total, pickup (provider time), customer, why it fell through. */
+  router.get('/manual-tasks/:id', async (req, res) => {
+    res.json({ task: await deps.tasks.view(scope(req), req.params.id) });
+  });
+
   router.post('/manual-tasks/:id/claim', async (req, res) => {
     res.json({ task: await deps.tasks.claim(scope(req), req.params.id, parse(Operator, req.body).operatorId) });
   });

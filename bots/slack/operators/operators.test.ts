@@ -1,0 +1,258 @@
+/**
+ * Operators work the manual queue from Slack: the real @slack/bolt app (HTTP receiver, signed requests)
+ * against the Slack simulator, the real service (engine, Agenda, FerretDB) behind it. An order falls through
+ * (POS 503 ×3, email declined) and the card appears in #ops; operators claim, complete and fail through
+ * modals, release, get refused when it is not theirs, and the card and App Home keep telling the truth.
+ */
+import { jest } from '@jest/globals';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
+import { pino } from 'pino';
+import { Integration, ManualTask } from '../../../src/storage/models.js';
+import { createFixtureHandler, transient } from '../../../test/support/fixture-handler.js';
+import { startTestService, waitFor, waitForStatus, type TestService } from '../../../test/support/harness.js';
+import { startSmtpSink, type SmtpSink } from '../../../test/support/smtp.js';
+import { createSlackDriver, type SlackDelivery, type SlackDriver } from '../simulator/driver.js';
+import { startSlackSimulator, type SimSlackMessage, type SimSlackUser, type SlackSimulator } from '../simulator/simulator.js';
+import { ACTION, FIELD, VIEW } from './card.js';
+import { createSlackOperators } from './index.js';
+
+jest.setTimeout(90_000);
+
+let svc: TestService;
+let smtp: SmtpSink;
+let sim: SlackSimulator;
+let driver: SlackDriver;
+let server: Server;
+let ana: SimSlackUser;
+let bo: SimSlackUser;
+let cy: SimSlackUser;
+let ops: string;
+let clockOffsetMs = 0;
+const pos = createFixtureHandler('flaky-pos', 'api', () => transient('Square is unavailable: HTTP 503 (SERVICE_UNAVAILABLE: try later)'));
+const quiet = { logLevel: LogLevel.ERROR };
+
+beforeAll(async () => {
+  [smtp, sim] = await Promise.all([startSmtpSink(), startSlackSimulator()]);
+  svc = await startTestService({
+    env: { SMTP_URL: smtp.url },
+    extraHandlers: [pos],
+    retryPolicies: { 'flaky-pos': { maxAttempts: 3, initialDelayMs: 20, factor: 1 } },
+    now: () => new Date(Date.now() + clockOffsetMs),
+  });
+  await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'flaky-pos', priority: 1, enabled: true, config: {} });
+
+  ana = sim.addUser({ name: 'ana' });
+  bo = sim.addUser({ name: 'bo' });
+  cy = sim.addUser({ name: 'cy' });
+  ops = sim.addChannel({ name: 'ops', members: [ana.id, bo.id] }).id;
+  const teamId = sim.workspace.teamId;
+  expect((await svc.api('PUT', '/operators', { body: { channel: { platform: 'slack', id: ops, workspaceId: teamId } } })).status).toBe(200);
+
+  const client = new WebClient(sim.workspace.botToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, ...quiet });
+  const operators = createSlackOperators({ tasks: svc.services.manualTasks, directory: svc.services.operators, client: () => client, logger: pino({ level: 'silent' }), membersTtlMs: 0 });
+  svc.operatorNotifiers.add(operators.notifier);
+  const receiver = new ExpressReceiver({ signingSecret: sim.signingSecret, processBeforeResponse: true, ...quiet });
+  const app = new App({ receiver, token: sim.workspace.botToken, clientOptions: { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 } }, ...quiet });
+  operators.register(app);
+  server = receiver.app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  driver = createSlackDriver(sim, { kind: 'http', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events` }, { subscriptions: ['app_home_opened'] });
+});
+afterAll(async () => {
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await svc?.close();
+  await Promise.all([smtp?.close(), sim?.close()]);
+});
+
+const ORDER = {
+  items: [{ name: 'Latte', quantity: 2, modifications: ['oat milk'] }, { name: 'Croissant', quantity: 1 }],
+  pickup_time: '30 minutes', customer_name: 'Sam', customer_phone: '+14155550123', special_instructions: 'extra hot',
+};
+
+/** POS 503 three times, then the café declines the email: the order reaches the operators. */
+async function fallThrough(): Promise<{ actionId: string; taskId: string }> {
+  const { body } = await svc.order(ORDER);
+  const actionId = body.action.id;
+  await waitFor(async () => (await svc.status(actionId)).action.executions.some((e) => e.handlerName === 'email' && e.status === 'awaiting'), 'the email step to await');
+  await svc.service.decline(`${actionId}:1:1`, 'out of oat milk');
+  await waitForStatus(svc, actionId, 'awaiting_confirmation');
+  return { actionId, taskId: `${actionId}:2:1` };
+}
+
+const holds = (m: SimSlackMessage, taskId: string) => JSON.stringify(m.blocks ?? []).includes(JSON.stringify(taskId));
+const cardTs = new Map<string, string>();
+/** The task's card in #ops (found by its buttons once, then by ts), once `check` holds for it. */
+async function card(taskId: string, check: (m: SimSlackMessage) => boolean = () => true): Promise<SimSlackMessage> {
+  return waitFor(() => {
+    const ts = cardTs.get(taskId);
+    const m = ts ? sim.message(ops, ts) : sim.messages({ channel: ops }).find((x) => !x.threadTs && x.text.startsWith('Manual order') && holds(x, taskId));
+    if (m) cardTs.set(taskId, m.ts);
+    return m && check(m) ? m : null;
+  }, `the card of ${taskId}`);
+}
+const buttonsOf = (m: SimSlackMessage) => [...JSON.stringify(m.blocks ?? []).matchAll(/"action_id":"(op_\w+)"/g)].map((x) => x[1]);
+const ephemerals = (user: SimSlackUser) => sim.messages({ channel: ops, includeEphemeral: true }).filter((m) => m.ephemeralTo === user.id).map((m) => m.text);
+const click = (user: SimSlackUser, m: SimSlackMessage, actionId: string) => driver.clickButton({ user: user.id, channel: ops, messageTs: m.ts, actionId });
+const modalFor = (user: SimSlackUser, callbackId: string) => waitFor(() => sim.views().filter((v) => v.userId === user.id && v.view['callback_id'] === callbackId).at(-1), `a ${callbackId} modal`);
+const taskDoc = (taskId: string) => ManualTask.findById(taskId).lean();
+
+test('the card appears in the operator channel with everything needed to phone the order in, and a Claim button', async () => {
+  const { taskId } = await fallThrough();
+  const m = await card(taskId);
+  const all = JSON.stringify(m.blocks);
+  for (const fact of ['Downtown Café', '+12125550147', 'orders@downtown-cafe.example', '2× *Latte* — oat milk', '$14.25', 'Sam · +1***23', 'extra hot', 'POS: 503 ×3 · email: declined — out of oat milk', 'Open']) {
+    expect(all).toContain(fact);
+  }
+  expect(all).toMatch(/\*Pickup\*\\n\w{3}, \d{1,2}:\d{2} (AM|PM) E[SD]T/);
+  expect(all).not.toContain('5550123');
+  expect(buttonsOf(m)).toEqual([ACTION.claim]);
+});
+
+test('two operators race to claim: one wins, the card says who, the other is told privately', async () => {
+  const { taskId } = await fallThrough();
+  const m = await card(taskId);
+  const results = await Promise.all([click(ana, m, ACTION.claim), click(bo, m, ACTION.claim)]);
+  expect(results.map((r) => r.status)).toEqual([200, 200]);
+  const task = await waitFor(async () => { const t = await taskDoc(taskId); return t?.status === 'claimed' ? t : null; }, 'the claim');
+  const [winner, loser] = task.operatorId === `slack:${sim.workspace.teamId}:${ana.id}` ? [ana, bo] : [bo, ana];
+  const claimed = await card(taskId, (x) => x.text.includes('Claimed by'));
+  expect(JSON.stringify(claimed.blocks)).toContain(`Claimed by <@${winner.id}>`);
+  expect(buttonsOf(claimed)).toEqual([ACTION.complete, ACTION.fail, ACTION.release]);
+  await waitFor(() => ephemerals(loser).some((t) => t === `Already claimed by <@${winner.id}>.`), 'the loser told who holds it');
+  expect(ephemerals(winner).filter((t) => t.includes('Already claimed'))).toHaveLength(0);
+});
+
+test('a non-operator is refused privately and changes nothing; a non-holder cannot complete', async () => {
+  const { taskId } = await fallThrough();
+  const m = await card(taskId);
+  await click(cy, m, ACTION.claim);
+  await waitFor(() => ephemerals(cy).some((t) => t.startsWith('Only operators')), 'the refusal');
+  expect((await taskDoc(taskId))?.status).toBe('open');
+  await click(ana, m, ACTION.claim);
+  const claimed = await card(taskId, (x) => x.text.includes('Claimed by'));
+  const before = sim.views().length;
+  await click(bo, claimed, ACTION.complete);
+  await waitFor(() => ephemerals(bo).some((t) => t === `Only <@${ana.id}> can do that: they hold this order.`), 'the holder named');
+  expect(sim.views().length).toBe(before); // no modal for a non-holder
+});
+
+test('complete through the modal: a bad value is shown in the modal, a good one completes the order and the card', async () => {
+  const { actionId, taskId } = await fallThrough();
+  await click(ana, await card(taskId), ACTION.claim);
+  await click(ana, await card(taskId, (x) => x.text.includes('Claimed by')), ACTION.complete);
+  const modal = await modalFor(ana, VIEW.complete);
+  const bad = await driver.submitView({ user: ana.id, viewId: modal.id, values: { [FIELD.orderNumber]: '1547', [FIELD.readyIn]: 'soon', [FIELD.note]: '' } });
+  expect(bad.status).toBe(200);
+  expect(JSON.parse(bad.responseBody!)).toEqual({ response_action: 'errors', errors: { [FIELD.readyIn]: expect.stringMatching(/whole minutes/i) } });
+  expect((await taskDoc(taskId))?.status).toBe('claimed'); // nothing happened
+  const good = await driver.submitView({ user: ana.id, viewId: modal.id, values: { [FIELD.orderNumber]: 'DC-7001', [FIELD.readyIn]: '12', [FIELD.note]: 'phoned Maria' } });
+  expect([good.status, good.responseBody]).toEqual([200, '']);
+  const status = await waitForStatus(svc, actionId, 'completed');
+  expect(status.action.orderNumber).toBe('DC-7001');
+  expect(status.action.receipts).toHaveLength(1); // the receipt the customer's thread / SMS is sent
+  expect(status.statusUpdates.at(-1)!.message).toContain('Order #DC-7001, ready in 12 minutes');
+  const done = await card(taskId, (x) => x.text.includes('Completed by'));
+  expect(JSON.stringify(done.blocks)).toContain('order #DC-7001, ready in 12 min');
+  expect(buttonsOf(done)).toEqual([]);
+  // The same submission delivered again changes nothing.
+  await driver.redeliver(good);
+  await new Promise((r) => setTimeout(r, 300));
+  expect((await svc.status(actionId)).statusUpdates.filter((u) => u.status === 'completed')).toHaveLength(1);
+});
+
+test('fail through the modal: the team keeps the reason, the customer reads the operator\'s words', async () => {
+  const { actionId, taskId } = await fallThrough();
+  await click(bo, await card(taskId), ACTION.claim);
+  await click(bo, await card(taskId, (x) => x.text.includes('Claimed by')), ACTION.fail);
+  const modal = await modalFor(bo, VIEW.fail);
+  const empty = await driver.submitView({ user: bo.id, viewId: modal.id, values: { [FIELD.reason]: '  ', [FIELD.customerMessage]: '' } });
+  expect(JSON.parse(empty.responseBody!)).toMatchObject({ response_action: 'errors', errors: { [FIELD.reason]: expect.any(String) } });
+  await driver.submitView({ user: bo.id, viewId: modal.id, values: { [FIELD.reason]: 'café closed early', [FIELD.customerMessage]: 'Sorry, the café closed early today.' } });
+  const status = await waitForStatus(svc, actionId, 'failed');
+  expect(status.statusUpdates.at(-1)!.message).toBe('Sorry, the café closed early today.');
+  const failed = await card(taskId, (x) => x.text.includes('Failed by'));
+  expect(JSON.stringify(failed.blocks)).toContain('café closed early');
+  expect(buttonsOf(failed)).toEqual([]);
+});
+
+test('release puts the task back to open; a retried click changes nothing', async () => {
+  const { taskId } = await fallThrough();
+  const claim = await click(ana, await card(taskId), ACTION.claim);
+  await click(ana, await card(taskId, (x) => x.text.includes('Claimed by')), ACTION.release);
+  const reopened = await card(taskId, (x) => x.text.includes('Open again'));
+  expect(buttonsOf(reopened)).toEqual([ACTION.claim]);
+  // Slack delivers the old Claim click again: it must not claim the task a second time.
+  const again: SlackDelivery = await driver.redeliver(claim);
+  expect(again.status).toBe(200);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await taskDoc(taskId)).toMatchObject({ status: 'open', round: 1, operatorId: null });
+});
+
+test('completed through the HTTP API or cancelled by the customer: the card is updated and its buttons removed', async () => {
+  const a = await fallThrough();
+  await card(a.taskId);
+  await svc.api('POST', `/manual-tasks/${a.taskId}/claim`, { body: { operatorId: 'till-3' } });
+  await svc.api('POST', `/manual-tasks/${a.taskId}/complete`, { body: { operatorId: 'till-3', readyInMinutes: 5 } });
+  const done = await card(a.taskId, (x) => x.text.includes('Completed by'));
+  expect(buttonsOf(done)).toEqual([]);
+
+  const b = await fallThrough();
+  await click(bo, await card(b.taskId), ACTION.claim);
+  await card(b.taskId, (x) => x.text.includes('Claimed by'));
+  await svc.api('POST', `/actions/${b.actionId}/cancel`);
+  const cancelled = await card(b.taskId, (x) => x.text.includes('Cancelled by the customer'));
+  expect(buttonsOf(cancelled)).toEqual([]);
+});
+
+test('nudge and reminder on an injected clock: re-announced once in the channel, then a reminder to the claimer in the card thread', async () => {
+  const { taskId } = await fallThrough();
+  const m = await card(taskId);
+  const settings = { nudgeAfterMs: 10 * 60_000, remindAfterMs: 20 * 60_000 };
+  try {
+    await nudgeThenRemind(taskId, m, settings);
+  } finally {
+    clockOffsetMs = 0; // the engine schedules jobs on the same clock: later tests need the real one
+  }
+});
+
+async function nudgeThenRemind(taskId: string, m: SimSlackMessage, settings: { nudgeAfterMs: number; remindAfterMs: number }) {
+  clockOffsetMs += 11 * 60_000;
+  await svc.services.manualTasks.sweep(settings);
+  await svc.services.manualTasks.sweep(settings);
+  const nudge = await waitFor(() => sim.messages({ channel: ops }).find((x) => !x.threadTs && x.text.startsWith('Still waiting for an operator') && holds(x, taskId)), 'the nudge');
+  expect(buttonsOf(nudge)).toEqual([ACTION.claim]);
+  await click(ana, m, ACTION.claim);
+  await card(taskId, (x) => x.text.includes('Claimed by'));
+  clockOffsetMs += 21 * 60_000;
+  await svc.services.manualTasks.sweep(settings);
+  await svc.services.manualTasks.sweep(settings);
+  const reminder = await waitFor(() => sim.thread(ops, m.ts).find((x) => x.text.includes('reminder')), 'the reminder in the thread');
+  expect(reminder.text).toContain(`<@${ana.id}> reminder`);
+  await new Promise((r) => setTimeout(r, 500));
+  expect(sim.messages({ channel: ops }).filter((x) => x.text.startsWith('Still waiting for an operator') && holds(x, taskId))).toHaveLength(1);
+  expect(sim.thread(ops, m.ts).filter((x) => x.text.includes('reminder'))).toHaveLength(1);
+  // The nudge message follows the card: it shows the claim too.
+  expect(sim.message(ops, nudge.ts)!.text).toContain('Claimed by');
+}
+
+test('App Home shows the operator\'s tasks and the unclaimed ones, and is republished when a task changes', async () => {
+  const { taskId } = await fallThrough();
+  const m = await card(taskId);
+  await driver.sendEvent(sim.workspace.teamId, { type: 'app_home_opened', user: bo.id, channel: 'D0HOME', tab: 'home', event_ts: `${Date.now() / 1000}` });
+  const home = () => sim.views().find((v) => v.userId === bo.id && v.view['type'] === 'home');
+  await waitFor(() => { const h = home(); return h && JSON.stringify(h.view).includes(JSON.stringify(taskId)) ? h : null; }, 'the home with the unclaimed task');
+  await click(bo, m, ACTION.claim);
+  await waitFor(() => {
+    const blocks = JSON.stringify(home()!.view);
+    const mine = blocks.slice(0, blocks.indexOf('Unclaimed ('));
+    return mine.includes(JSON.stringify(taskId)) && mine.includes(ACTION.complete);
+  }, 'the task under "Your tasks" with its buttons');
+  // Someone who is not an operator sees no tasks.
+  await driver.sendEvent(sim.workspace.teamId, { type: 'app_home_opened', user: cy.id, channel: 'D0HOME2', tab: 'home', event_ts: `${Date.now() / 1000}` });
+  const cyHome = await waitFor(() => sim.views().find((v) => v.userId === cy.id && v.view['type'] === 'home'), 'the home of a non-operator');
+  expect(JSON.stringify(cyHome.view)).not.toContain(taskId);
+});
