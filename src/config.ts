@@ -53,6 +53,8 @@ const ConfigSchema = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).default(30_000),
   /** Failed API-key authentications allowed per client address per minute before 429. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** A notification not delivered at once (its sender died) is delivered by a fallback job this much later. */
+  NOTIFY_FALLBACK_AFTER_MS: z.coerce.number().int().min(1000).default(120_000),
   /** `production` turns off the demo's stand-ins (Square simulator, SMS outbox callbacks) and warns about missing secrets. */
   NODE_ENV: z.string().optional(),
   /** Bearer token for /metrics; unset = only loopback clients may read it. */

@@ -127,6 +127,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   const jobs = createJobs(db.connection, {
     runsWorkers, inProcess: config.ROLE === 'all', pollEveryMs: config.AGENDA_PROCESS_EVERY_MS,
     lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, concurrency: config.AGENDA_CONCURRENCY, retentionMs: config.STEP_BOOKKEEPING_RETENTION_MINUTES * 60_000,
+    notifyFallbackAfterMs: config.NOTIFY_FALLBACK_AFTER_MS,
   }, { notifiers, logger, onWorkStart: (name, dueAt) => metrics.jobStarted(name, dueAt) });
   const { agenda } = jobs;
   const service = new ActionExecutionService({

@@ -42,7 +42,7 @@ export function createAgenda(connection: mongoose.Connection, settings: AgendaSe
  * state; telling the local dispatcher (when this process runs workers) only starts them sooner. Notifications
  * are plain one-off Agenda jobs (no `unique()`: duplicates are harmless, each notifier dedupes on its key).
  */
-export function createScheduler(agenda: Agenda, steps: StepDispatcher | null, notifiers: NotifierDispatcher, logger: Logger): StepScheduler & { settled(): Promise<void> } {
+export function createScheduler(agenda: Agenda, steps: StepDispatcher | null, notifiers: NotifierDispatcher, logger: Logger, fallbackAfterMs = NOTIFY_FALLBACK_AFTER_MS): StepScheduler & { settled(): Promise<void> } {
   const inFlight = new Set<Promise<unknown>>();
   return {
     settled: async () => { await Promise.allSettled([...inFlight]); },
@@ -53,7 +53,7 @@ export function createScheduler(agenda: Agenda, steps: StepDispatcher | null, no
       // (a crash), and removed once it did. Notifiers dedupe, so the rare double delivery attempt is harmless.
       const data = { actionId, eventType, statusUpdateId };
       if (!now) return void (await agenda.now(JOB.notify, data));
-      const job = await agenda.schedule(new Date(Date.now() + NOTIFY_FALLBACK_AFTER_MS), JOB.notify, data);
+      const job = await agenda.schedule(new Date(Date.now() + fallbackAfterMs), JOB.notify, data);
       const sending = notifiers.dispatchEvent(now.action, now.event, statusUpdateId)
         .then(() => job.remove())
         .catch((err: Error) => logger.warn({ actionId, err: err.message }, 'notification failed; its job retries it'))

@@ -24,6 +24,8 @@ export interface JobSettings {
   lockLifetimeMs: number;
   concurrency: number;
   retentionMs: number;
+  /** How long an immediate notification gets before its fallback job delivers it instead (default 2 min). */
+  notifyFallbackAfterMs?: number;
 }
 
 export interface Jobs {
@@ -44,7 +46,7 @@ export function createJobs(connection: mongoose.Connection, s: JobSettings, deps
     runStep: (id) => service!.runStep(id),
     confirmationTimeout: async (id, seq) => { await service!.confirmationTimeout(id, seq); },
   }, { pollEveryMs: s.pollEveryMs, concurrency: s.concurrency, logger: deps.logger, onWorkStart: deps.onWorkStart }) : null;
-  const scheduler = createScheduler(agenda, steps, deps.notifiers, deps.logger);
+  const scheduler = createScheduler(agenda, steps, deps.notifiers, deps.logger, s.notifyFallbackAfterMs);
   if (s.runsWorkers) {
     defineJobs(agenda, {
       dispatcher: deps.notifiers, lockLifetimeMs: s.lockLifetimeMs, concurrency: s.concurrency, logger: deps.logger,

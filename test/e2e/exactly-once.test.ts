@@ -53,7 +53,7 @@ afterAll(async () => {
 const workerEnv = () => ({
   MONGODB_URI: process.env.TEST_MONGODB_URI!, TEST_DB_NAME: svc.dbName, DATA_DIR: svc.dataDir, TWILIO_SIM_URL: twilioSim.url,
   TWILIO_ACCOUNT_SID: TWILIO.sid, TWILIO_AUTH_TOKEN: TWILIO.token, TWILIO_FROM: TWILIO.from, PUBLIC_BASE_URL: svc.baseUrl,
-  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', AGENDA_LOCK_LIFETIME_MS: '3000', AGENDA_PROCESS_EVERY_MS: '200', STEP_TIMEOUT_MS: '2500',
+  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', AGENDA_LOCK_LIFETIME_MS: '3000', AGENDA_PROCESS_EVERY_MS: '200', STEP_TIMEOUT_MS: '2500', NOTIFY_FALLBACK_AFTER_MS: '3000',
 });
 
 async function crashAndResume(accepted: () => boolean, beforeResume: () => void): Promise<string> {
@@ -121,7 +121,7 @@ describe('SMS: the worker is killed while Twilio has the send in hand', () => {
     else await new Promise((r) => setTimeout(r, 300)); // the request is at the simulator, which holds it without creating anything
     await kill(first);
     workers.push(await startWorker(workerEnv()));
-    await waitFor(async () => (await Notification.findOne({ actionId: id, channel: 'sms' }).lean())?.status === 'sent', 'the SMS to be recorded as sent', 30_000);
+    await waitFor(async () => (await Notification.findOne({ actionId: id, channel: 'sms' }).lean())?.status === 'sent', 'the SMS to be recorded as sent', 60_000); // the fallback job: due 3 s later, Agenda polls every 10 s
     await new Promise((r) => setTimeout(r, 1000)); // a second SMS would have been sent by now
     return id;
   }
