@@ -108,6 +108,14 @@ export interface SlackSimulator {
    * `teamId` names one) and returns the single-use `code` Slack puts on the redirect, for oauth.v2.access.
    */
   approveInstall(input?: { teamId?: string; teamName?: string; userId?: string; scopes?: string[] }): { code: string; workspace: SimWorkspace };
+  /**
+   * What the next visit to Slack's authorize page (`<url>/oauth/v2/authorize`, GET) does: approve into this
+   * workspace (a new one by default), or `deny` (the admin clicks Cancel). One visit per call; later visits
+   * approve into new workspaces.
+   */
+  nextAuthorize(choice: { teamId?: string; teamName?: string; deny?: boolean }): void;
+  /** The app is removed from a workspace: its bot token stops working (`token_revoked`). Send app_uninstalled with the driver. */
+  uninstall(teamId: string): void;
   /** Resolves with the first message (already there, or posted/edited later) matching; rejects after the timeout. */
   waitForMessage(predicate: (m: SimSlackMessage) => boolean, timeoutMs?: number): Promise<SimSlackMessage>;
   /** Records a message a person wrote (the driver then tells the app about it). */
@@ -152,7 +160,9 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
   const signingSecret = opts.signingSecret ?? 'sim-signing-secret';
   const clientId = opts.clientId ?? '1111111111.2222222222';
   const clientSecret = opts.clientSecret ?? 'sim-client-secret';
-  const oauthCodes = new Map<string, { teamId: string; userId: string; scopes: string[]; expiresAt: number }>();
+  const oauthCodes = new Map<string, { teamId: string; userId: string; scopes: string[]; expiresAt: number; redirectUri?: string }>();
+  const authorizeChoices: { teamId?: string; teamName?: string; deny?: boolean }[] = [];
+  const revokedTokens = new Set<string>();
   const world = new SlackWorld();
   world.setMaxListeners(0);
   for (const input of opts.workspaces ?? [DEFAULT_WORKSPACE]) world.addWorkspace(input);
@@ -210,6 +220,8 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
         const grant = oauthCodes.get(code);
         oauthCodes.delete(code);
         if (!grant || grant.expiresAt < Date.now()) return answer(200, { ok: false, error: 'invalid_code' });
+        // Slack insists on the same redirect_uri as on the authorize page when one was given there.
+        if (grant.redirectUri !== undefined && params['redirect_uri'] !== grant.redirectUri) return answer(200, { ok: false, error: 'bad_redirect_uri' });
         const ws = world.workspace(grant.teamId);
         return answer(200, {
           ok: true,
@@ -232,6 +244,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
       const handler = methods[method];
       if (!handler) return answer(200, { ok: false, error: 'unknown_method' });
       if (token === undefined) return answer(200, { ok: false, error: 'not_authed' });
+      if (revokedTokens.has(token)) return answer(200, { ok: false, error: 'token_revoked' });
       const workspace = world.workspaceByBotToken(token);
       if (!workspace) return answer(200, { ok: false, error: token === appToken ? 'not_allowed_token_type' : 'invalid_auth' });
       call.teamId = workspace.teamId;
@@ -270,6 +283,38 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
       default:
         run();
     }
+  });
+
+  /**
+   * Slack's OAuth authorize page (what an admin sees after our install link): with a known client_id and a
+   * redirect_uri, it "approves" at once (or denies, per nextAuthorize) and redirects back with code and state.
+   */
+  app.get('/oauth/v2/authorize', (req: Request, res: Response) => {
+    const q = req.query as Record<string, string | undefined>;
+    if (q['client_id'] !== clientId) {
+      res.status(400).type('text/plain').send('invalid_client_id');
+      return;
+    }
+    const redirect = q['redirect_uri'];
+    if (!redirect || !/^https?:\/\//.test(redirect)) {
+      res.status(400).type('text/plain').send('bad_redirect_uri');
+      return;
+    }
+    if (!q['scope']) {
+      res.status(400).type('text/plain').send('invalid_scope');
+      return;
+    }
+    const choice = authorizeChoices.shift() ?? {};
+    const back = new URL(redirect);
+    if (choice.deny) back.searchParams.set('error', 'access_denied');
+    else {
+      const approved = approveInstall({ ...(choice.teamId ? { teamId: choice.teamId } : {}), ...(choice.teamName ? { teamName: choice.teamName } : {}), scopes: q['scope'].split(',') });
+      const grant = oauthCodes.get(approved.code);
+      if (grant) grant.redirectUri = redirect;
+      back.searchParams.set('code', approved.code);
+    }
+    if (q['state'] !== undefined) back.searchParams.set('state', q['state']);
+    res.redirect(302, back.toString());
   });
 
   /** response_url: what Bolt's respond() posts to (JSON). */
@@ -332,6 +377,17 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
   const firstWorkspace = [...world.workspaces.values()][0];
   if (!firstWorkspace) throw new Error('the Slack simulator needs at least one workspace');
 
+  function approveInstall(input: { teamId?: string; teamName?: string; userId?: string; scopes?: string[] } = {}): { code: string; workspace: SimWorkspace } {
+    const workspace = input.teamId ? world.workspace(input.teamId) : world.addWorkspace({ ...(input.teamName ? { teamName: input.teamName } : {}) });
+    // A reinstall after an uninstall gets a fresh bot token (the old one stays revoked).
+    if (revokedTokens.has(workspace.botToken)) workspace.botToken = `xoxb-sim-${workspace.teamId}-${randomUUID().slice(0, 8)}`;
+    const installer = input.userId ?? world.addUser({ teamId: workspace.teamId, name: 'admin' }).id;
+    const code = randomUUID();
+    // Slack's codes are short-lived (10 minutes) and single use.
+    oauthCodes.set(code, { teamId: workspace.teamId, userId: installer, scopes: input.scopes ?? ['app_mentions:read', 'chat:write', 'commands', 'im:history', 'im:write', 'users:read'], expiresAt: Date.now() + 10 * 60_000 });
+    return { code, workspace };
+  }
+
   function messages(query: MessageQuery = {}): SimSlackMessage[] {
     return world.messages(query.channel).filter((m) =>
       (query.includeEphemeral === true || m.ephemeralTo === undefined) &&
@@ -377,13 +433,12 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
         world.off('message', forward);
       };
     },
-    approveInstall(input = {}) {
-      const workspace = input.teamId ? world.workspace(input.teamId) : world.addWorkspace({ ...(input.teamName ? { teamName: input.teamName } : {}) });
-      const installer = input.userId ?? world.addUser({ teamId: workspace.teamId, name: 'admin' }).id;
-      const code = randomUUID();
-      // Slack's codes are short-lived (10 minutes) and single use.
-      oauthCodes.set(code, { teamId: workspace.teamId, userId: installer, scopes: input.scopes ?? ['app_mentions:read', 'chat:write', 'commands', 'im:history', 'im:write', 'users:read'], expiresAt: Date.now() + 10 * 60_000 });
-      return { code, workspace };
+    approveInstall,
+    nextAuthorize(choice) {
+      authorizeChoices.push(choice);
+    },
+    uninstall(teamId) {
+      revokedTokens.add(world.workspace(teamId).botToken);
     },
     waitForMessage(predicate, timeoutMs = 5000) {
       const existing = world.messages().find(predicate);
