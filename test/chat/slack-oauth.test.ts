@@ -5,8 +5,10 @@
  * the link's space → a DM from that workspace orders through to the receipt. Plus a second workspace in a
  * second space without cross-talk, forged and expired states refused with nothing stored, and uninstall.
  */
+import fs from 'node:fs/promises';
 import { jest } from '@jest/globals';
 import oauth from '@slack/oauth';
+import { SLACK_BOT_SCOPES, SLACK_REDIRECT_PATH } from '../../bots/slack/oauth.js';
 import { ChatConnection, ChatSecret } from '../../bots/storage/models.js';
 import { createApiKey } from '../../src/storage/api-keys.js';
 import { Integration, Item, MenuItem, Provider, Space } from '../../src/storage/models.js';
@@ -186,4 +188,12 @@ test('an install link request is validated: only Slack OAuth links are made here
   expect(res.status).toBe(400);
   expect(res.body.error.field).toBe('mode');
   expect(await ChatConnection.countDocuments({ workspace: 'token' })).toBe(0);
+});
+
+test('an install asks for the manifest\'s bot scopes and returns to the manifest\'s redirect path', async () => {
+  const manifest = await fs.readFile(new URL('../../bots/slack/manifest.yml', import.meta.url), 'utf8');
+  const botScopes = /^\s{4}bot:\n((?:\s{6}- .+\n)+)/m.exec(manifest)?.[1] ?? '';
+  const listed = [...botScopes.matchAll(/- ([\w:.]+)/g)].map((m) => m[1]);
+  expect([...listed].sort()).toEqual([...SLACK_BOT_SCOPES].sort());
+  expect(manifest).toMatch(new RegExp(`redirect_urls:\\n\\s+- https://[^/]+${SLACK_REDIRECT_PATH}\\n`));
 });
