@@ -6,8 +6,8 @@
  * towards the app are sent by the driver (`driver.ts`).
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { closeServer, FaultInjector, followMessages, listenOnLoopback, waitForMessage, type SimFault } from '../../simulator-kit.js';
 import { SocketModeServer, type SocketDelivery, type SocketEnvelope } from './socket-mode.js';
 import { connectionsOpen, createWebApi, TRIGGER_TTL_MS, type SimTrigger, type SimView, type WebApiState } from './web-api.js';
 import {
@@ -28,13 +28,7 @@ export type { SocketDelivery, SocketEnvelope } from './socket-mode.js';
  * A fault applies to Web API calls (all, or only `method`) for `count` calls, or until setFault(null).
  * down: the connection is cut without an answer (fetch fails), as when Slack is unreachable.
  */
-export type SlackSimFault = ({ method?: string; count?: number }) & (
-  | { kind: 'rate_limit'; retryAfterSeconds: number }
-  | { kind: 'status'; status: 500 | 502 | 503 }
-  | { kind: 'slow'; ms: number }
-  | { kind: 'down' }
-  | { kind: 'hang' }
-);
+export type SlackSimFault = SimFault;
 
 export interface SlackSimulatorOptions {
   port?: number;
@@ -172,23 +166,11 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
   const responseUrls = new Map<string, ResponseUrlTarget>();
   const responsePosts: SimResponseUrlPost[] = [];
   const calls: SimWebApiCall[] = [];
-  const pending = new Set<NodeJS.Timeout>();
-  let fault: SlackSimFault | null = null;
+  const faults = new FaultInjector<SlackSimFault>();
   let baseUrl = '';
 
   const state: WebApiState = { world, appId, appToken, views, triggers, socketUrl: () => socketServer.issueUrl(baseUrl) };
   const methods = createWebApi(state);
-
-  /** The active fault if it applies to this method; counted faults are used up one call at a time. */
-  function takeFault(method: string): SlackSimFault | null {
-    const current = fault;
-    if (!current || (current.method !== undefined && current.method !== method)) return null;
-    if (current.count !== undefined) {
-      const left = current.count - 1;
-      fault = left > 0 ? { ...current, count: left } : null;
-    }
-    return current;
-  }
 
   const app = express();
   app.disable('x-powered-by');
@@ -256,33 +238,14 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
       }
     };
 
-    const active = takeFault(method);
+    const active = faults.take(method);
     if (active) call.fault = active.kind;
-    switch (active?.kind) {
-      case 'rate_limit':
-        return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(active.retryAfterSeconds) });
-      case 'status':
-        call.status = active.status;
-        res.status(active.status).type('text/html').send('<html><body>Slack is having trouble</body></html>');
-        return;
-      case 'down':
-        call.status = 0;
-        res.socket?.destroy();
-        return;
-      case 'hang':
-        call.status = 0;
-        return;
-      case 'slow': {
-        const timer = setTimeout(() => {
-          pending.delete(timer);
-          run();
-        }, active.ms);
-        pending.add(timer);
-        return;
-      }
-      default:
-        run();
-    }
+    faults.apply(active, res, {
+      rateLimited: (seconds) => answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(seconds) }),
+      unavailableHtml: '<html><body>Slack is having trouble</body></html>',
+      record: (status) => { call.status = status; },
+      run,
+    });
   });
 
   /**
@@ -363,15 +326,10 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
     res.status(500).json({ ok: false, error: 'internal_error' });
   });
 
-  const server = app.listen(opts.port ?? 0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  const { server, port } = await listenOnLoopback(app, opts.port);
   server.on('upgrade', (req, socket, head: Buffer) => {
     if (!socketServer.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
-  const { port } = server.address() as AddressInfo;
   baseUrl = `http://127.0.0.1:${port}`;
 
   const firstWorkspace = [...world.workspaces.values()][0];
@@ -426,13 +384,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
       const found = world.find(channel, ts);
       return found && copyMessage(found);
     },
-    subscribe(listener) {
-      const forward = (message: SimSlackMessage): void => listener(copyMessage(message));
-      world.on('message', forward);
-      return () => {
-        world.off('message', forward);
-      };
-    },
+    subscribe: (listener) => followMessages(world, listener),
     approveInstall,
     nextAuthorize(choice) {
       authorizeChoices.push(choice);
@@ -440,23 +392,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
     uninstall(teamId) {
       revokedTokens.add(world.workspace(teamId).botToken);
     },
-    waitForMessage(predicate, timeoutMs = 5000) {
-      const existing = world.messages().find(predicate);
-      if (existing) return Promise.resolve(copyMessage(existing));
-      return new Promise((resolve, reject) => {
-        const onMessage = (message: SimSlackMessage): void => {
-          if (!predicate(message)) return;
-          clearTimeout(timer);
-          world.off('message', onMessage);
-          resolve(copyMessage(message));
-        };
-        const timer = setTimeout(() => {
-          world.off('message', onMessage);
-          reject(new Error(`no matching Slack message within ${timeoutMs} ms`));
-        }, timeoutMs);
-        world.on('message', onMessage);
-      });
-    },
+    waitForMessage: (predicate, timeoutMs = 5000) => waitForMessage(world, world.messages(), predicate, timeoutMs, `no matching Slack message within ${timeoutMs} ms`),
     postAsUser(input) {
       const user = world.user(input.user);
       if (!user) throw new Error(`no simulated user ${input.user}`);
@@ -467,9 +403,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
     views: () => [...views.values()].map((v) => structuredClone(v)),
     calls: () => calls.map((c) => ({ ...c })),
     responseUrlPosts: () => responsePosts.map((p) => structuredClone(p)),
-    setFault(next) {
-      fault = next;
-    },
+    setFault: (next) => faults.set(next),
     issueTriggerId(teamId, userId) {
       const id = `${Date.now()}.${world.newId('').slice(1)}.${randomUUID().replaceAll('-', '').slice(0, 16)}`;
       triggers.set(id, { teamId, userId, expiresAt: Date.now() + TRIGGER_TTL_MS, used: false });
@@ -489,12 +423,9 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
       dropConnections: () => socketServer.dropConnections(),
     },
     async close() {
-      fault = null;
-      for (const timer of pending) clearTimeout(timer);
-      pending.clear();
+      faults.clear();
       await socketServer.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
   };
 }
