@@ -173,10 +173,13 @@ export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
     };
     let deployment: WorkspaceBot | null = null;
     const workspaceBots = new Map<string, { bot: WorkspaceBot | null; at: number }>();
-    /** The workspace's own bot (cached briefly: installs change rarely); ids from the install, else auth.test once. */
+    /**
+     * The workspace's own bot, ids from the install or else auth.test once. Cached 30 s (installs change
+     * rarely); "none" only 2 s, so a workspace installed or given a token is served at once.
+     */
     const ownBot = async (teamId: string): Promise<WorkspaceBot | null> => {
       const hit = workspaceBots.get(teamId);
-      if (hit && Date.now() - hit.at < 30_000) return hit.bot;
+      if (hit && Date.now() - hit.at < (hit.bot ? 30_000 : 2_000)) return hit.bot;
       const creds = await slackCredentials(teamId);
       let bot: WorkspaceBot | null = null;
       if (creds) {
