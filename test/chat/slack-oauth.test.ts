@@ -183,6 +183,22 @@ test('app_uninstalled deletes the installation and shows on the connection; a ne
   expect((await ChatConnection.findById(id).lean())?.status).toBe('active');
 });
 
+test('tokens_revoked: a revoked user token changes nothing; a revoked bot token is an uninstall', async () => {
+  const { teamId } = await install();
+  const id = `slack:${teamId}`;
+  const ws = t.slack.workspaces().find((w) => w.teamId === teamId)!;
+  const userOnly = await t.driver.sendEvent(teamId, { type: 'tokens_revoked', tokens: { oauth: ['U0ADMIN'] } });
+  expect(userOnly.ok).toBe(true);
+  // The bot still answers in that workspace afterwards, with its token kept.
+  const asked = await dmOrder(teamId, 'menu');
+  await waitFor(() => repliesOf(asked.channel, asked.message.ts)[0], 'the menu after a user token was revoked');
+  expect(await ChatSecret.exists({ _id: id })).toBeTruthy();
+  const bot = await t.driver.sendEvent(teamId, { type: 'tokens_revoked', tokens: { bot: [ws.botUserId] } });
+  expect(bot.ok).toBe(true);
+  await waitFor(async () => (await ChatConnection.findById(id).lean())?.status === 'uninstalled', 'the connection marked uninstalled');
+  expect(await ChatSecret.exists({ _id: id })).toBeNull();
+});
+
 test('an install link request is validated: only Slack OAuth links are made here', async () => {
   const res = await t.svc.api<{ error: { field?: string } }>('POST', '/chat/connections', { body: { platform: 'slack', mode: 'token' } });
   expect(res.status).toBe(400);
