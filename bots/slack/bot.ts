@@ -4,6 +4,8 @@
  * checks the v0 signature and the 5-minute window itself), or in Socket Mode when an app-level token is
  * given. Every listener answers Slack first (events are acked by Bolt before listeners run; commands and
  * actions call ack()), then hands the message to the conversation runtime. It never calls a provider.
+ * Bolt's `authorize` picks each event's bot by workspace: the workspace's own token (an OAuth install, see
+ * ./oauth.ts, or a token given to the connections API), else SLACK_BOT_TOKEN in its own workspace.
  */
 import express from 'express';
 import type { Logger as PinoLogger } from 'pino';
