@@ -14,11 +14,11 @@ import { createChatNotifier } from './delivery/notifier.js';
 import { ChatOutbox } from './delivery/outbox.js';
 import { engineOrderingPort } from './engine-port.js';
 import type { PlatformBot, PlatformBotFactory } from './platform.js';
-import { ChatRuntime } from './runtime.js';
+import { ChatRuntime, type InboundRetryPolicy } from './runtime.js';
 import type { SlackPlatformBot } from './slack/bot.js';
 import { CHAT_MODELS } from './storage/models.js';
 
-export const CHAT_JOB = { deliver: 'chat.deliver', sweep: 'chat.sweep', cleanup: 'chat.cleanup' } as const;
+export const CHAT_JOB = { deliver: 'chat.deliver', retryInbound: 'chat.retry-inbound', sweep: 'chat.sweep', cleanup: 'chat.cleanup' } as const;
 
 export interface ChatExtensionOptions {
   config: ChatConfig;
@@ -30,6 +30,8 @@ export interface ChatExtensionOptions {
   ordering?: OrderingPort;
   /** Tests: faster retries. */
   backoff?: { initialMs: number; factor: number; maxMs: number };
+  /** Tests: faster retries of failed inbound updates. */
+  inboundRetry?: InboundRetryPolicy;
   sweepEvery?: string;
 }
 
@@ -63,7 +65,10 @@ export function createChatExtension(o: ChatExtensionOptions): ChatExtension {
         logger: c.logger, now: c.now, ...(o.backoff ? { backoff: o.backoff } : {}),
         scheduleDrain: async (threadKey, at) => { await c.agenda.schedule(at, CHAT_JOB.deliver, { threadKey }); },
       });
-      runtime = new ChatRuntime({ ordering, outbox, logger: c.logger, draftTtlMs: o.config.draftTtlMs, now: c.now });
+      runtime = new ChatRuntime({
+        ordering, outbox, logger: c.logger, draftTtlMs: o.config.draftTtlMs, now: c.now, ...(o.inboundRetry ? { inboundRetry: o.inboundRetry } : {}),
+        scheduleRetry: async (id, at) => { await c.agenda.schedule(at, CHAT_JOB.retryInbound, { id }); },
+      });
       for (const factory of o.platforms) {
         const bot = await factory({ inbound: runtime, logger: c.logger.child({ platform: 'chat' }), publicBaseUrl: c.config.publicBaseUrl });
         runtime.useTransport(bot.transport);
@@ -71,8 +76,10 @@ export function createChatExtension(o: ChatExtensionOptions): ChatExtension {
       }
       if (c.runsWorkers) {
         const box = outbox;
+        const inbound = runtime;
         c.agenda.define<{ threadKey: string }>(CHAT_JOB.deliver, async (job) => { await box.drain(job.attrs.data.threadKey); }, { removeOnComplete: true });
-        c.agenda.define(CHAT_JOB.sweep, async () => { await box.sweep(); });
+        c.agenda.define<{ id: string }>(CHAT_JOB.retryInbound, async (job) => { await inbound.retryDue(job.attrs.data.id); }, { removeOnComplete: true });
+        c.agenda.define(CHAT_JOB.sweep, async () => { await inbound.sweepInbound(); await box.sweep(); });
         c.agenda.define(CHAT_JOB.cleanup, async () => { await cleanupChatRecords(c.now()); });
       }
       const telegram = () => (bots.find((b) => b.platform === 'telegram') as (PlatformBot & { username?: () => string | null }) | undefined)?.username?.() ?? null;

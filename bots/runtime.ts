@@ -2,17 +2,48 @@
  * What platform adapters call after answering the platform: drops repeated deliveries (Slack retries and
  * Socket Mode redeliveries by event_id, Telegram by update_id), finds the chat's space and provider, runs
  * the conversation and queues its replies in the durable outbox.
+ *
+ * Inbound handling is durable: platforms consider an update delivered once we answered it (Bolt acks Slack
+ * events before the listener runs; telegraf's long polling moves its offset on), so a failure after that is
+ * ours to retry. Each update is claimed by a unique insert (the dedupe record, kept a day) and recorded as a
+ * ChatInboundPending row, deleted once handled: one insert and one delete more per update than plain dedupe.
+ * When handling throws, or the process dies mid-handling (its lease runs out), the update runs again after a
+ * backoff, from any process (each attempt claimed by a unique insert), up to a bounded number of attempts;
+ * then the customer is asked in the thread to send it again, and the team gets an error log line.
+ * Repeating an attempt repeats no effect: replies are keyed by the event id, the order by the card version,
+ * and a draft remembers the event that last changed it.
  */
 import type { Logger } from 'pino';
 import { insertOnce } from '../src/storage/insert-once.js';
+import { Claim } from '../src/storage/models.js';
 import { boundProvider, connect, connectionSpace, redeemLinkCode } from './connections.js';
 import { Conversation, type ConversationReply } from './conversation/conversation.js';
 import { say } from './conversation/replies.js';
 import type { OrderingPort } from './conversation/ports.js';
 import { threadKey, type ChatInbound, type ChatTransport, type InboundButton, type InboundLink, type InboundMessage, type ThreadRef } from './conversation/types.js';
 import { seqAt, type ChatOutbox } from './delivery/outbox.js';
-import { ChatInboundEvent } from './storage/models.js';
+import { ChatInboundEvent, ChatInboundPending } from './storage/models.js';
 import { Space } from '../src/storage/models.js';
+
+/** When a failed inbound update runs again. */
+export interface InboundRetryPolicy {
+  /** How long one attempt may take before another process assumes it died and runs the update again. */
+  leaseMs: number;
+  /** Waits before the 2nd, 3rd, … attempt; attempts = 1 + its length. */
+  retryDelaysMs: number[];
+}
+
+export const DEFAULT_INBOUND_RETRY: InboundRetryPolicy = { leaseMs: 60_000, retryDelaysMs: [2_000, 15_000, 60_000] };
+
+/** What the customer reads when their update could not be handled after every retry. */
+export const INBOUND_APOLOGY = 'Sorry, something went wrong with your last message — please send it again.';
+
+type InboundUpdate =
+  | { kind: 'message'; inbound: InboundMessage }
+  | { kind: 'button'; inbound: InboundButton }
+  | { kind: 'link'; inbound: InboundLink };
+
+type PendingRow = InboundUpdate & { _id: string; attempts: number; running: boolean; notBefore: Date };
 
 export interface ChatRuntimeOptions {
   ordering: OrderingPort;
@@ -20,14 +51,22 @@ export interface ChatRuntimeOptions {
   logger: Logger;
   draftTtlMs: number;
   now?: () => Date;
+  inboundRetry?: InboundRetryPolicy;
+  /** Runs `retryDue(id)` at `at` (an Agenda job); without it only `sweepInbound` retries. */
+  scheduleRetry?: (id: string, at: Date) => Promise<void>;
 }
+
+const inboundId = (platform: string, eventId: string) => `${platform}:${eventId}`;
+const attemptClaimId = (id: string, attempt: number) => `chat-inbound:${id}:${attempt}`;
 
 export class ChatRuntime implements ChatInbound {
   readonly conversation: Conversation;
   private readonly now: () => Date;
+  private readonly retry: InboundRetryPolicy;
 
   constructor(private readonly o: ChatRuntimeOptions) {
     this.now = o.now ?? (() => new Date());
+    this.retry = o.inboundRetry ?? DEFAULT_INBOUND_RETRY;
     this.conversation = new Conversation({ ordering: o.ordering, draftTtlMs: o.draftTtlMs });
   }
 
@@ -37,45 +76,138 @@ export class ChatRuntime implements ChatInbound {
 
   /** True the first time this platform delivery is seen. */
   async firstDelivery(platform: string, eventId: string): Promise<boolean> {
-    return insertOnce(ChatInboundEvent, { _id: `${platform}:${eventId}` });
+    return insertOnce(ChatInboundEvent, { _id: inboundId(platform, eventId) });
   }
 
   /**
-   * Runs `work` for the first delivery of an event, nothing for a repeat. The event is claimed by insert before
-   * the work (so concurrent duplicates make one action) and released if the work fails, so that the platform's
-   * redelivery (a Telegram webhook answered 500, a later Slack retry) is handled rather than dropped as seen.
-   * Replies and orders keep their own keys from the event id, so a retry after a partial failure repeats none.
+   * The first delivery of an update: claimed by insert (concurrent duplicates make one action), recorded for
+   * retry, then run. Throws only when it could not be recorded (the claim is then released, so the
+   * platform's own redelivery — a Telegram webhook answered 500 — is handled rather than dropped as seen).
    */
-  private async once(platform: string, eventId: string, work: () => Promise<void>): Promise<void> {
-    if (!(await this.firstDelivery(platform, eventId))) {
-      this.o.logger.debug({ platform, eventId }, 'repeated chat delivery ignored');
+  private async accept(update: InboundUpdate): Promise<void> {
+    const { platform } = update.inbound.thread;
+    const id = inboundId(platform, update.inbound.eventId);
+    if (!(await this.firstDelivery(platform, update.inbound.eventId))) {
+      this.o.logger.debug({ platform, eventId: update.inbound.eventId }, 'repeated chat delivery ignored');
       return;
     }
     try {
-      await work();
+      await ChatInboundPending.create({ _id: id, ...update, attempts: 1, running: true, notBefore: this.leaseEnd() });
     } catch (err) {
-      await ChatInboundEvent.deleteOne({ _id: `${platform}:${eventId}` }).catch((releaseErr: unknown) =>
-        this.o.logger.warn({ err: (releaseErr as Error).message, platform, eventId }, 'could not release a failed chat delivery'));
+      await ChatInboundEvent.deleteOne({ _id: id }).catch((releaseErr: unknown) =>
+        this.o.logger.warn({ err: (releaseErr as Error).message, platform, eventId: update.inbound.eventId }, 'could not release an unrecorded chat delivery'));
       throw err;
+    }
+    await this.attempt(id, update, 1);
+  }
+
+  /** Runs one attempt; the pending row is deleted on success, or rescheduled (or given up) on failure. Never throws. */
+  private async attempt(id: string, update: InboundUpdate, attempt: number): Promise<void> {
+    try {
+      await this.dispatch(update);
+    } catch (err) {
+      await this.failed(id, update, attempt, (err as Error)?.message ?? String(err)).catch((bookErr: unknown) =>
+        // The row still holds the running lease: the sweeper runs the update again when it ends.
+        this.o.logger.warn({ err: (bookErr as Error).message, inbound: id }, 'could not record a failed chat update; the sweeper retries it'));
+      return;
+    }
+    // If this delete fails, the sweeper runs the update again: every effect of a repeat is keyed, so nothing doubles.
+    await ChatInboundPending.deleteOne({ _id: id }).catch((delErr: unknown) =>
+      this.o.logger.warn({ err: (delErr as Error).message, inbound: id }, 'could not mark a chat update handled'));
+  }
+
+  private async failed(id: string, update: InboundUpdate, attempt: number, error: string): Promise<void> {
+    const log = { inbound: id, kind: update.kind, attempt, error };
+    if (attempt > this.retry.retryDelaysMs.length) {
+      await this.giveUp(id, update, attempt, error);
+      return;
+    }
+    const at = new Date(this.now().getTime() + this.retry.retryDelaysMs[attempt - 1]!);
+    await ChatInboundPending.updateOne({ _id: id }, { $set: { running: false, notBefore: at, lastError: error.slice(0, 300) } });
+    this.o.logger.warn({ ...log, retryAt: at.toISOString() }, 'chat update failed; will retry');
+    await this.o.scheduleRetry?.(id, at);
+  }
+
+  /** After the last attempt: the customer is asked to send it again (once: the reply is keyed), the team told. */
+  private async giveUp(id: string, update: InboundUpdate, attempts: number, error: string | null): Promise<void> {
+    const { thread, user } = update.inbound;
+    await this.o.outbox.enqueue([{ id: `${id}:sorry`, thread, userId: user.id, reply: say(INBOUND_APOLOGY), seq: seqAt(this.now()) }]);
+    await ChatInboundPending.deleteOne({ _id: id });
+    this.o.logger.error({ inbound: id, kind: update.kind, attempts, error }, 'chat update dropped after its last retry; the customer was asked to send it again');
+  }
+
+  /**
+   * Runs a waiting update again if it is due (its retry time came, or the process running it died), claiming
+   * the attempt by insert so that one process runs it. Safe to call any number of times, from any process.
+   */
+  async retryDue(id: string): Promise<void> {
+    const row = await ChatInboundPending.findById(id).lean<PendingRow>();
+    if (!row || row.notBefore.getTime() > this.now().getTime()) return;
+    await this.retryRow(row);
+  }
+
+  private async retryRow(row: PendingRow): Promise<void> {
+    const update = { kind: row.kind, inbound: row.inbound } as InboundUpdate;
+    const next = row.attempts + 1;
+    if (!(await insertOnce(Claim, { _id: attemptClaimId(row._id, next), by: 'chat-inbound' }))) return; // another process runs it
+    if (row.running) this.o.logger.warn({ inbound: row._id, attempt: row.attempts }, 'chat update outlived its lease (its process stopped?)');
+    if (next > this.retry.retryDelaysMs.length + 1) {
+      await this.giveUp(row._id, update, row.attempts, (row as { lastError?: string | null }).lastError ?? 'stopped while handling');
+      return;
+    }
+    await ChatInboundPending.updateOne({ _id: row._id }, { $set: { attempts: next, running: true, notBefore: this.leaseEnd() } });
+    await this.inThread(update.inbound.thread, async () => {
+      // Queued behind a slow attempt of the same update in this process that has since finished: nothing to do.
+      if (!(await ChatInboundPending.exists({ _id: row._id }))) return;
+      await this.attempt(row._id, update, next);
+    });
+  }
+
+  /** Runs every due update again (the chat sweeper calls this): lost retry jobs, processes that died mid-handling. */
+  async sweepInbound(): Promise<number> {
+    const rows = await ChatInboundPending.find({ notBefore: { $lte: this.now() } }).sort({ notBefore: 1 }).limit(100).lean<PendingRow[]>();
+    for (const row of rows) {
+      await this.retryRow(row).catch((err: unknown) => this.o.logger.warn({ err: (err as Error).message, inbound: row._id }, 'could not retry a chat update'));
+    }
+    return rows.length;
+  }
+
+  private leaseEnd(): Date {
+    return new Date(this.now().getTime() + this.retry.leaseMs);
+  }
+
+  private dispatch(update: InboundUpdate): Promise<void> {
+    switch (update.kind) {
+      case 'message': return this.message(update.inbound);
+      case 'button': return this.button(update.inbound);
+      case 'link': return this.link(update.inbound);
     }
   }
 
-  async handleMessage(m: InboundMessage): Promise<void> {
-    await this.handle(m.thread, m.user.id, m.eventId, async (spaceId) => {
+  handleMessage(m: InboundMessage): Promise<void> {
+    return this.inThread(m.thread, () => this.accept({ kind: 'message', inbound: m }));
+  }
+
+  handleButton(b: InboundButton): Promise<void> {
+    return this.inThread(b.thread, () => this.accept({ kind: 'button', inbound: b }));
+  }
+
+  handleLink(l: InboundLink): Promise<void> {
+    return this.accept({ kind: 'link', inbound: l });
+  }
+
+  private message(m: InboundMessage): Promise<void> {
+    return this.converse(m.thread, m.user.id, m.eventId, async (spaceId) => {
       const now = this.now();
-      return this.conversation.onMessage({ spaceId, boundProviderId: await boundProvider(m.thread), thread: m.thread, user: m.user, now }, m.text);
+      return this.conversation.onMessage({ spaceId, boundProviderId: await boundProvider(m.thread), thread: m.thread, user: m.user, now, eventId: m.eventId }, m.text);
     });
   }
 
-  async handleButton(b: InboundButton): Promise<void> {
-    await this.handle(b.thread, b.user.id, b.eventId, async (spaceId) => {
+  private button(b: InboundButton): Promise<void> {
+    return this.converse(b.thread, b.user.id, b.eventId, async (spaceId) => {
       const now = this.now();
-      return this.conversation.onButton({ spaceId, boundProviderId: await boundProvider(b.thread), thread: b.thread, user: b.user, now }, b.value);
+      return this.conversation.onButton({ spaceId, boundProviderId: await boundProvider(b.thread), thread: b.thread, user: b.user, now, eventId: b.eventId }, b.value);
     });
-  }
-
-  async handleLink(l: InboundLink): Promise<void> {
-    await this.once(l.thread.platform, l.eventId, () => this.link(l));
   }
 
   private async link(l: InboundLink): Promise<void> {
@@ -96,23 +228,19 @@ export class ChatRuntime implements ChatInbound {
   }
 
   /**
-   * One message at a time per thread (in this process): platforms deliver quick follow-ups concurrently, and
+   * One update at a time per thread (in this process): platforms deliver quick follow-ups concurrently, and
    * each one reads and rewrites the thread's draft.
    */
   private readonly threadQueues = new Map<string, Promise<void>>();
 
-  private handle(thread: ThreadRef, userId: string, eventId: string, run: (spaceId: string) => Promise<ConversationReply[]>): Promise<void> {
+  private inThread(thread: ThreadRef, run: () => Promise<void>): Promise<void> {
     const key = threadKey(thread);
     const previous = this.threadQueues.get(key) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(() => this.handleNow(thread, userId, eventId, run));
+    const current = previous.catch(() => undefined).then(run);
     const tail = current.catch(() => undefined);
     this.threadQueues.set(key, tail);
     void tail.then(() => { if (this.threadQueues.get(key) === tail) this.threadQueues.delete(key); });
     return current;
-  }
-
-  private handleNow(thread: ThreadRef, userId: string, eventId: string, run: (spaceId: string) => Promise<ConversationReply[]>): Promise<void> {
-    return this.once(thread.platform, eventId, () => this.converse(thread, userId, eventId, run));
   }
 
   private async converse(thread: ThreadRef, userId: string, eventId: string, run: (spaceId: string) => Promise<ConversationReply[]>): Promise<void> {

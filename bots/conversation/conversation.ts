@@ -20,6 +20,8 @@ export interface ConversationInput {
   thread: ThreadRef;
   user: ChatUser;
   now: Date;
+  /** The platform delivery being handled: a draft remembers the one that last changed it, so a retry changes it once. */
+  eventId?: string;
 }
 
 /** A reply and, for news the notifier may also send (order stages), the delivery key both use. */
@@ -32,7 +34,7 @@ export interface ConversationOptions {
 
 type DraftRecord = {
   _id: string; spaceId: unknown; providerId: unknown; userId: string; version: number; state: 'open' | 'placed' | 'cancelled';
-  draft: OrderDraft; actionId: string | null; round: number; pendingText: string | null; expiresAt: Date;
+  draft: OrderDraft; actionId: string | null; round: number; pendingText: string | null; expiresAt: Date; eventId?: string | null;
 };
 
 /** The delivery key of an order stage in a thread: the conversation and the notifier share it, so it is said once. */
@@ -82,8 +84,10 @@ export class Conversation {
       default: break;
     }
 
-    const draft = record?.state === 'open' ? reviseDraft(parser, text, record.draft, ctx.now) : draftFromParse(parsed, text);
-    const saved = await this.saveDraft(key, ctx, providerId, { draft }, record);
+    // A retry of the update that already changed this draft (its first attempt failed later): show it, unchanged.
+    const repeat = record?.state === 'open' && !!ctx.eventId && record.eventId === ctx.eventId ? record : null;
+    const draft = repeat ? repeat.draft : record?.state === 'open' ? reviseDraft(parser, text, record.draft, ctx.now) : draftFromParse(parsed, text);
+    const saved = repeat ?? await this.saveDraft(key, ctx, providerId, { draft }, record);
     if (draft.lines.length === 0) {
       const missing = draft.unrecognized.length ? `Sorry, there's no ${draft.unrecognized.join(' or ')} on the menu. ` : '';
       return [{ reply: say(`${missing}${draft.question && !missing ? draft.question : 'What would you like to order? Say "menu" to see it.'}`) }];
@@ -119,7 +123,8 @@ export class Conversation {
         }
         const menu = await this.menu(ctx.spaceId, String(record.providerId));
         if (!menu) return [{ reply: say('That menu is not available right now.') }];
-        if (press.kind === 'drop') return record.state === 'open' ? this.dropDraft(ctx, record, menu.menu) : [];
+        // Cancelled already: a retry of this press (or a double tap) shows the same dropped card again.
+        if (press.kind === 'drop') return record.state === 'placed' ? [] : this.dropDraft(ctx, record, menu.menu);
         if (record.state === 'cancelled') return [];
         return this.place(ctx, record, menu.menu);
       }
@@ -224,6 +229,7 @@ export class Conversation {
       _id: key, spaceId: ctx.spaceId, providerId: providerId ?? existing?.providerId ?? null, userId: ctx.user.id,
       version: (existing?.version ?? 0) + 1, state: 'open', draft: change.draft, actionId: null,
       round: continuing ? existing.round : (existing?.round ?? 0) + 1, pendingText: change.pendingText ?? null, expiresAt,
+      eventId: ctx.eventId ?? null,
     };
     if (existing) await ChatDraft.replaceOne({ _id: key }, next as never);
     else await ChatDraft.create(next as never).catch(async (err: { code?: number }) => {

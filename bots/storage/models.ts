@@ -23,6 +23,8 @@ const ChatDraftSchema = new Schema({
   round: { type: Number, default: 1 },
   /** The first message, kept while the customer picks a provider. */
   pendingText: { type: String, default: null },
+  /** The inbound update that last changed the draft (a retry of it must not apply its words twice). */
+  eventId: { type: String, default: null },
   expiresAt: { type: Date, required: true },
 }, opts);
 ChatDraftSchema.index({ expiresAt: 1 });
@@ -81,6 +83,24 @@ ChatInboundEventSchema.index({ createdAt: 1 });
 export const ChatInboundEvent = model('ChatInboundEvent', ChatInboundEventSchema);
 
 /**
+ * Inbound updates being handled or waiting for a retry (small: deleted once handled, or after the last retry
+ * failed and the customer was asked to send it again). `_id` = the ChatInboundEvent's. `inbound` is the
+ * platform-neutral message, button press or link, so any process can run it again. `notBefore` is the running
+ * attempt's lease end, or when the next retry is due.
+ */
+const ChatInboundPendingSchema = new Schema({
+  _id: { type: String, required: true },
+  kind: { type: String, enum: ['message', 'button', 'link'], required: true },
+  inbound: { type: Schema.Types.Mixed, required: true },
+  /** Attempts started so far (each later one is claimed by a unique insert). */
+  attempts: { type: Number, required: true },
+  running: { type: Boolean, required: true },
+  notBefore: { type: Date, required: true },
+  lastError: { type: String, default: null },
+}, { timestamps: true, versionKey: false, minimize: false });
+export const ChatInboundPending = model('ChatInboundPending', ChatInboundPendingSchema);
+
+/**
  * One outbound message, claimed once by its key (`<actionId>:<statusUpdateId>:<threadKey>` for status news,
  * `<eventId>:<n>` for conversation replies). Immutable after insert; it is sent once its ChatPending row is gone.
  */
@@ -116,4 +136,4 @@ const ChatCardSchema = new Schema({
 ChatCardSchema.index({ createdAt: 1 });
 export const ChatCard = model('ChatCard', ChatCardSchema);
 
-export const CHAT_MODELS = [ChatDraft, ChatConnection, ChatSecret, ChatLinkCode, ChatBinding, ChatInboundEvent, ChatDelivery, ChatPending, ChatCard];
+export const CHAT_MODELS = [ChatDraft, ChatConnection, ChatSecret, ChatLinkCode, ChatBinding, ChatInboundEvent, ChatInboundPending, ChatDelivery, ChatPending, ChatCard];

@@ -7,6 +7,7 @@ import { Integration, IntegrationSecret } from '../../src/storage/models.js';
 import { loadChatConfig } from '../../bots/config.js';
 import { connect } from '../../bots/connections.js';
 import { createChatExtension, type ChatExtension } from '../../bots/index.js';
+import type { InboundRetryPolicy } from '../../bots/runtime.js';
 import { slackBot } from '../../bots/slack/bot.js';
 import { createSlackDriver, startSlackSimulator, type SlackDriver, type SlackSimulator } from '../../bots/slack/simulator/index.js';
 import type { BotEvent } from '../../bots/slack/simulator/index.js';
@@ -23,6 +24,8 @@ export interface ChatTestService {
 
 export async function startChatTestService(o: {
   env?: Record<string, string>; subscriptions?: BotEvent[]; backoff?: { initialMs: number; factor: number; maxMs: number }; dbName?: string;
+  /** Retries of failed inbound events (fast by default). */
+  inboundRetry?: InboundRetryPolicy;
   /** A restart: keep this Slack simulator (and the database named by dbName, already seeded and connected). */
   reuse?: { slack: SlackSimulator };
   /** OAuth installs instead of the simulator's workspace token (no workspace is connected up front). */
@@ -36,6 +39,7 @@ export async function startChatTestService(o: {
       signingSecret: slack.signingSecret, apiUrl: slack.apiUrl,
     })],
     backoff: o.backoff ?? { initialMs: 200, factor: 2, maxMs: 2000 },
+    inboundRetry: o.inboundRetry ?? { leaseMs: 5_000, retryDelaysMs: [200, 400] },
     sweepEvery: '2 seconds',
   });
   const svc = await startTestService({ env: o.env, extensions: [chat], ...(o.dbName ? { dbName: o.dbName } : {}) });
