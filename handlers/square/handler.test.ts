@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { SquareClient } from 'square';
 import type { HandlerResult } from '../../src/engine/types.js';
 import { createSquareHandler } from './handler.js';
@@ -127,8 +127,16 @@ describe('square handler against the simulator', () => {
 
   it('exactly once: the order is created but the answer is lost; the retry gets the same order', async () => {
     sim.setFault({ kind: 'accept_then_drop', count: 1 });
-    const leaky = squareIntegration({ timeoutSeconds: LEAKY_TIMEOUT_SECONDS });
-    const lost = await handler.execute(handlerContext({ integration: leaky, attempt: 1 }).ctx);
+    // The request's timeout must not race the dropped connection: after a stall longer than the timeout (a
+    // loaded machine), Node runs expired timers before pending socket events, and the lost answer would read
+    // as a timeout. So the SDK's timeout timer is a fake one for this call; it never fires (nor leaks).
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date', 'hrtime', 'performance'] });
+    let lost: HandlerResult;
+    try {
+      lost = await handler.execute(handlerContext({ integration: squareIntegration(), attempt: 1 }).ctx);
+    } finally {
+      jest.useRealTimers();
+    }
     expect(lost).toMatchObject({ kind: 'retryable', error: { code: 'unavailable', retryable: true } });
     expect(sim.orders()).toHaveLength(1);
 
