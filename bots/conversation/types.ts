@@ -138,7 +138,11 @@ export interface ChatTransport {
 
 // ---------------------------------------------------------------- runtime (what adapters call)
 
-/** What a platform adapter calls after it has answered the platform. Each returns once the replies are queued durably. */
+/**
+ * What a platform adapter calls after it has answered the platform. Each returns once the replies are queued
+ * durably, or the update is recorded for the runtime to retry; it throws only when the update could not be
+ * recorded (the adapter then lets the platform deliver it again).
+ */
 export interface ChatInbound {
   handleMessage(message: InboundMessage): Promise<void>;
   handleButton(button: InboundButton): Promise<void>;
