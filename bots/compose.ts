@@ -6,7 +6,7 @@ import type { AddOn } from '../src/extensions.js';
 import { ConfigError } from '../src/config.js';
 import { ChatConfigError, loadChatConfig } from './config.js';
 import { prepareChatDemo, type ChatDemo } from './demo/demo.js';
-import { createChatExtension } from './index.js';
+import { createChatExtension, type ChatExtension } from './index.js';
 import type { PlatformBotFactory } from './platform.js';
 import { slackBot } from './slack/bot.js';
 import { slackOperatorsExtension } from './slack/operators/extension.js';
@@ -21,8 +21,10 @@ export function chatAddOn(env: NodeJS.ProcessEnv = process.env): AddOn {
         throw err;
       }
       const platforms: PlatformBotFactory[] = [];
-      // Operators work manual tasks in the same Slack app (cards in the operator channel, App Home).
-      const operators = slackOperatorsExtension();
+      // Operators work manual tasks in the same Slack app (cards in the operator channel, App Home), and their
+      // cards go out through the chat extension's outbox (built below, before the Slack bot calls `extend`).
+      let chatExtension: ChatExtension | null = null;
+      const operators = slackOperatorsExtension({ outbox: () => chatExtension!.outbox() });
       if (chat.SLACK_BOT_TOKEN) {
         platforms.push(slackBot({ botToken: chat.SLACK_BOT_TOKEN, signingSecret: chat.SLACK_SIGNING_SECRET, appToken: chat.SLACK_APP_TOKEN, apiUrl: chat.SLACK_API_URL, extend: operators.extend }));
       }
@@ -39,7 +41,7 @@ export function chatAddOn(env: NodeJS.ProcessEnv = process.env): AddOn {
       if (platforms.length === 0) return { extensions: [] };
       return {
         // The operators extension first: the Slack bot it extends is built during the chat extension's setup.
-        extensions: [operators, createChatExtension({ config: chat, platforms })],
+        extensions: [operators, (chatExtension = createChatExtension({ config: chat, platforms }))],
         ...(demo ? {
           afterSeed: (d: { spaceId: string; baseUrl: string; dataDir: string }) => demo.connect(d),
           close: () => demo.close(),

@@ -10,10 +10,10 @@ import type { Server } from 'node:http';
 import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { pino } from 'pino';
-import { Integration, ManualTask } from '../../../src/storage/models.js';
-import { createFixtureHandler, transient } from '../../../test/support/fixture-handler.js';
-import { startTestService, waitFor, waitForStatus, type TestService } from '../../../test/support/harness.js';
-import { startSmtpSink, type SmtpSink } from '../../../test/support/smtp.js';
+import { ManualTask } from '../../../src/storage/models.js';
+import { waitFor, waitForStatus, type TestService } from '../../../test/support/harness.js';
+import { startOperatorService, type OperatorService } from '../../../test/support/operators.js';
+import { ChatOutbox } from '../../delivery/outbox.js';
 import { createSlackDriver, type SlackDelivery, type SlackDriver } from '../simulator/driver.js';
 import { startSlackSimulator, type SimSlackMessage, type SimSlackUser, type SlackSimulator } from '../simulator/simulator.js';
 import { ACTION, FIELD, VIEW } from './card.js';
@@ -22,7 +22,7 @@ import { createSlackOperators } from './index.js';
 jest.setTimeout(90_000);
 
 let svc: TestService;
-let smtp: SmtpSink;
+let ops$: OperatorService;
 let sim: SlackSimulator;
 let driver: SlackDriver;
 let server: Server;
@@ -31,18 +31,12 @@ let bo: SimSlackUser;
 let cy: SimSlackUser;
 let ops: string;
 let clockOffsetMs = 0;
-const pos = createFixtureHandler('flaky-pos', 'api', () => transient('Square is unavailable: HTTP 503 (SERVICE_UNAVAILABLE: try later)'));
 const quiet = { logLevel: LogLevel.ERROR };
 
 beforeAll(async () => {
-  [smtp, sim] = await Promise.all([startSmtpSink(), startSlackSimulator()]);
-  svc = await startTestService({
-    env: { SMTP_URL: smtp.url },
-    extraHandlers: [pos],
-    retryPolicies: { 'flaky-pos': { maxAttempts: 3, initialDelayMs: 20, factor: 1 } },
-    now: () => new Date(Date.now() + clockOffsetMs),
-  });
-  await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'flaky-pos', priority: 1, enabled: true, config: {} });
+  sim = await startSlackSimulator();
+  ops$ = await startOperatorService({ now: () => new Date(Date.now() + clockOffsetMs) });
+  svc = ops$.svc;
 
   ana = sim.addUser({ name: 'ana' });
   bo = sim.addUser({ name: 'bo' });
@@ -52,7 +46,9 @@ beforeAll(async () => {
   expect((await svc.api('PUT', '/operators', { body: { channel: { platform: 'slack', id: ops, workspaceId: teamId } } })).status).toBe(200);
 
   const client = new WebClient(sim.workspace.botToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, ...quiet });
-  const operators = createSlackOperators({ tasks: svc.services.manualTasks, directory: svc.services.operators, client: () => client, logger: pino({ level: 'silent' }), membersTtlMs: 0 });
+  // The same durable outbox as customer messages carries the cards (its sweeper is driven by the tests here).
+  const outbox = new ChatOutbox({ logger: pino({ level: 'silent' }), backoff: { initialMs: 50, factor: 2, maxMs: 200 } });
+  const operators = createSlackOperators({ tasks: svc.services.manualTasks, directory: svc.services.operators, outbox, client: () => client, logger: pino({ level: 'silent' }), membersTtlMs: 0 });
   svc.operatorNotifiers.add(operators.notifier);
   const receiver = new ExpressReceiver({ signingSecret: sim.signingSecret, processBeforeResponse: true, ...quiet });
   const app = new App({ receiver, token: sim.workspace.botToken, clientOptions: { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 } }, ...quiet });
@@ -64,24 +60,11 @@ beforeAll(async () => {
 afterAll(async () => {
   server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await svc?.close();
-  await Promise.all([smtp?.close(), sim?.close()]);
+  await ops$?.close();
+  await sim?.close();
 });
 
-const ORDER = {
-  items: [{ name: 'Latte', quantity: 2, modifications: ['oat milk'] }, { name: 'Croissant', quantity: 1 }],
-  pickup_time: '30 minutes', customer_name: 'Sam', customer_phone: '+14155550123', special_instructions: 'extra hot',
-};
-
-/** POS 503 three times, then the café declines the email: the order reaches the operators. */
-async function fallThrough(): Promise<{ actionId: string; taskId: string }> {
-  const { body } = await svc.order(ORDER);
-  const actionId = body.action.id;
-  await waitFor(async () => (await svc.status(actionId)).action.executions.some((e) => e.handlerName === 'email' && e.status === 'awaiting'), 'the email step to await');
-  await svc.service.decline(`${actionId}:1:1`, 'out of oat milk');
-  await waitForStatus(svc, actionId, 'awaiting_confirmation');
-  return { actionId, taskId: `${actionId}:2:1` };
-}
+const fallThrough = () => ops$.fallThrough();
 
 const holds = (m: SimSlackMessage, taskId: string) => JSON.stringify(m.blocks ?? []).includes(JSON.stringify(taskId));
 const cardTs = new Map<string, string>();

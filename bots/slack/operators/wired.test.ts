@@ -7,7 +7,7 @@
 import { jest } from '@jest/globals';
 import { loadChatConfig } from '../../config.js';
 import { connect } from '../../connections.js';
-import { createChatExtension } from '../../index.js';
+import { createChatExtension, type ChatExtension } from '../../index.js';
 import { slackBot } from '../bot.js';
 import { createSlackDriver, startSlackSimulator, type SlackDriver, type SlackSimulator } from '../simulator/index.js';
 import { startSquareSimulator, type SquareSimulator } from '../../../handlers/square/simulator.js';
@@ -28,8 +28,9 @@ let driver: SlackDriver;
 
 beforeAll(async () => {
   slack = await startSlackSimulator();
-  const operators = slackOperatorsExtension({ membersTtlMs: 0 });
-  const chat = createChatExtension({
+  let chat: ChatExtension | null = null;
+  const operators = slackOperatorsExtension({ outbox: () => chat!.outbox(), membersTtlMs: 0 });
+  chat = createChatExtension({
     config: loadChatConfig({}),
     platforms: [slackBot({ botToken: slack.workspace.botToken, signingSecret: slack.signingSecret, apiUrl: slack.apiUrl, extend: operators.extend })],
     backoff: { initialMs: 200, factor: 2, maxMs: 2000 },

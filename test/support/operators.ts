@@ -1,0 +1,50 @@
+/**
+ * The operator tests' common ground: the real service whose demo café's POS always answers 503 (a fixture
+ * `flaky-pos` api integration, three quick attempts) and whose emails go to an SMTP sink, and the order that
+ * falls through to an operator (POS 503 ×3, then the café declines the email).
+ */
+import { Integration } from '../../src/storage/models.js';
+import type { ServiceOverrides } from '../../src/service.js';
+import { createFixtureHandler, transient } from './fixture-handler.js';
+import { startTestService, waitFor, waitForStatus, type TestService } from './harness.js';
+import { startSmtpSink, type SmtpSink } from './smtp.js';
+
+export const FALL_THROUGH_ORDER = {
+  items: [{ name: 'Latte', quantity: 2, modifications: ['oat milk'] }, { name: 'Croissant', quantity: 1 }],
+  pickup_time: '30 minutes', customer_name: 'Sam', customer_phone: '+14155550123', special_instructions: 'extra hot',
+};
+
+export interface OperatorService {
+  svc: TestService;
+  /** Places FALL_THROUGH_ORDER and waits until its manual task is waiting for an operator. */
+  fallThrough(): Promise<{ actionId: string; taskId: string }>;
+  close(): Promise<void>;
+}
+
+export async function startOperatorService(o: ServiceOverrides & { env?: Record<string, string> } = {}): Promise<OperatorService> {
+  const smtp: SmtpSink = await startSmtpSink();
+  const pos = createFixtureHandler('flaky-pos', 'api', () => transient('Square is unavailable: HTTP 503 (SERVICE_UNAVAILABLE: try later)'));
+  const svc = await startTestService({
+    ...o,
+    env: { SMTP_URL: smtp.url, ...o.env },
+    extraHandlers: [pos, ...(o.extraHandlers ?? [])],
+    retryPolicies: { 'flaky-pos': { maxAttempts: 3, initialDelayMs: 20, factor: 1 }, ...o.retryPolicies },
+  });
+  await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'flaky-pos', priority: 1, enabled: true, config: {} });
+  return {
+    svc,
+    async fallThrough() {
+      const { body } = await svc.order(FALL_THROUGH_ORDER);
+      const actionId = body.action.id;
+      await waitFor(async () => (await svc.status(actionId)).action.executions.some((e) => e.handlerName === 'email' && e.status === 'awaiting'), 'the email step to await');
+      await svc.service.decline(`${actionId}:1:1`, 'out of oat milk');
+      await waitForStatus(svc, actionId, 'awaiting_confirmation');
+      await waitFor(async () => (await svc.status(actionId)).action.executions.some((e) => e.handlerName === 'manual'), 'the manual step');
+      return { actionId, taskId: `${actionId}:2:1` };
+    },
+    async close() {
+      await svc.close();
+      await smtp.close();
+    },
+  };
+}
