@@ -9,6 +9,8 @@ import type { OperatorNotifier, OperatorTaskChange, OperatorTaskEvent } from '..
 import type { OperatorTaskView } from '../../src/operators/task-view.js';
 import { waitFor, waitForStatus, type TestService } from '../support/harness.js';
 import { startOperatorService, type OperatorService } from '../support/operators.js';
+import { OPERATOR_JOB } from '../../src/jobs/operator-jobs.js';
+import { Claim } from '../../src/storage/models.js';
 
 jest.setTimeout(60_000);
 
@@ -146,6 +148,35 @@ test('the sweep re-announces an unclaimed task once after N minutes and reminds 
   expect(mine().filter((d) => d.change.type === 'task.nudge')).toHaveLength(1);
   expect(mine().filter((d) => d.change.type === 'task.reminder')).toHaveLength(1);
   clockOffsetMs = 0; // the engine schedules its jobs on this clock too
+});
+
+test('a nudge is recorded before it is published: a sweep that died in between is finished by the next one, and it is told once', async () => {
+  const { taskId } = await fallThrough();
+  const settings = { nudgeAfterMs: 10 * 60_000, remindAfterMs: 20 * 60_000 };
+  const nudges = () => delivered.filter((d) => d.change.taskId === taskId && d.change.type === 'task.nudge');
+  // A sweep decided the nudge (the record is there) and died before publishing it.
+  await Claim.create({ _id: `manual-task:${taskId}:nudge:0`, by: 'system' });
+  clockOffsetMs += 11 * 60_000;
+  try {
+    expect((await svc.services.manualTasks.sweep(settings)).nudged).toBe(0); // not decided by this sweep...
+    await waitFor(() => nudges().length === 1, 'the nudge published by the next sweep'); // ...but published by it
+    await svc.services.manualTasks.sweep(settings);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(nudges()).toHaveLength(1);
+    expect(await Claim.exists({ _id: `manual-task:${taskId}:nudge:0:published` })).not.toBeNull();
+  } finally {
+    clockOffsetMs = 0;
+  }
+});
+
+test('operator jobs have lock limits of their own, below the worker\'s job slots', () => {
+  const defs = svc.agenda.definitions as Record<string, { lockLimit: number; concurrency: number }>;
+  const slots = svc.config.AGENDA_CONCURRENCY;
+  for (const name of [OPERATOR_JOB.change, OPERATOR_JOB.sweep]) {
+    expect(defs[name]!.lockLimit).toBeGreaterThan(0);
+    expect(defs[name]!.lockLimit).toBeLessThan(slots);
+    expect(defs[name]!.concurrency).toBeLessThan(slots);
+  }
 });
 
 test('operators of a space: the channel and an optional list, set and read through the API', async () => {

@@ -7,6 +7,8 @@
 import { jest } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { pino } from 'pino';
@@ -32,10 +34,11 @@ let cy: SimSlackUser;
 let ops: string;
 let clockOffsetMs = 0;
 const quiet = { logLevel: LogLevel.ERROR };
+const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 
 beforeAll(async () => {
   sim = await startSlackSimulator();
-  ops$ = await startOperatorService({ now: () => new Date(Date.now() + clockOffsetMs) });
+  ops$ = await startOperatorService({ env: { ADMIN_TOKEN }, now: () => new Date(Date.now() + clockOffsetMs) });
   svc = ops$.svc;
 
   ana = sim.addUser({ name: 'ana' });
@@ -238,4 +241,40 @@ test('App Home shows the operator\'s tasks and the unclaimed ones, and is republ
   await driver.sendEvent(sim.workspace.teamId, { type: 'app_home_opened', user: cy.id, channel: 'D0HOME2', tab: 'home', event_ts: `${Date.now() / 1000}` });
   const cyHome = await waitFor(() => sim.views().find((v) => v.userId === cy.id && v.view['type'] === 'home'), 'the home of a non-operator');
   expect(JSON.stringify(cyHome.view)).not.toContain(taskId);
+});
+
+test('one workspace serving two spaces: each operator\'s App Home shows the tasks of every space they work for, and the second space\'s card works', async () => {
+  // A second space (its own API key, café and menu) whose operator channel is in the same workspace; only ana is in it.
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const space = await svc.api<{ space: { id: string }; apiKey: string }>('POST', '/admin/spaces', { body: { name: 'Harbor' }, headers: admin, key: null });
+  const key = space.body.apiKey;
+  const provider = await svc.api<{ provider: { id: string }; itemId: string }>('POST', '/providers', { key, body: { name: 'Harbor Coffee', timezone: 'America/Los_Angeles', currency: 'USD', orderPrefix: 'HC' } });
+  const catalog = JSON.parse(readFileSync(path.resolve(process.cwd(), 'test/fixtures/catalog-cafe.json'), 'utf8')) as Record<string, unknown>;
+  expect((await svc.api('PUT', `/providers/${provider.body.provider.id}/catalog`, { key, body: { ...catalog, provider: { name: 'Harbor Coffee', timezone: 'America/Los_Angeles', currency: 'USD' } } })).status).toBe(200);
+  const harborOps = sim.addChannel({ name: 'ops-harbor', members: [ana.id] }).id;
+  expect((await svc.api('PUT', '/operators', { key, body: { channel: { id: harborOps, workspaceId: sim.workspace.teamId } } })).status).toBe(200);
+
+  const downtown = await fallThrough();
+  const harborOrder = await svc.api<{ action: { id: string } }>('POST', '/actions', {
+    key, headers: { 'x-user-id': 'kim' }, body: { itemId: provider.body.itemId, type: 'order', parameters: { items: [{ name: 'Americano', quantity: 1 }], customer_name: 'Kim' } },
+  });
+  const harborTask = `${harborOrder.body.action.id}:0:1`; // no integration: the operator is the first step
+  const harborCard = await waitFor(() => sim.messages({ channel: harborOps }).find((x) => holds(x, harborTask)), 'the Harbor card in its own channel');
+
+  for (const user of [ana, bo]) {
+    await driver.sendEvent(sim.workspace.teamId, { type: 'app_home_opened', user: user.id, channel: `D0H${user.id}`, tab: 'home', event_ts: `${Date.now() / 1000}` });
+  }
+  const homeOf = (user: SimSlackUser) => JSON.stringify(sim.views().find((v) => v.userId === user.id && v.view['type'] === 'home')?.view ?? {});
+  await waitFor(() => homeOf(ana).includes(JSON.stringify(harborTask)) && homeOf(ana).includes(JSON.stringify(downtown.taskId)), 'ana\'s home with both spaces');
+  await waitFor(() => homeOf(bo).includes(JSON.stringify(downtown.taskId)), 'bo\'s home');
+  expect(homeOf(bo)).not.toContain(harborTask); // bo is not an operator of Harbor
+
+  // ana claims the Harbor task from its card: the click finds the task's space, and both homes follow.
+  await driver.clickButton({ user: ana.id, channel: harborOps, messageTs: harborCard.ts, actionId: ACTION.claim });
+  await waitFor(() => sim.message(harborOps, harborCard.ts)!.text.includes('Claimed by'), 'the Harbor card claimed');
+  await waitFor(() => { const h = homeOf(ana); return h.slice(0, h.indexOf('Unclaimed (')).includes(JSON.stringify(harborTask)); }, 'the Harbor task under ana\'s tasks');
+  // bo (an operator of Downtown only) cannot take the Harbor task.
+  await driver.clickButton({ user: bo.id, channel: harborOps, messageTs: harborCard.ts, actionId: ACTION.release });
+  await waitFor(() => sim.messages({ channel: harborOps, includeEphemeral: true }).some((m) => m.ephemeralTo === bo.id), 'bo refused');
+  expect((await taskDoc(harborTask))?.operatorId).toBe(`slack:${sim.workspace.teamId}:${ana.id}`);
 });
