@@ -36,10 +36,12 @@ export async function startOperatorService(o: ServiceOverrides & { env?: Record<
     async fallThrough() {
       const { body } = await svc.order(FALL_THROUGH_ORDER);
       const actionId = body.action.id;
-      await waitFor(async () => (await svc.status(actionId)).action.executions.some((e) => e.handlerName === 'email' && e.status === 'awaiting'), 'the email step to await');
-      await svc.service.decline(`${actionId}:1:1`, 'out of oat milk');
+      const reached = async (handler: string, status?: string) => (await svc.status(actionId)).action.executions.some((e) => e.handlerName === handler && (!status || e.status === status));
+      await waitFor(() => reached('email', 'awaiting'), 'the email step to await', 30_000);
+      // The decline applies once the step's wait is committed (a busy machine can lag the execution record).
+      await waitFor(async () => (await svc.service.decline(`${actionId}:1:1`, 'out of oat milk')).applied || (await reached('manual')), 'the café\'s decline to apply', 30_000);
+      await waitFor(() => reached('manual'), 'the manual step', 30_000);
       await waitForStatus(svc, actionId, 'awaiting_confirmation');
-      await waitFor(async () => (await svc.status(actionId)).action.executions.some((e) => e.handlerName === 'manual'), 'the manual step');
       return { actionId, taskId: `${actionId}:2:1` };
     },
     async close() {
