@@ -3,6 +3,12 @@
  * `flaky-pos` api integration, three quick attempts) and whose emails go to an SMTP sink, and the order that
  * falls through to an operator (POS 503 ×3, then the café declines the email).
  */
+import { loadChatConfig } from '../../bots/config.js';
+import { createChatExtension, type ChatExtension, type ChatExtensionOptions } from '../../bots/index.js';
+import { slackBot } from '../../bots/slack/bot.js';
+import { slackOperatorsExtension } from '../../bots/slack/operators/extension.js';
+import type { SlackSimulator } from '../../bots/slack/simulator/index.js';
+import type { ServiceExtension } from '../../src/extensions.js';
 import { Integration } from '../../src/storage/models.js';
 import type { ServiceOverrides } from '../../src/service.js';
 import { createFixtureHandler, transient } from './fixture-handler.js';
@@ -49,4 +55,19 @@ export async function startOperatorService(o: ServiceOverrides & { env?: Record<
       await smtp.close();
     },
   };
+}
+
+/**
+ * The chat extension with the real Slack bot pointed at a simulator, and the operator UI on it: what
+ * `npm start` composes (bots/compose.ts), for `startTestService({ extensions })`.
+ */
+export function slackWithOperators(slack: SlackSimulator, o: Pick<ChatExtensionOptions, 'backoff' | 'sweepEvery'> = {}): ServiceExtension[] {
+  let chat: ChatExtension | null = null;
+  const operators = slackOperatorsExtension({ outbox: () => chat!.outbox(), membersTtlMs: 0 });
+  chat = createChatExtension({
+    ...o,
+    config: loadChatConfig({}),
+    platforms: [slackBot({ botToken: slack.workspace.botToken, signingSecret: slack.signingSecret, apiUrl: slack.apiUrl, extend: operators.extend })],
+  });
+  return [operators, chat];
 }

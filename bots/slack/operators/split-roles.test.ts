@@ -6,15 +6,12 @@
  */
 import { jest } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import { loadChatConfig } from '../../config.js';
-import { createChatExtension, type ChatExtension } from '../../index.js';
-import { slackBot } from '../bot.js';
 import { createSlackDriver, startSlackSimulator, type SlackDriver, type SlackSimulator } from '../simulator/index.js';
 import { Integration } from '../../../src/storage/models.js';
 import { startTestService, waitFor, waitForStatus, type TestService } from '../../../test/support/harness.js';
+import { slackWithOperators } from '../../../test/support/operators.js';
 import { kill, startWorker } from '../../../test/support/workers.js';
 import { ACTION, FIELD, VIEW } from './card.js';
-import { slackOperatorsExtension } from './extension.js';
 
 jest.setTimeout(120_000);
 
@@ -25,13 +22,7 @@ let worker: ChildProcess | null = null;
 
 beforeAll(async () => {
   slack = await startSlackSimulator();
-  let chat: ChatExtension | null = null;
-  const operators = slackOperatorsExtension({ outbox: () => chat!.outbox(), membersTtlMs: 0 });
-  chat = createChatExtension({
-    config: loadChatConfig({}),
-    platforms: [slackBot({ botToken: slack.workspace.botToken, signingSecret: slack.signingSecret, apiUrl: slack.apiUrl, extend: operators.extend })],
-  });
-  svc = await startTestService({ env: { ROLE: 'api' }, extensions: [operators, chat] });
+  svc = await startTestService({ env: { ROLE: 'api' }, extensions: slackWithOperators(slack) });
   driver = createSlackDriver(slack, { kind: 'http', url: `${svc.baseUrl}/slack/events` }, { subscriptions: [] });
   // No provider integration: the chain is the operator alone, so the worker's first step opens the task.
   await Integration.updateMany({ spaceId: svc.creds.spaceId }, { $set: { enabled: false } });
