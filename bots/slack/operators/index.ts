@@ -23,6 +23,7 @@ import { Claim } from '../../../src/storage/models.js';
 import { threadKey, type ThreadRef } from '../../conversation/types.js';
 import { seqAt, type ChatOutbox, type OutgoingMessage } from '../../delivery/outbox.js';
 import { ChatCard } from '../../storage/models.js';
+import { classifySlackError } from '../bot.js';
 import { createSlackNativeSender } from '../native.js';
 import {
   ACTION, VIEW, checkComplete, checkFail, completeModal, failModal, homeView, NON_OPERATOR_HOME, parseModalContext, taskCard, who, type Checked, type ModalContext,
@@ -124,7 +125,10 @@ export function createSlackOperators(o: SlackOperatorsOptions): SlackOperators {
   // An App Home: the tasks of every space this person operates for in the workspace (ref: "<team>:<user>").
   o.outbox.useRenderer(RENDER.home, async (ref) => {
     const [teamId, userId] = ref.split(':') as [string, string];
-    const spaces = await spacesOf(teamId, userId);
+    // Who operates where reads channel members from Slack: its 429 is waited out like a send's.
+    const spaces = await spacesOf(teamId, userId).catch((err: { code?: string }) => {
+      throw err?.code?.startsWith('slack_') ? classifySlackError(err) : err;
+    });
     if (spaces.length === 0) return { view: NON_OPERATOR_HOME };
     const board: { mine: OperatorTaskView[]; unclaimed: OperatorTaskView[] } = { mine: [], unclaimed: [] };
     for (const spaceId of spaces) {
