@@ -121,7 +121,7 @@ export class ChatOutbox {
       if (!m.reply === !m.native) throw new Error(`chat message ${m.id}: give either a reply or a native message`);
       const claimed = await insertOnce(ChatDelivery, { _id: m.id, threadKey: key, thread: m.thread, userId: m.userId, seq: m.seq, reply: m.reply ?? null, native: m.native ?? null });
       if (!claimed) continue;
-      await insertOnce(ChatPending, { _id: m.id, threadKey: key, seq: m.seq, attempts: 0, notBefore: null });
+      await insertOnce(ChatPending, { _id: m.id, threadKey: key, seq: m.seq, attempts: 0, notBefore: null, ...(m.native ? { coalesce: coalesceKey(m.native) } : {}) });
       threads.add(key);
     }
     if (opts.drain !== false) await Promise.all([...threads].map((t) => this.drain(t)));
@@ -216,6 +216,13 @@ export class ChatOutbox {
    * published. Before re-posting after an uncertain attempt, the sender looks for the earlier post by its marker.
    */
   private async sendNative(sender: NativeSender, head: Row, thread: ThreadRef, m: NativeMessage, userId: string | null, queuedAt: Date): Promise<void> {
+    const lane = threadKey(thread);
+    const cardId = m.card ? `${lane}|${m.card}` : null;
+    const card = cardId ? await ChatCard.findById(cardId).lean() : null;
+    // A live edit or home with a later one of the same queued behind it would be overwritten at once: the later
+    // one sends the same truth, so a backlog (after a 429, say) costs one call, not one per change.
+    const coalesce = (m.kind === 'home' || card) ? coalesceKey(m) : null;
+    if (coalesce && (await ChatPending.exists({ threadKey: lane, coalesce, seq: { $gt: head.seq } }))) return;
     let body = m.body ?? null;
     if (m.render) {
       const render = this.renderers.get(m.render.with);
@@ -227,9 +234,6 @@ export class ChatOutbox {
       if (userId) await sender.publishHome(thread, userId, body);
       return;
     }
-    const lane = threadKey(thread);
-    const cardId = m.card ? `${lane}|${m.card}` : null;
-    const card = cardId ? await ChatCard.findById(cardId).lean() : null;
     if (card) return sender.edit(thread, { messageId: card.messageId }, body);
     if (m.editOnly) return;
     let threadId = thread.thread;
@@ -295,3 +299,5 @@ export class ChatOutbox {
 }
 
 const sendClaimId = (r: Pick<Row, '_id' | 'attempts'>) => `chat-send:${r._id}:${r.attempts}`;
+/** Native messages that end in the same state when sent (live renders of one card or home); null for fixed bodies. */
+const coalesceKey = (m: NativeMessage): string | null => (m.render ? `${m.kind}|${m.card ?? ''}|${m.render.with}|${m.render.ref}` : null);

@@ -103,6 +103,8 @@ const ChatPendingSchema = new Schema({
   lastError: { type: String, default: null },
   /** An earlier attempt may have gone through (its sender died or got no answer): look before posting again. */
   uncertain: { type: Boolean, default: false },
+  /** Native live renders of the same card/home share this key: a queued later one makes an earlier one redundant. */
+  coalesce: { type: String, default: null },
 }, { timestamps: true, versionKey: false });
 ChatPendingSchema.index({ threadKey: 1, seq: 1 });
 export const ChatPending = model('ChatPending', ChatPendingSchema);

@@ -123,3 +123,25 @@ test('a post whose answer was lost is looked up before the retry; one that never
   await waitFor(async () => (await ChatPending.countDocuments({ _id: 'l2' })) === 0, 'the retry done');
   expect(posts(u.channel)).toHaveLength(1); // looked up, not found, posted
 });
+
+test('live card edits queued behind a 429 collapse into one call that shows the latest state', async () => {
+  const t = lane('collapse');
+  const state = { text: 'Open' };
+  const box = outbox(createSlackNativeSender(() => client));
+  box.useRenderer('test-card', async () => body(state.text));
+  const live = (id: string, n: number): OutgoingMessage => ({ id, thread: t, userId: null, seq: seqAt(Date.now(), n), native: { kind: 'post', card: 'task-9', render: { with: 'test-card', ref: 'task-9' } } });
+  await box.enqueue([live('v1', 0)]);
+  sim.setFault({ kind: 'rate_limit', retryAfterSeconds: 1, method: 'chat.update', count: 1 });
+  state.text = 'Claimed';
+  await box.enqueue([live('v2', 1)]); // 429: the lane waits
+  state.text = 'Released';
+  await box.enqueue([live('v3', 2)]);
+  state.text = 'Completed';
+  await box.enqueue([live('v4', 3)]);
+  await new Promise((r) => setTimeout(r, 1100));
+  await box.sweep();
+  await waitFor(async () => (await ChatPending.countDocuments({ threadKey: `slack:${sim.workspace.teamId}:${t.channel}:-` })) === 0, 'the lane drained');
+  const updates = sim.calls().filter((c) => c.method === 'chat.update' && c.params['channel'] === t.channel);
+  expect(updates.map((c) => c.status)).toEqual([429, 200]); // the refused one, then one edit for the three changes
+  expect(sim.messages({ channel: t.channel }).map((m) => [m.text, m.edits])).toEqual([['Completed', 1]]);
+});
