@@ -12,6 +12,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { requireApiKey } from '../src/api/auth.js';
+import { plainText } from '../src/api/text.js';
 import { errors, isoDate, jsonBody, ok, op, spaceHeader } from '../src/api/openapi.js';
 import { fromZod } from '../src/engine/errors.js';
 import { RequestError } from '../src/engine/errors.js';
@@ -21,7 +22,7 @@ import { ChatBinding, ChatConnection, ChatSecret } from './storage/models.js';
 
 const SlackConnectionBody = z.object({
   teamId: z.string().regex(/^[TE][A-Z0-9]{2,20}$/, 'must be a Slack team id such as T0123ABCD'),
-  label: z.string().trim().max(100).optional(),
+  label: plainText(100, { allowEmpty: true }).optional(),
   botToken: z.string().regex(/^xoxb-[\w-]{8,}$/, 'must be a bot token (xoxb-…)').optional(),
 });
 const BindingBody = z.object({
