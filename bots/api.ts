@@ -8,10 +8,9 @@
  *   PUT    /chat/bindings                          {platform, workspace, channel, providerId}
  *   DELETE /chat/bindings/:id
  */
-import express, { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { requireApiKey } from '../src/api/auth.js';
 import { plainText } from '../src/api/text.js';
 import { errors, isoDate, jsonBody, ok, op, spaceHeader } from '../src/api/openapi.js';
 import { fromZod } from '../src/engine/errors.js';
@@ -87,9 +86,10 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 const serializeConnection = (c: { _id: string; platform: string; workspace: string; channel?: string | null; label?: string | null; createdAt?: Date }) =>
   ({ id: c._id, platform: c.platform, workspace: c.workspace, channel: c.channel ?? null, label: c.label ?? null, createdAt: c.createdAt ?? null });
 
-export function chatApiRouter(deps: { maxBodyBytes: number; now: () => Date; telegramUsername: () => string | null }): Router {
+/** `guards`: the API's own (auth with its failed-attempt limiter, 415, JSON parsing and shape checks). */
+export function chatApiRouter(deps: { guards: RequestHandler[]; now: () => Date; telegramUsername: () => string | null }): Router {
   const router = Router();
-  router.use('/chat', express.json({ limit: deps.maxBodyBytes, strict: true }), requireApiKey);
+  router.use('/chat', ...deps.guards);
 
   router.get('/chat/connections', async (req, res) => {
     const list = await ChatConnection.find({ spaceId: req.spaceId }).sort({ createdAt: 1 }).lean();
