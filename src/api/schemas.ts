@@ -41,7 +41,8 @@ export const CreateActionBody = z.object({
   type: z.literal('order', { error: 'unsupported action type; supported: order' }),
   parameters: OrderParameters,
   origin: z.object({
-    channel: z.enum(ORIGIN_CHANNELS).default('api'),
+    // A chat origin makes the bot post into that thread: only the bots set one (through the engine service).
+    channel: z.literal('api', { error: `chat origins (${ORIGIN_CHANNELS.filter((c) => c !== 'api').join(', ')}) are set by the chat bots only; send "api" or leave origin out` }).default('api'),
     ref: OriginRef.optional(),
   }).optional(),
 });

@@ -118,7 +118,7 @@ const catalog = (item: Record<string, unknown> = {}, modifier: Record<string, un
 });
 const LONE_SURROGATE = '\\ud800'; // JSON-escaped: JSON.stringify would write the lone half as a literal code unit
 
-/** The same text rules on every name a request carries (not only order fields): 400 naming the field. */
+/** The same text rules on every name a request carries (not only order fields), and who may set what: 400 naming the field. */
 const names: Array<[string, string, () => Promise<RawResponse>]> = [
   ['a provider name with a bidi override', 'name', () => sendJson('POST', '/providers', { ...provider, name: 'Tacos\u202Egpj.exe' })],
   ['a provider renamed with NUL', 'name', () => sendJson('PATCH', `/providers/${svc.creds.providerId}`, { name: 'Caf\u0000e' })],
@@ -130,6 +130,9 @@ const names: Array<[string, string, () => Promise<RawResponse>]> = [
     return rawRequest([`PUT /providers/${svc.creds.providerId}/catalog HTTP/1.1`, auth(), 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(text)}`], text);
   }],
   ['an integration name with a bidi override', 'name', () => sendJson('POST', `/providers/${svc.creds.providerId}/integrations`, { type: 'email', name: 'email\u202E', priority: 5 })],
+  // Only the bots (through the engine service) create actions with a chat origin: the bot would post into that thread.
+  ['an API client claiming a Slack origin', 'origin.channel', () => postJson('/actions', order(SEED_ORDER, { origin: { channel: 'slack', ref: { workspace: 'T1', channel: 'C1', thread: '1.2' } } }), orderHeaders)],
+  ['an API client claiming a Telegram origin', 'origin.channel', () => postJson('/actions', order(SEED_ORDER, { origin: { channel: 'telegram', ref: { chat: '42' } } }), orderHeaders)],
   ['an operator id with a control character', 'operatorId', () => sendJson('POST', '/manual-tasks/0123456789abcdef01234567/claim', { operatorId: 'op\u0007' })],
 ];
 
