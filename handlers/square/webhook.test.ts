@@ -59,7 +59,8 @@ describe('square webhook route fed by the simulator', () => {
       signatureKeyFor: async (providerId) => (providerId === 'prov_1' ? KEY : null),
       notificationUrl,
       findActionIdBySquareOrder: async (providerId, orderId) => (providerId === 'prov_1' ? (actionBySquareOrder.get(orderId) ?? null) : null),
-      providerHasLiveActions: async () => false,
+      squareOrderReference: async () => undefined,
+      actionState: async () => null,
       markEventSeen: async (eventId) => {
         if (seen.has(eventId)) return false;
         seen.add(eventId);
