@@ -72,6 +72,9 @@ describe('email', () => {
 
     await waitFor(() => done(executionId), 'the cancellation recorded as sent');
     expect((await done(executionId))?.by).toBe('sent');
+    // A second job for the same step (a transition rolled forward twice) changes nothing.
+    expect(await svc.service.tellProviderCancelled(id, executionId, 'another-job')).toBe('duplicate');
+    await new Promise((r) => setTimeout(r, 300));
     expect(cancellations(id)).toHaveLength(1);
   });
 
