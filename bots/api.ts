@@ -49,7 +49,7 @@ export const chatApiPaths: ZodOpenApiPathsObject = {
     post: op('Chat', 'Connect a Slack workspace (the bot token is write-only)', {
       requestParams: spaceOnly,
       requestBody: jsonBody(SlackConnectionBody, { teamId: 'T0123ABCD', label: 'Café team' }),
-      responses: { ...ok(z.object({ connection: Connection }), 'Already connected to this space'), ...ok(z.object({ connection: Connection }), 'Connected', '201'), ...errors(400, 401, 403, 409, 413) },
+      responses: { ...ok(z.object({ connection: Connection }), 'Already connected to this space'), ...ok(z.object({ connection: Connection }), 'Connected', '201'), ...errors(400, 401, 403, 409, 413, 415) },
     }),
   },
   '/chat/connections/telegram/link': {
@@ -57,7 +57,7 @@ export const chatApiPaths: ZodOpenApiPathsObject = {
       requestParams: spaceOnly,
       responses: {
         ...ok(z.object({ code: z.string(), expiresAt: isoDate, link: z.string().nullable().meta({ description: 't.me deep link once the bot is known' }), command: z.string() }), 'Issued', '201'),
-        ...errors(400, 401, 403, 413),
+        ...errors(400, 401, 403, 413, 415),
       },
     }),
   },
@@ -69,7 +69,7 @@ export const chatApiPaths: ZodOpenApiPathsObject = {
     put: op('Chat', 'Bind a connected channel or chat to a provider', {
       requestParams: spaceOnly,
       requestBody: jsonBody(BindingBody),
-      responses: { ...ok(z.object({ binding: Binding })), ...errors(400, 401, 403, 404, 409, 413) },
+      responses: { ...ok(z.object({ binding: Binding })), ...errors(400, 401, 403, 404, 409, 413, 415) },
     }),
   },
   '/chat/bindings/{id}': {
