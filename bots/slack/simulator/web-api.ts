@@ -4,6 +4,7 @@
  * form fields, with objects (blocks, view) JSON-encoded.
  */
 import { randomBytes } from 'node:crypto';
+import { jsonParam } from '../../simulator-kit.js';
 import { SlackApiFailure, type SimSlackMessage, type SimWorkspace, type SlackWorld } from './workspace.js';
 
 export type SlackParams = Record<string, unknown>;
@@ -48,16 +49,7 @@ function required(params: SlackParams, key: string): string {
 }
 
 /** Objects come JSON-encoded in form posts and as-is in JSON posts. */
-function json<T>(params: SlackParams, key: string): T | undefined {
-  const value = params[key];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') return value as T;
-  try {
-    return JSON.parse(value) as T;
-  } catch {
-    throw new SlackApiFailure(`invalid_${key}`);
-  }
-}
+const json = <T>(params: SlackParams, key: string): T | undefined => jsonParam<T>(params, key, () => new SlackApiFailure(`invalid_${key}`));
 
 function bool(params: SlackParams, key: string): boolean {
   const value = params[key];
@@ -149,6 +141,38 @@ export function createWebApi(state: WebApiState): Record<string, SlackMethod> {
     };
     state.views.set(stored.id, stored);
     return stored;
+  }
+
+  /** The bot reads a conversation it is in (Slack: not_in_channel otherwise). */
+  function readable(params: SlackParams, ws: SimWorkspace) {
+    const channel = world.resolveChannel(ws.teamId, required(params, 'channel'));
+    if (!channel.members.includes(ws.botUserId)) throw new SlackApiFailure('not_in_channel');
+    return channel;
+  }
+
+  /** `oldest`/`latest` bounds (exclusive unless `inclusive`), as Slack applies them. */
+  function inWindow(params: SlackParams, list: SimSlackMessage[]): SimSlackMessage[] {
+    const oldest = Number(str(params, 'oldest') ?? 0);
+    const latest = Number(str(params, 'latest') ?? Infinity);
+    const inclusive = bool(params, 'inclusive');
+    return list.filter((m) => {
+      const t = Number(m.ts);
+      return inclusive ? t >= oldest && t <= latest : t > oldest && t < latest;
+    });
+  }
+
+  /** One page (`limit`, default 100, at most 999) with Slack's cursor; metadata only with include_all_metadata. */
+  function page(params: SlackParams, ws: SimWorkspace, list: SimSlackMessage[]): Record<string, unknown> {
+    const limit = Math.min(999, Math.max(1, Number(str(params, 'limit') ?? 100)));
+    const start = Number(Buffer.from(str(params, 'cursor') ?? '', 'base64url').toString() || 0);
+    const slice = list.slice(start, start + limit);
+    const more = start + limit < list.length;
+    const withMetadata = bool(params, 'include_all_metadata');
+    return {
+      messages: slice.map((m) => ({ ...messageJson(m, ws, appId), ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}) })),
+      has_more: more,
+      response_metadata: { next_cursor: more ? Buffer.from(String(start + limit)).toString('base64url') : '' },
+    };
   }
 
   return {
@@ -273,6 +297,23 @@ export function createWebApi(state: WebApiState): Record<string, SlackMethod> {
     'conversations.members': (params, ws) => {
       const channel = world.resolveChannel(ws.teamId, required(params, 'channel'));
       return { members: [...channel.members], response_metadata: { next_cursor: '' } };
+    },
+
+    // Reads the bot uses to find a message it may already have posted (the outbox's check before a re-post).
+    'conversations.history': (params, ws) => {
+      const channel = readable(params, ws);
+      const top = world.messages(channel.id).filter((m) => m.ephemeralTo === undefined && (m.threadTs === undefined || m.replyBroadcast));
+      return page(params, ws, inWindow(params, top).reverse()); // newest first, as Slack lists a channel
+    },
+
+    'conversations.replies': (params, ws) => {
+      const channel = readable(params, ws);
+      const ts = required(params, 'ts');
+      const parent = world.find(channel.id, ts);
+      if (!parent || parent.ephemeralTo !== undefined) throw new SlackApiFailure('thread_not_found');
+      const root = parent.threadTs ?? parent.ts;
+      const thread = world.messages(channel.id).filter((m) => m.ephemeralTo === undefined && (m.ts === root || m.threadTs === root));
+      return page(params, ws, inWindow(params, thread)); // parent first, then replies oldest first
     },
   };
 }
