@@ -171,8 +171,11 @@ test('app_uninstalled deletes the installation and shows on the connection; a ne
   const sent = await t.driver.sendEvent(teamId, { type: 'app_uninstalled' });
   expect(sent.ok).toBe(true);
   await waitFor(async () => !(await ChatSecret.exists({ _id: id })), 'the installation deleted');
-  const list = await t.svc.api<{ connections: { id: string; status: string; uninstalledAt: string | null }[] }>('GET', '/chat/connections');
-  const shown = list.body.connections.find((c) => c.id === id);
+  // The connection is marked right after the secret is deleted: wait for that write, not just the first one.
+  const shown = await waitFor(async () => {
+    const list = await t.svc.api<{ connections: { id: string; status: string; uninstalledAt: string | null }[] }>('GET', '/chat/connections');
+    return list.body.connections.find((c) => c.id === id && c.status === 'uninstalled');
+  }, 'the connection shown as uninstalled');
   expect(shown).toMatchObject({ status: 'uninstalled' });
   expect(shown?.uninstalledAt).not.toBeNull();
 
