@@ -43,14 +43,14 @@ export class ChatRuntime implements ChatInbound {
   async handleMessage(m: InboundMessage): Promise<void> {
     await this.handle(m.thread, m.user.id, m.eventId, async (spaceId) => {
       const now = this.now();
-      return this.conversation.onMessage({ spaceId, boundProviderId: await boundProvider(m.thread), thread: m.thread, user: m.user, now }, m.text);
+      return this.conversation.onMessage({ spaceId, boundProviderId: await boundProvider(spaceId, m.thread), thread: m.thread, user: m.user, now }, m.text);
     });
   }
 
   async handleButton(b: InboundButton): Promise<void> {
     await this.handle(b.thread, b.user.id, b.eventId, async (spaceId) => {
       const now = this.now();
-      return this.conversation.onButton({ spaceId, boundProviderId: await boundProvider(b.thread), thread: b.thread, user: b.user, now }, b.value);
+      return this.conversation.onButton({ spaceId, boundProviderId: await boundProvider(spaceId, b.thread), thread: b.thread, user: b.user, now }, b.value);
     });
   }
 
@@ -106,8 +106,9 @@ export class ChatRuntime implements ChatInbound {
   private async send(thread: ThreadRef, userId: string, eventId: string, replies: ConversationReply[]): Promise<void> {
     if (replies.length === 0) return;
     const at = this.now();
+    // Durable once enqueued: the sending runs on without holding up this thread's next message.
     await this.o.outbox.enqueue(replies.map((r, i) => ({
       id: r.key ?? `${thread.platform}:${eventId}:${i}`, thread, userId, reply: r.reply, seq: seqAt(at, i),
-    })));
+    })), { drain: 'background' });
   }
 }
