@@ -57,13 +57,14 @@ export function createChatNotifier(deps: { ordering: OrderingPort; outbox: ChatO
       const at = new Date((event as { timestamp?: string }).timestamp ?? now());
       const messages = [];
       if (wanted.card && cardKey && ref.card) {
-        messages.push({ id: cardKey, thread, userId: order.userId, seq: seqAt(at, 0), reply: orderCard(order, ref.card, now()) });
+        // After the news: the thread reply is what the customer is waiting for; the card follows it.
+        messages.push({ id: cardKey, thread, userId: order.userId, seq: seqAt(at, 1), reply: orderCard(order, ref.card, now()) });
       }
       // "Placing" or "waiting" news that arrives after the order moved on is stale: the later news says more.
       const stale = stage <= 2 && stageOf(order.status, order.fulfillment) > stage;
       if (!stale && wanted.news && newsKey) {
         const asOfEvent: OrderView = { ...order, status: status as OrderView['status'], fulfillment: fulfillment as OrderView['fulfillment'] };
-        messages.push({ id: newsKey, thread, userId: order.userId, seq: seqAt(at, 1), reply: statusNews(asOfEvent, now(), context.trackingUrl ?? null) });
+        messages.push({ id: newsKey, thread, userId: order.userId, seq: seqAt(at, 0), reply: statusNews(asOfEvent, now(), context.trackingUrl ?? null) });
       }
       if (messages.length === 0) return 'skipped';
       await deps.outbox.enqueue(messages, { drain: 'background' });
