@@ -168,7 +168,7 @@ const perOrder = (n: number) => +(n / Math.max(1, completed)).toFixed(1);
 console.log(`${PLATFORM}: ${startedCount} conversations started at ${RATE}/s over ${wall.toFixed(1)} s; ${completed} got a receipt, ${failures.length} failed${failures.length ? ` (${failures[0]})` : ''}`);
 console.log(`message → card in thread:          p50 ${f(pct(toCard, 50))}  p99 ${f(pct(toCard, 99))}  max ${f(Math.max(...toCard))}`);
 console.log(`Place order → receipt in thread:   p50 ${f(pct(toReceipt, 50))}  p99 ${f(pct(toReceipt, 99))}  max ${f(Math.max(...toReceipt))}`);
-console.log(`database operations per chat order: ${perOrder(ops.total())}  ${JSON.stringify(Object.fromEntries(Object.entries(ops.byKey()).slice(0, 20).map(([k, v]) => [k, perOrder(v)])))}`);
+console.log(`database operations per chat order: ${perOrder(ops.total())}  ${JSON.stringify(Object.fromEntries(Object.entries(ops.byKey()).slice(0, 40).map(([k, v]) => [k, perOrder(v)])))}`);
 console.log(`CPU per chat order: service ${perOrder(cpuMs.node)} ms, database ${cpuMs.db === null ? 'n/a' : `${perOrder(cpuMs.db)} ms`}`);
 console.log(`load average before ${loadBefore.map((x) => x.toFixed(1)).join(' ')}, after ${loadAfter.map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores (other work on this machine slows every figure)`);
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x) : null);

@@ -114,9 +114,9 @@ export class ChatOutbox {
   async enqueue(messages: OutgoingMessage[], opts: { drain?: boolean | 'background' } = {}): Promise<void> {
     const rows = messages.map((m) => ({ _id: m.id, threadKey: threadKey(m.thread), thread: m.thread, userId: m.userId, seq: m.seq, reply: m.reply }));
     const claimed = await insertEach(ChatDelivery, rows);
-    for (const r of rows) remember(this.queued, r._id);
     const fresh = rows.filter((r) => claimed.has(r._id));
     await insertEach(ChatPending, fresh.map((r) => ({ ...r, attempts: 0, notBefore: null })));
+    for (const r of rows) remember(this.queued, r._id);
     const threads = [...new Set(fresh.map((r) => r.threadKey))];
     if (opts.drain === false) return;
     if (opts.drain === 'background') {
