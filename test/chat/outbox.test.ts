@@ -4,6 +4,7 @@ import { createLogger } from '../../src/logger.js';
 import { ChatOutbox, seqAt } from '../../bots/delivery/outbox.js';
 import { cleanupChatRecords } from '../../bots/cleanup.js';
 import { ChatInboundEvent, ChatPending } from '../../bots/storage/models.js';
+import { Claim } from '../../src/storage/models.js';
 import { TransportError, type ChatTransport, type Reply, type ThreadRef, type TransportFailure } from '../../bots/conversation/types.js';
 import { startTestService, waitFor, type TestService } from '../support/harness.js';
 
@@ -91,6 +92,22 @@ test('edits of one card waiting together are coalesced: the card gets its latest
     { op: 'post', text: 'Placing your order', messageId: 'm2' },
     { op: 'post', text: 'Confirmed!', messageId: 'm3' },
   ]);
+});
+
+test('a drain that finds another worker sending the thread\'s head looks again shortly, without waiting for the sweeper', async () => {
+  const { transport, sent } = scripted([]);
+  const box = outbox(transport);
+  const t = thread(5);
+  const at = Date.now();
+  // Another worker holds the head's send claim (it is posting "h" right now).
+  await Claim.create({ _id: 'chat-send:h:0', by: 'another worker' });
+  await box.enqueue([{ id: 'h', thread: t, userId: null, reply: reply('head'), seq: seqAt(at, 0) }, { id: 'n', thread: t, userId: null, reply: reply('next'), seq: seqAt(at, 1) }]);
+  expect(sent).toEqual([]); // nothing overtakes the head
+  // The other worker finishes "h" (its pending row goes); this process picks up "n" on its own.
+  await ChatPending.deleteOne({ _id: 'h' });
+  await waitFor(() => (sent.length ? sent : null), 'the next message');
+  expect(sent.map((s) => s.text)).toEqual(['next']);
+  await box.close();
 });
 
 test('a 429 waits its Retry-After before the retry', async () => {
