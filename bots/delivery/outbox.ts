@@ -10,19 +10,64 @@
  * attempt; a drain that finds another worker's claim looks again shortly. A worker that dies mid-send
  * leaves a stale claim; the sweeper retries it after SEND_LEASE_MS (the one case that can duplicate a
  * message: the platform has no idempotency key for posts).
+ *
+ * A message is either a platform-neutral `Reply` (customer conversations) or a `NativeMessage` in the
+ * platform's own format (operator cards: raw Block Kit, App Home), sent by the platform's NativeSender with
+ * the same claims, order, retries and sweeper. A native post carries its delivery id as a marker: when an
+ * earlier attempt's fate is unknown (its sender died, or the call failed without an answer), the sender
+ * first looks the marker up in the conversation and records the message it finds instead of posting again.
  */
 import type { Logger } from 'pino';
 import { Claim } from '../../src/storage/models.js';
 import { insertOnce } from '../../src/storage/insert-once.js';
 import { ChatCard, ChatDelivery, ChatPending } from '../storage/models.js';
 import { insertEach } from '../storage/insert-each.js';
-import { threadKey, TransportError, type ChatTransport, type Platform, type Reply, type ThreadRef } from '../conversation/types.js';
+import { threadKey, TransportError, type ChatTransport, type Platform, type Reply, type SentRef, type ThreadRef } from '../conversation/types.js';
+
+/** A platform-format body: Slack `{ text, blocks }` for a message, `{ view }` for App Home. */
+export type NativeBody = Record<string, unknown>;
+
+/**
+ * A message in the platform's own format. Its body is fixed when queued (`body`), or built when sent by a
+ * registered renderer (`render`): a card edit rendered at send time shows the truth as of its delivery, so
+ * a late edit never shows an older state than an earlier one.
+ */
+export interface NativeMessage {
+  /** `post`: a message in the thread's channel; `home`: the App Home of `OutgoingMessage.userId`. */
+  kind: 'post' | 'home';
+  body?: NativeBody;
+  render?: { with: string; ref: string };
+  /** Edit-in-place key (as `Reply.card`): the first delivery posts the message, later ones edit it. */
+  card?: string;
+  /** With `card`: only edit; dropped when the card was never posted. */
+  editOnly?: boolean;
+  /** Post as a reply under the message of this card key (in the same thread lane, so it is posted first). */
+  replyToCard?: string;
+}
+
+/** Where a native post goes and what marks it (its delivery id), to find it again after an uncertain attempt. */
+export interface NativePost { threadId: string | null; marker: string }
+
+/** A platform's sender of NativeMessages. Throws TransportError (classified) like ChatTransport. */
+export interface NativeSender {
+  readonly platform: Platform;
+  post(thread: ThreadRef, body: NativeBody, at: NativePost): Promise<SentRef>;
+  edit(thread: ThreadRef, ref: SentRef, body: NativeBody): Promise<void>;
+  publishHome(thread: ThreadRef, userId: string, body: NativeBody): Promise<void>;
+  /** The message an earlier attempt posted with this marker (posted at or after `since`), if any. */
+  findPosted(thread: ThreadRef, at: NativePost, since: Date): Promise<SentRef | null>;
+}
+
+/** Builds a native body when it is sent; null = nothing to send any more (dropped). */
+export type NativeRenderer = (ref: string) => Promise<NativeBody | null>;
 
 export interface OutgoingMessage {
   /** Dedupe key: the same key is delivered once. */
   id: string;
   thread: ThreadRef;
-  reply: Reply;
+  /** The message: a platform-neutral reply, or (with `native` and no reply) the platform's own format. */
+  reply?: Reply;
+  native?: NativeMessage;
   /** Who asked (ephemeral replies go to them). */
   userId: string | null;
   /** Order in the thread (ms timestamp scaled, see `seqAt`). */
@@ -51,30 +96,45 @@ const CONTENDED_RETRY_MS = [250, 1000, 4000];
 const MEMORY_SIZE = 10_000;
 
 type Row = {
-  _id: string; threadKey: string; seq: number; attempts: number; notBefore: Date | null;
-  thread?: ThreadRef | null; userId?: string | null; reply?: Reply | null;
+  _id: string; threadKey: string; seq: number; attempts: number; notBefore: Date | null; uncertain?: boolean;
+  thread?: ThreadRef | null; userId?: string | null; reply?: Reply | null; native?: NativeMessage | null;
+  coalesce?: string | null; createdAt?: Date;
 };
 
-/** One send of a drain: a row, the content to send for it (a coalesced card's latest), and the rows it replaces. */
-interface Step { row: Row; message: { thread: ThreadRef; reply: Reply; userId: string | null } | null; replaces: string[] }
+/** What a row sends: a Reply or a NativeMessage, where, for whom, and when it was queued. */
+interface Message { thread: ThreadRef; reply: Reply | null; native: NativeMessage | null; userId: string | null; queuedAt: Date }
+
+/**
+ * One send of a drain: a row, the content to send for it (a coalesced card's latest), the rows it replaces, and
+ * (native live renders) whether a later render of the same card/home waits in this batch.
+ */
+interface Step { row: Row; message: Message | null; replaces: string[]; laterInBatch: boolean }
+
+const messageOf = (r: Row): Message | null =>
+  (r.thread && (r.reply || r.native) ? { thread: r.thread, reply: r.reply ?? null, native: r.native ?? null, userId: r.userId ?? null, queuedAt: r.createdAt ?? new Date() } : null);
 
 /**
  * The order to send a thread's pending rows in: each card's first pending row carries that card's latest
  * content, and its later rows are dropped once it is delivered (the card shows the newest state, once).
  */
 export function coalesceCardEdits(rows: Row[]): Step[] {
+  const cardOf = (r: Row) => (r.reply?.card && !r.reply.ephemeral ? r.reply.card : null);
   const latest = new Map<string, Row>();
-  for (const r of rows) if (r.reply?.card && !r.reply.ephemeral) latest.set(r.reply.card, r);
+  const lastRender = new Map<string, Row>();
+  for (const r of rows) {
+    const card = cardOf(r);
+    if (card) latest.set(card, r);
+    if (r.coalesce) lastRender.set(r.coalesce, r);
+  }
   const steps: Step[] = [];
   const taken = new Map<string, Step>();
   for (const r of rows) {
-    const card = r.reply?.card && !r.reply.ephemeral ? r.reply.card : null;
-    const message = r.thread && r.reply ? { thread: r.thread, reply: r.reply, userId: r.userId ?? null } : null;
-    if (!card) { steps.push({ row: r, message, replaces: [] }); continue; }
+    const card = cardOf(r);
+    const laterInBatch = !!r.coalesce && lastRender.get(r.coalesce) !== r;
+    if (!card) { steps.push({ row: r, message: messageOf(r), replaces: [], laterInBatch }); continue; }
     const first = taken.get(card);
     if (first) { first.replaces.push(r._id); continue; }
-    const last = latest.get(card)!;
-    const step: Step = { row: r, message: last.thread && last.reply ? { thread: last.thread, reply: last.reply, userId: last.userId ?? null } : message, replaces: [] };
+    const step: Step = { row: r, message: messageOf(latest.get(card)!) ?? messageOf(r), replaces: [], laterInBatch: false };
     taken.set(card, step);
     steps.push(step);
   }
@@ -83,6 +143,8 @@ export function coalesceCardEdits(rows: Row[]): Step[] {
 
 export class ChatOutbox {
   private readonly transports = new Map<Platform, ChatTransport>();
+  private readonly nativeSenders = new Map<Platform, NativeSender>();
+  private readonly renderers = new Map<string, NativeRenderer>();
   /** Threads being drained in this process: a second drain request just asks the running one to look again. */
   private readonly draining = new Map<string, { again: boolean; done: Promise<void> }>();
   /** Drains started without waiting for them (`enqueue(…, { drain: 'background' })`), for `idle()`. */
@@ -106,16 +168,26 @@ export class ChatOutbox {
     this.transports.set(t.platform, t);
   }
 
+  useNativeSender(s: NativeSender): void {
+    this.nativeSenders.set(s.platform, s);
+  }
+
+  /** `render.with` names one of these; registered by whoever queues such messages (e.g. the Slack operator UI). */
+  useRenderer(name: string, render: NativeRenderer): void {
+    this.renderers.set(name, render);
+  }
+
   /**
    * Claims and queues the messages (each once; one insert command per collection for the batch), then sends
    * what is due in their threads: awaited by default, or started in the background (`drain: 'background'`:
    * the messages are durable once this returns, and `idle()` waits for the sending).
    */
   async enqueue(messages: OutgoingMessage[], opts: { drain?: boolean | 'background' } = {}): Promise<void> {
-    const rows = messages.map((m) => ({ _id: m.id, threadKey: threadKey(m.thread), thread: m.thread, userId: m.userId, seq: m.seq, reply: m.reply }));
+    for (const m of messages) if (!m.reply === !m.native) throw new Error(`chat message ${m.id}: give either a reply or a native message`);
+    const rows = messages.map((m) => ({ _id: m.id, threadKey: threadKey(m.thread), thread: m.thread, userId: m.userId, seq: m.seq, reply: m.reply ?? null, native: m.native ?? null }));
     const claimed = await insertEach(ChatDelivery, rows);
     const fresh = rows.filter((r) => claimed.has(r._id));
-    await insertEach(ChatPending, fresh.map((r) => ({ ...r, attempts: 0, notBefore: null })));
+    await insertEach(ChatPending, fresh.map((r) => ({ ...r, attempts: 0, notBefore: null, ...(r.native ? { coalesce: coalesceKey(r.native) } : {}) })));
     for (const r of rows) remember(this.queued, r._id);
     const threads = [...new Set(fresh.map((r) => r.threadKey))];
     if (opts.drain === false) return;
@@ -187,6 +259,7 @@ export class ChatOutbox {
   private async drainOnce(key: string): Promise<void> {
     for (let b = 0; b < MAX_BATCHES_PER_DRAIN; b++) {
       const rows = await ChatPending.find({ threadKey: key }).sort({ seq: 1, _id: 1 }).limit(BATCH).lean<Row[]>();
+      const complete = rows.length < BATCH;
       for (const step of coalesceCardEdits(rows)) {
         const head = step.row;
         const now = this.now();
@@ -198,7 +271,7 @@ export class ChatOutbox {
           this.lookAgainSoon(key);
           return;
         }
-        if (!(await this.sendOne(step))) return;
+        if (!(await this.sendOne(step, complete))) return;
       }
       this.contended.delete(key);
       // A short read was the whole queue; what was queued since in this process asked for another round.
@@ -206,8 +279,8 @@ export class ChatOutbox {
     }
   }
 
-  /** True when the head is done (sent or dropped) and the next may go. */
-  private async sendOne(step: Step): Promise<boolean> {
+  /** True when the head is done (sent or dropped) and the next may go. `complete`: the batch was the whole queue. */
+  private async sendOne(step: Step, complete: boolean): Promise<boolean> {
     const head = step.row;
     const done = () => (step.replaces.length ? ChatPending.deleteMany({ _id: { $in: [head._id, ...step.replaces] } }) : ChatPending.deleteOne({ _id: head._id }));
     let message = step.message;
@@ -215,14 +288,16 @@ export class ChatOutbox {
       // A row queued by a version that kept the message only in ChatDelivery.
       const delivery = await ChatDelivery.findById(head._id).lean();
       if (!delivery) { await done(); return true; }
-      message = { thread: delivery.thread as ThreadRef, reply: delivery.reply as Reply, userId: delivery.userId ?? null };
+      message = { thread: delivery.thread as ThreadRef, reply: (delivery.reply ?? null) as Reply | null, native: (delivery.native ?? null) as NativeMessage | null, userId: delivery.userId ?? null, queuedAt: delivery.createdAt as Date };
     }
-    const { thread, reply, userId } = message;
+    const { thread, reply, native, userId } = message;
     const log = this.o.logger.child({ delivery: head._id, platform: thread.platform });
     const transport = this.transports.get(thread.platform);
-    if (!transport) return this.retryLater(head, 'no transport for this platform yet', this.delayFor(head.attempts), log);
+    const nativeSender = this.nativeSenders.get(thread.platform);
+    if (native ? !nativeSender : !transport) return this.retryLater(head, 'no transport for this platform yet', this.delayFor(head.attempts), log);
     try {
-      await this.send(transport, thread, reply, userId);
+      if (native) await this.sendNative(nativeSender!, head, thread, native, userId, message.queuedAt, { laterInBatch: step.laterInBatch, complete });
+      else await this.send(transport!, thread, reply!, userId);
       await done();
       return true;
     } catch (err) {
@@ -234,7 +309,8 @@ export class ChatOutbox {
         case 'rate_limited':
           return this.retryLater(head, 'rate limited', failure.retryAfterMs, log);
         case 'unavailable':
-          return this.retryLater(head, failure.message, this.delayFor(head.attempts), log);
+          // No answer (a timeout, a 5xx, a cut connection): the post may have gone through.
+          return this.retryLater(head, failure.message, this.delayFor(head.attempts), log, { uncertain: true });
         case 'permanent':
           log.warn({ error: failure.message }, 'chat message rejected by the platform; dropped');
           await done();
@@ -246,9 +322,8 @@ export class ChatOutbox {
   private async send(transport: ChatTransport, thread: ThreadRef, reply: Reply, userId: string | null): Promise<{ kind: 'sent' | 'edited'; messageId: string | null }> {
     if (!reply.card) return { kind: 'sent', messageId: (await transport.post(thread, reply, { userId })).messageId };
     const cardId = `${threadKey(thread)}|${reply.card}`;
-    const known = this.cards.get(cardId) ?? (await ChatCard.findById(cardId).lean())?.messageId;
+    const known = await this.cardMessage(cardId);
     if (known) {
-      this.rememberCard(cardId, known);
       await transport.edit(thread, { messageId: known }, reply);
       return { kind: 'edited', messageId: known };
     }
@@ -258,15 +333,71 @@ export class ChatOutbox {
     return { kind: 'sent', messageId: sent.messageId };
   }
 
+  /**
+   * A native message: rendered now when it is live, then posted, edited (its card was posted before) or
+   * published. Before re-posting after an uncertain attempt, the sender looks for the earlier post by its marker.
+   */
+  private async sendNative(sender: NativeSender, head: Row, thread: ThreadRef, m: NativeMessage, userId: string | null, queuedAt: Date, batch: { laterInBatch: boolean; complete: boolean }): Promise<void> {
+    const lane = threadKey(thread);
+    const cardId = m.card ? `${lane}|${m.card}` : null;
+    const cardMessageId = cardId ? await this.cardMessage(cardId) : null;
+    const card = cardMessageId ? { messageId: cardMessageId } : null;
+    // A live edit or home with a later one of the same queued behind it would be overwritten at once: the later
+    // one sends the same truth, so a backlog (after a 429, say) costs one call, not one per change.
+    const coalesce = (m.kind === 'home' || card) ? coalesceKey(m) : null;
+    // The batch read shows what waited behind it; only a full batch (more rows unread) needs the query.
+    if (coalesce && (batch.laterInBatch || (!batch.complete && (await ChatPending.exists({ threadKey: lane, coalesce, seq: { $gt: head.seq } }))))) return;
+    let body = m.body ?? null;
+    if (m.render) {
+      const render = this.renderers.get(m.render.with);
+      if (!render) throw new TransportError({ kind: 'unavailable', message: `no renderer ${m.render.with} in this process yet` });
+      body = await render(m.render.ref);
+    }
+    if (!body) return; // nothing left to show (its subject is gone)
+    if (m.kind === 'home') {
+      if (userId) await sender.publishHome(thread, userId, body);
+      return;
+    }
+    if (card) return sender.edit(thread, { messageId: card.messageId }, body);
+    if (m.editOnly) return;
+    let threadId = thread.thread;
+    if (m.replyToCard) {
+      const parent = await this.cardMessage(`${lane}|${m.replyToCard}`);
+      if (!parent) return; // the card it answers was never posted (dropped): a reply would stand alone
+      threadId = parent;
+    }
+    const at: NativePost = { threadId, marker: head._id };
+    // A marker lookup costs a read: only when an earlier attempt may have posted (its sender died or got no answer).
+    // A lookup the platform refuses (a missing read scope) cannot tell: post, accepting the rare duplicate.
+    const earlier = head.uncertain
+      ? await sender.findPosted(thread, at, new Date(queuedAt.getTime() - 1000)).catch((err: unknown) => {
+        if (err instanceof TransportError && err.failure.kind === 'permanent') return null;
+        throw err;
+      })
+      : null;
+    const sent = earlier ?? (await sender.post(thread, body, at));
+    if (cardId) {
+      await insertOnce(ChatCard, { _id: cardId, messageId: sent.messageId });
+      this.rememberCard(cardId, sent.messageId);
+    }
+  }
+
+  /** The platform message id of a posted card, or null (remembered in-process: a card's message never changes). */
+  private async cardMessage(cardId: string): Promise<string | null> {
+    const known = this.cards.get(cardId) ?? (await ChatCard.findById(cardId).lean())?.messageId ?? null;
+    if (known) this.rememberCard(cardId, known);
+    return known;
+  }
+
   private rememberCard(cardId: string, messageId: string): void {
     this.cards.delete(cardId);
     this.cards.set(cardId, messageId);
     if (this.cards.size > MEMORY_SIZE) this.cards.delete(this.cards.keys().next().value!);
   }
 
-  private async retryLater(head: Row, error: string, delayMs: number, log: Logger): Promise<boolean> {
+  private async retryLater(head: Row, error: string, delayMs: number, log: Logger, o: { uncertain?: boolean } = {}): Promise<boolean> {
     const at = new Date(this.now().getTime() + delayMs);
-    await ChatPending.updateOne({ _id: head._id }, { $set: { attempts: head.attempts + 1, notBefore: at, lastError: error.slice(0, 300) } });
+    await ChatPending.updateOne({ _id: head._id }, { $set: { attempts: head.attempts + 1, notBefore: at, lastError: error.slice(0, 300), ...(o.uncertain ? { uncertain: true } : {}) } });
     log.info({ attempts: head.attempts + 1, retryInMs: delayMs, error }, 'chat message not delivered yet; will retry');
     await this.o.scheduleDrain?.(head.threadKey, at);
     return false;
@@ -283,7 +414,7 @@ export class ChatOutbox {
    */
   async sweep(): Promise<number> {
     const now = this.now().getTime();
-    const rows = await ChatPending.find({}, { thread: 0, reply: 0 }).sort({ seq: 1 }).limit(500).lean<Array<Row & { updatedAt: Date }>>();
+    const rows = await ChatPending.find({}, { thread: 0, reply: 0, native: 0 }).sort({ seq: 1 }).limit(500).lean<Array<Row & { updatedAt: Date }>>();
     const seen = new Set<string>();
     const threads = new Set<string>();
     for (const r of rows) {
@@ -293,7 +424,8 @@ export class ChatOutbox {
       if (r.notBefore && r.notBefore.getTime() > now) continue;
       const claim = await Claim.findById(sendClaimId(r)).lean();
       if (claim && now - new Date(claim.createdAt as Date).getTime() <= SEND_LEASE_MS) continue;
-      if (claim) await ChatPending.updateOne({ _id: r._id }, { $set: { attempts: r.attempts + 1, lastError: 'sender stopped; retrying' } });
+      // Its sender stopped mid-attempt: whether the message went out is unknown.
+      if (claim) await ChatPending.updateOne({ _id: r._id }, { $set: { attempts: r.attempts + 1, lastError: 'sender stopped; retrying', uncertain: true } });
       threads.add(r.threadKey);
     }
     for (const t of threads) await this.drain(t);
@@ -313,3 +445,5 @@ function remember(set: Set<string>, key: string): void {
 }
 
 const sendClaimId = (r: Pick<Row, '_id' | 'attempts'>) => `chat-send:${r._id}:${r.attempts}`;
+/** Native messages that end in the same state when sent (live renders of one card or home); null for fixed bodies. */
+const coalesceKey = (m: NativeMessage): string | null => (m.render ? `${m.kind}|${m.card ?? ''}|${m.render.with}|${m.render.ref}` : null);

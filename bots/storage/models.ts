@@ -91,7 +91,10 @@ const ChatDeliverySchema = new Schema({
   userId: { type: String, default: null },
   /** Order within the thread: sent strictly in this order. */
   seq: { type: Number, required: true },
-  reply: { type: Schema.Types.Mixed, required: true },
+  /** A platform-neutral Reply, or null when the message is in the platform's own format (`native`). */
+  reply: { type: Schema.Types.Mixed, default: null },
+  /** A NativeMessage (bots/delivery/outbox.ts): raw Block Kit cards, App Home. */
+  native: { type: Schema.Types.Mixed, default: null },
 }, { timestamps: { createdAt: true, updatedAt: false }, versionKey: false, minimize: false });
 ChatDeliverySchema.index({ createdAt: 1 });
 export const ChatDelivery = model('ChatDelivery', ChatDeliverySchema);
@@ -107,9 +110,14 @@ const ChatPendingSchema = new Schema({
   thread: { type: Schema.Types.Mixed, default: null },
   userId: { type: String, default: null },
   reply: { type: Schema.Types.Mixed, default: null },
+  native: { type: Schema.Types.Mixed, default: null },
   attempts: { type: Number, default: 0 },
   notBefore: { type: Date, default: null },
   lastError: { type: String, default: null },
+  /** An earlier attempt may have gone through (its sender died or got no answer): look before posting again. */
+  uncertain: { type: Boolean, default: false },
+  /** Native live renders of the same card/home share this key: a queued later one makes an earlier one redundant. */
+  coalesce: { type: String, default: null },
 }, { timestamps: true, versionKey: false, minimize: false });
 ChatPendingSchema.index({ threadKey: 1, seq: 1 });
 export const ChatPending = model('ChatPending', ChatPendingSchema);

@@ -1,8 +1,8 @@
-/** Starts test/support/worker-process.ts as a real separate process (ROLE=worker). */
+/** Starts test/support/worker-process.ts (or another worker script) as a real separate process (ROLE=worker). */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-export function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
+export function startWorker(env: Record<string, string>, script = 'test/support/worker-process.ts'): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
