@@ -199,14 +199,14 @@ export class ChatRuntime implements ChatInbound {
   private message(m: InboundMessage): Promise<void> {
     return this.converse(m.thread, m.user.id, m.eventId, async (spaceId) => {
       const now = this.now();
-      return this.conversation.onMessage({ spaceId, boundProviderId: await boundProvider(m.thread), thread: m.thread, user: m.user, now, eventId: m.eventId }, m.text);
+      return this.conversation.onMessage({ spaceId, boundProviderId: await boundProvider(spaceId, m.thread), thread: m.thread, user: m.user, now, eventId: m.eventId }, m.text);
     });
   }
 
   private button(b: InboundButton): Promise<void> {
     return this.converse(b.thread, b.user.id, b.eventId, async (spaceId) => {
       const now = this.now();
-      return this.conversation.onButton({ spaceId, boundProviderId: await boundProvider(b.thread), thread: b.thread, user: b.user, now, eventId: b.eventId }, b.value);
+      return this.conversation.onButton({ spaceId, boundProviderId: await boundProvider(spaceId, b.thread), thread: b.thread, user: b.user, now, eventId: b.eventId }, b.value);
     });
   }
 
@@ -250,15 +250,18 @@ export class ChatRuntime implements ChatInbound {
       await this.send(thread, userId, eventId, [{ reply: say(`This chat isn't connected to an ordering space yet. ${hint}`) }]);
       return;
     }
+    // The replies are placed in the thread as of when the message arrived, not when the work ended: placing an
+    // order starts it, and its later news (stamped by the engine) must not overtake the "placing" said here.
+    const at = this.now();
     const replies = await run(spaceId);
-    await this.send(thread, userId, eventId, replies);
+    await this.send(thread, userId, eventId, replies, at);
   }
 
-  private async send(thread: ThreadRef, userId: string, eventId: string, replies: ConversationReply[]): Promise<void> {
+  private async send(thread: ThreadRef, userId: string, eventId: string, replies: ConversationReply[], at = this.now()): Promise<void> {
     if (replies.length === 0) return;
-    const at = this.now();
+    // Durable once enqueued: the sending runs on without holding up this thread's next message.
     await this.o.outbox.enqueue(replies.map((r, i) => ({
       id: r.key ?? `${thread.platform}:${eventId}:${i}`, thread, userId, reply: r.reply, seq: seqAt(at, i),
-    })));
+    })), { drain: 'background' });
   }
 }
