@@ -77,11 +77,18 @@ export function defineJobs(agenda: Agenda, deps: { dispatcher: NotifierDispatche
     const n = await deps.cleanup();
     if (n) deps.logger.info({ actions: n }, 'removed the step bookkeeping of finished actions');
   }, { lockLifetime: deps.lockLifetimeMs, lockLimit: 1, concurrency: 1 });
+}
+
+/**
+ * Logs Agenda's errors and failed jobs (every role: an API process with an operator notifier runs operator
+ * jobs too, and an unhandled 'error' event would stop the process).
+ */
+export function watchAgenda(agenda: Agenda, logger: Logger): void {
   agenda.on('error', (err) => {
     // Agenda's job lock is a conditional update, which FerretDB does not run atomically: the same job can be
     // run twice and the second save finds it removed. Notifiers dedupe, so the duplicate is a no-op.
-    if (/cannot be updated in the database/.test(err.message)) return void deps.logger.debug({ err: err.message }, 'duplicate job run');
-    deps.logger.error({ err: err.message }, 'agenda error');
+    if (/cannot be updated in the database/.test(err.message)) return void logger.debug({ err: err.message }, 'duplicate job run');
+    logger.error({ err: err.message }, 'agenda error');
   });
-  agenda.on('fail', (err: Error | string, job: { attrs?: { name?: string } }) => deps.logger.error({ job: job.attrs?.name, err: typeof err === 'string' ? err : err.message }, 'job failed'));
+  agenda.on('fail', (err: Error | string, job: { attrs?: { name?: string } }) => logger.error({ job: job.attrs?.name, err: typeof err === 'string' ? err : err.message }, 'job failed'));
 }
