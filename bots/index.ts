@@ -94,6 +94,7 @@ export function createChatExtension(o: ChatExtensionOptions): ChatExtension {
 
     async close() {
       for (const bot of bots) await bot.close().catch(() => undefined);
+      await outbox?.close();
     },
   };
 }
