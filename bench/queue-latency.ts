@@ -91,6 +91,8 @@ async function phase(label: string, o: { paced?: boolean; concurrency: number; n
   console.log(`submit → executing: p50 ${ms(pct(toStart, 50))}  p99 ${ms(pct(toStart, 99))}  max ${ms(Math.max(...toStart))}`);
   console.log(`submit → completed: p50 ${ms(pct(toDone, 50))}  p99 ${ms(pct(toDone, 99))}  max ${ms(Math.max(...toDone))}`);
   console.log(`ops per action: ${opsPerAction.toFixed(1)}  ${JSON.stringify(Object.fromEntries(Object.entries(ops.byKey()).slice(0, 12).map(([k, v]) => [k, +(v / Math.max(1, completed.size)).toFixed(2)])))}`);
+  const perAction = (m: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(m).slice(0, 8).map(([k, v]) => [k, +(v / Math.max(1, completed.size)).toFixed(2)])));
+  console.log(`database ms per action (command sent → reply, summed): ${perAction(ops.msByKey())}`);
   console.log(`square simulator orders: ${square.orders().length}`);
   await square.close();
   await mongoose.connection.dropDatabase().catch(() => undefined);
@@ -149,6 +151,12 @@ async function rawInsertCeiling(): Promise<number> {
 
 console.log(`database: ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'}; ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on this machine slows every figure)`);
 if (process.env.BENCH_MODE === 'paced') await phase('paced', { paced: true, concurrency: 1, n: Math.min(N, 50) });
+else if (process.env.BENCH_MODE === 'history') {
+  // The history comparison alone: burst 4 on an empty database, then burst 4 after HISTORY finished actions.
+  const empty = await phase('burst 4', { concurrency: 4, n: N });
+  const history = await phase(`history (${HISTORY} finished actions stored), burst 4`, { concurrency: 4, n: N, history: HISTORY });
+  console.log(`\nhistory p50 ÷ empty p50 (submit → completed, burst 4): ${(history.toDoneP50 / empty.toDoneP50).toFixed(2)} (${ms(history.toDoneP50)} ÷ ${ms(empty.toDoneP50)}); ${history.perSecond.toFixed(1)} vs ${empty.perSecond.toFixed(1)} actions/s`);
+}
 else if (process.env.BENCH_CONCURRENCY) await phase(`burst ${process.env.BENCH_CONCURRENCY}`, { concurrency: Number(process.env.BENCH_CONCURRENCY), n: N });
 else {
   const paced = await phase('paced', { paced: true, concurrency: 1, n: Math.min(N, 50) });

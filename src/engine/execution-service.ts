@@ -7,7 +7,8 @@
  * idempotency key.
  */
 import type { Logger } from 'pino';
-import { type ActionDoc, ActionExecution, Integration } from '../storage/models.js';
+import { type ActionDoc, ActionExecutionLive, Integration } from '../storage/models.js';
+import { updateExecution } from '../storage/executions.js';
 import { allocateOrderNumber } from '../storage/order-numbers.js';
 import { StepLease } from '../storage/step-lease.js';
 import { insertOnce } from '../storage/insert-once.js';
@@ -93,7 +94,7 @@ export class ActionExecutionService implements ExternalOutcomes {
     const can = !handler || !integration ? { ok: false as const, reason: `handler "${entry.name}" is not available` } : handler.canHandle(view, provider, integration);
     if (!can.ok || !handler || !integration) {
       const skipped = `${actionId}:${action.chainIndex}:${action.attempt}`;
-      await ActionExecution.updateOne({ _id: skipped }, {
+      await ActionExecutionLive.updateOne({ _id: skipped }, {
         $setOnInsert: { ...this.executionBase(action, entry), startedAt: now },
         $set: { status: 'skipped', finishedAt: now, error: { code: 'unavailable', message: can.ok ? 'unavailable' : can.reason } },
       }, { upsert: true });
@@ -110,10 +111,10 @@ export class ActionExecutionService implements ExternalOutcomes {
     // Persist before calling out: the execution record and its idempotency key exist before the handler runs.
     const executionId = `${actionId}:${action.chainIndex}:${action.attempt}`;
     const base = this.executionBase(action, entry);
-    // An insert in the normal case (updates scan their collection on FerretDB); a takeover bumps `runs`.
-    const fresh = await insertOnce(ActionExecution, { _id: executionId, ...base, status: 'running', startedAt: now, runs: 1 });
-    const previous = fresh ? null : await ActionExecution.findById(executionId).lean();
-    if (previous) await ActionExecution.updateOne({ _id: executionId }, { $inc: { runs: 1 } });
+    // An insert in the normal case (into the live executions: small, see storage/executions.ts); a takeover bumps `runs`.
+    const fresh = await insertOnce(ActionExecutionLive, { _id: executionId, ...base, status: 'running', startedAt: now, runs: 1 });
+    const previous = fresh ? null : await ActionExecutionLive.findById(executionId).lean();
+    if (previous) await ActionExecutionLive.updateOne({ _id: executionId }, { $inc: { runs: 1 } });
     let result: HandlerResult;
     if (previous?.result) {
       result = reviveResult(previous.result as HandlerResult);
@@ -175,11 +176,9 @@ export class ActionExecutionService implements ExternalOutcomes {
     const error = 'error' in result ? { code: result.error.code, message: result.error.message } : { code: null, message: null };
     const stored = 'error' in result ? { ...result, error: { code: result.error.code, message: result.error.message } } : result;
     const finishedAt = this.now();
-    await ActionExecution.updateOne({ _id: executionId }, {
-      $set: {
-        status, error, result: stored, externalRef: 'externalRef' in result ? result.externalRef ?? null : null,
-        finishedAt, durationMs: finishedAt.getTime() - new Date(startedAt).getTime(),
-      },
+    await updateExecution(executionId, {
+      status, error, result: stored, externalRef: 'externalRef' in result ? result.externalRef ?? null : null,
+      finishedAt, durationMs: finishedAt.getTime() - new Date(startedAt).getTime(),
     });
   }
 

@@ -8,7 +8,8 @@
 import type { Logger } from 'pino';
 import { insertOnce } from '../storage/insert-once.js';
 import { loadAction, writeActionState } from '../storage/action-state.js';
-import { ActionExecution, ActionStatusUpdate, Receipt, Transition, type ActionDoc } from '../storage/models.js';
+import { ActionStatusUpdate, Receipt, Transition, type ActionDoc } from '../storage/models.js';
+import { updateExecution } from '../storage/executions.js';
 import type { StatusBus } from './status-bus.js';
 import type { ActionEvent, ActionStatus, ReceiptData } from './types.js';
 
@@ -98,11 +99,12 @@ export class TransitionLog {
 
   private async apply(action: ActionDoc, seq: number, plan: TransitionPlan): Promise<ActionDoc> {
     const actionId = action._id.toString();
-    // The action, its execution and receipt first (independent, so together); the status update — which
-    // broadcasts — last, so a client reacting to an event reads the state that event describes.
+    // The execution first (a transition that ends the action moves its executions to history), then the action
+    // and its receipt (independent, so together); the status update — which broadcasts — last, so a client
+    // reacting to an event reads the state that event describes.
+    if (plan.execution) await updateExecution(plan.execution.id, plan.execution.set);
     await Promise.all([
       writeActionState(action, seq, plan.set),
-      plan.execution ? ActionExecution.updateOne({ _id: plan.execution.id }, { $set: plan.execution.set }) : null,
       plan.receipt ? insertOnce(Receipt, { actionId: action._id, spaceId: action.spaceId, status: 'issued', ...plan.receipt }) : null,
     ]);
     const events = plan.update ? await this.writeUpdate(action, `${actionId}:${seq}`, plan.update) : undefined;

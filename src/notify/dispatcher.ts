@@ -2,7 +2,8 @@
 import type { Logger } from 'pino';
 import type { NotifyEventType } from '../engine/execution-service.js';
 import type { ActionEvent, Notifier, NotifyOutcome } from '../engine/types.js';
-import { Action, ActionStatusUpdate, type ActionDoc } from '../storage/models.js';
+import { ActionStatusUpdate, type ActionDoc } from '../storage/models.js';
+import { loadAction } from '../storage/action-state.js';
 import { loadProviderView, toActionView } from '../storage/views.js';
 
 export class NotifierDispatcher {
@@ -24,7 +25,7 @@ export class NotifierDispatcher {
 
   async dispatch(actionId: string, eventType: NotifyEventType, statusUpdateId: string): Promise<void> {
     if (this.notifiers.length === 0) return;
-    const [action, update] = await Promise.all([Action.findById(actionId).lean(), ActionStatusUpdate.findById(statusUpdateId).lean()]);
+    const [action, update] = await Promise.all([loadAction({ _id: actionId }), ActionStatusUpdate.findById(statusUpdateId).lean()]);
     const event = (update?.events as ActionEvent[] | undefined)?.find((e) => e.type === eventType);
     if (!action || !event) return;
     await this.dispatchEvent(action, event, statusUpdateId);

@@ -2,8 +2,9 @@
 import mongoose from 'mongoose';
 import { insertOnce } from './insert-once.js';
 import type { ProviderView } from '../engine/types.js';
-import { loadAction } from './action-state.js';
-import { Action, ActionExecution, ExternalRef, Integration, IntegrationSecret, ProcessedEvent, type ActionDoc } from './models.js';
+import { actionExists, loadAction } from './action-state.js';
+import { findExecution } from './executions.js';
+import { Action, ActionLive, ExternalRef, Integration, IntegrationSecret, ProcessedEvent, type ActionDoc } from './models.js';
 import { loadProviderView } from './views.js';
 
 const isId = (v: string) => mongoose.isValidObjectId(v) && /^[a-f0-9]{24}$/.test(v);
@@ -20,15 +21,15 @@ export async function integrationSecret(providerId: string, handlerName: string,
 
 export async function executionBelongsTo(executionId: string, providerId: string): Promise<boolean> {
   if (!isId(providerId)) return false;
-  const execution = await ActionExecution.findById(executionId, { actionId: 1 }).lean();
-  return !!execution && !!(await Action.exists({ _id: execution.actionId, providerId }));
+  const execution = await findExecution(executionId);
+  return !!execution && (await actionExists({ _id: execution.actionId, providerId }));
 }
 
 export async function actionIdByExternalRef(providerId: string, externalRef: string): Promise<string | null> {
   if (!isId(providerId)) return null;
   const recorded = await ExternalRef.findById(`${providerId}:${externalRef}`, { actionId: 1 }).lean();
   if (recorded) return recorded.actionId.toString();
-  const action = await Action.findOne({ providerId, externalRef }, { _id: 1 }).lean();
+  const action = (await ActionLive.findOne({ providerId, externalRef }, { _id: 1 }).lean()) ?? (await Action.findOne({ providerId, externalRef }, { _id: 1 }).lean());
   return action ? action._id.toString() : null;
 }
 
@@ -40,12 +41,11 @@ export async function recordExternalRef(providerId: string, externalRef: string,
 /**
  * True while the provider has an action that is not done. An event about an order we do not know yet may be
  * about one of these (placed, but its id not recorded yet: a worker died between the provider's answer and
- * the record): such events are answered "retry later" rather than dropped. (The Action document keeps its
- * initial status until the action is done; live state is in ActionLive.)
+ * the record): such events are answered "retry later" rather than dropped.
  */
 export async function providerHasLiveActions(providerId: string): Promise<boolean> {
   if (!isId(providerId)) return false;
-  return !!(await Action.exists({ providerId, status: 'queued' }));
+  return !!(await ActionLive.exists({ providerId }));
 }
 
 /** True the first time an inbound event id is seen (insert on a unique _id). */
@@ -60,7 +60,7 @@ export async function forgetEvent(eventId: string): Promise<void> {
 
 /** What a confirm/decline link points at: the action, its provider, and whether that step still awaits an answer. */
 export async function confirmationTarget(executionId: string): Promise<{ executionId: string; action: ActionDoc; provider: ProviderView | null; open: boolean } | null> {
-  const execution = await ActionExecution.findById(executionId).lean();
+  const execution = await findExecution(executionId);
   const action = execution ? await loadAction({ _id: execution.actionId }) : null;
   if (!execution || !action) return null;
   const provider = await loadProviderView(action.providerId);

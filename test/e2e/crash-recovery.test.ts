@@ -7,7 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
-import { ActionExecution, ActionStatusUpdate, Integration, Receipt } from '../../src/storage/models.js';
+import { ActionStatusUpdate, Integration, Receipt } from '../../src/storage/models.js';
+import { executionsOf } from '../../src/storage/executions.js';
 import { listen, startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
 import { kill, startWorker } from '../support/workers.js';
 
@@ -62,7 +63,7 @@ test('a worker killed mid-step is replaced; the order is placed once and complet
 
   await waitFor(() => pos.orders.size === 1, 'the POS to accept the order');
   await kill(first);
-  const execution = await ActionExecution.findOne({ actionId: id }).lean();
+  const execution = (await executionsOf(id))[0];
   expect(execution).toMatchObject({ status: 'running', runs: 1 }); // the crash left the step in flight
 
   workers.push(await startWorker(env));
@@ -71,7 +72,7 @@ test('a worker killed mid-step is replaced; the order is placed once and complet
   expect(pos.orders.size).toBe(1); // one order at the provider…
   expect(pos.requests()).toBe(2); // …though it was asked twice, with the same idempotency key
   expect(status.action.executions).toHaveLength(1);
-  expect(await ActionExecution.findOne({ actionId: id }).lean()).toMatchObject({ status: 'completed', runs: 2, externalRef: 'pos-1' });
+  expect((await executionsOf(id))[0]).toMatchObject({ status: 'completed', runs: 2, externalRef: 'pos-1' });
   expect(await Receipt.countDocuments({ actionId: id })).toBe(1);
   expect(await ActionStatusUpdate.countDocuments({ actionId: id, status: 'completed' })).toBe(1);
   const final = await waitFor(async () => { const s = await svc.status(id); return s.statusUpdates.length === 3 ? s : null; }, 'the completed status update');

@@ -9,7 +9,8 @@ import { startSquareSimulator, type SquareSimulator } from '../../handlers/squar
 import { generateWebhookSecret } from '../../handlers/webhook/signing.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { startTwilioSimulator, type TwilioSimulator } from '../support/twilio-simulator.js';
-import { ActionExecution, Integration, IntegrationSecret, Notification, Receipt } from '../../src/storage/models.js';
+import { Integration, IntegrationSecret, Notification, Receipt } from '../../src/storage/models.js';
+import { executionsOf } from '../../src/storage/executions.js';
 import { SEED_ORDER, startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
 import { kill, startWorker } from '../support/workers.js';
 
@@ -63,7 +64,7 @@ async function crashAndResume(accepted: () => boolean, beforeResume: () => void)
   const id = body.action.id;
   await waitFor(accepted, 'the provider to accept the order');
   await kill(first);
-  expect(await ActionExecution.findOne({ actionId: id }).sort({ chainIndex: -1 }).lean()).toMatchObject({ status: 'running', runs: 1 });
+  expect((await executionsOf(id)).at(-1)).toMatchObject({ status: 'running', runs: 1 });
   beforeResume();
   workers.push(await startWorker(workerEnv()));
   await waitForStatus(svc, id, 'completed', 60_000);
@@ -81,7 +82,7 @@ test('Square: killed after Square accepted the order → one Square order, one r
   expect(square.orders()).toHaveLength(1);
   expect(square.ordersForIdempotencyKey(`${id}:${squareIntegrationId}`)).toBe(1);
   expect(status.action.executions).toEqual([expect.objectContaining({ handlerName: 'square', status: 'completed', externalRef: squareOrder.id })]);
-  expect(await ActionExecution.findOne({ actionId: id }).lean()).toMatchObject({ runs: 2 });
+  expect((await executionsOf(id))[0]).toMatchObject({ runs: 2 });
   expect(await Receipt.countDocuments({ actionId: id })).toBe(1);
   expect(status.action.receipts[0]!.data).toMatchObject({ total: '$8.75', total_cents: 875 });
 
