@@ -90,7 +90,7 @@ async function phase(label: string, o: { paced?: boolean; concurrency: number; n
   console.log(`POST /actions → 201: p50 ${ms(pct(delays(responded), 50))}  p99 ${ms(pct(delays(responded), 99))}`);
   console.log(`submit → executing: p50 ${ms(pct(toStart, 50))}  p99 ${ms(pct(toStart, 99))}  max ${ms(Math.max(...toStart))}`);
   console.log(`submit → completed: p50 ${ms(pct(toDone, 50))}  p99 ${ms(pct(toDone, 99))}  max ${ms(Math.max(...toDone))}`);
-  console.log(`ops per action: ${opsPerAction.toFixed(1)}  ${JSON.stringify(Object.fromEntries(Object.entries(ops.byKey()).slice(0, 12).map(([k, v]) => [k, +(v / Math.max(1, completed.size)).toFixed(2)])))}`);
+  console.log(`ops per action: ${opsPerAction.toFixed(1)}  ${JSON.stringify(Object.fromEntries(Object.entries(ops.byKey()).slice(0, 24).map(([k, v]) => [k, +(v / Math.max(1, completed.size)).toFixed(2)])))}`);
   const perAction = (m: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(m).slice(0, 8).map(([k, v]) => [k, +(v / Math.max(1, completed.size)).toFixed(2)])));
   console.log(`database ms per action (command sent → reply, summed): ${perAction(ops.msByKey())}`);
   console.log(`square simulator orders: ${square.orders().length}`);

@@ -116,6 +116,7 @@ export class ActionExecutionService implements ExternalOutcomes {
     const previous = fresh ? null : await ActionExecutionLive.findById(executionId).lean();
     if (previous) await ActionExecutionLive.updateOne({ _id: executionId }, { $inc: { runs: 1 } });
     let result: HandlerResult;
+    const recorded = new Set<string>(); // external refs the handler already recorded (one insert each)
     if (previous?.result) {
       result = reviveResult(previous.result as HandlerResult);
     } else {
@@ -123,7 +124,7 @@ export class ActionExecutionService implements ExternalOutcomes {
         action: view, provider, integration,
         execution: { id: executionId, attempt: action.attempt, idempotencyKey: base.idempotencyKey },
         orderNumber: () => this.allocateOrderNumber(actionId, provider),
-        recordExternalRef: (ref) => recordExternalRef(provider.id, ref, actionId),
+        recordExternalRef: async (ref) => { await recordExternalRef(provider.id, ref, actionId); recorded.add(ref); },
         touch: async () => undefined, // replaced in execute() by the lease's renew
         publicBaseUrl: this.opts.publicBaseUrl,
         logger: this.opts.logger.child({ actionId, handler: handler.name }),
@@ -134,7 +135,7 @@ export class ActionExecutionService implements ExternalOutcomes {
     const retry = result.kind === 'retryable'
       ? this.opts.registry.retryDecision(entry.name ?? '', integration.config, action.attempt, result.retryAfterMs)
       : null;
-    if ('externalRef' in result && result.externalRef) await recordExternalRef(provider.id, result.externalRef, actionId);
+    if ('externalRef' in result && result.externalRef && !recorded.has(result.externalRef)) await recordExternalRef(provider.id, result.externalRef, actionId);
     if (!previous?.result) {
       await this.saveResult(executionId, result, retry, previous?.startedAt ?? now);
       await this.recordHealth(entry.integrationId?.toString() ?? null, actionId, result);

@@ -53,9 +53,10 @@ export function createScheduler(agenda: Agenda, steps: StepDispatcher | null, no
       // (a crash), and removed once it did. Notifiers dedupe, so the rare double delivery attempt is harmless.
       const data = { actionId, eventType, statusUpdateId };
       if (!now) return void (await agenda.now(JOB.notify, data));
-      const job = await agenda.schedule(new Date(Date.now() + fallbackAfterMs), JOB.notify, data);
+      // No job when no notifier can have anything to send (no chat thread, no phone number): 2 writes saved.
+      const job = notifiers.mayDeliver(now.action, now.event) ? await agenda.schedule(new Date(Date.now() + fallbackAfterMs), JOB.notify, data) : null;
       const sending = notifiers.dispatchEvent(now.action, now.event, statusUpdateId)
-        .then(() => job.remove())
+        .then(() => job?.remove())
         .catch((err: Error) => logger.warn({ actionId, err: err.message }, 'notification failed; its job retries it'))
         .finally(() => inFlight.delete(sending));
       inFlight.add(sending);

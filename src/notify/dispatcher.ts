@@ -31,6 +31,14 @@ export class NotifierDispatcher {
     await this.dispatchEvent(action, event, statusUpdateId);
   }
 
+  /** Whether any notifier may have something to send for this event of this action (else no fallback job is kept). */
+  mayDeliver(action: ActionDoc, event: ActionEvent): boolean {
+    const wanting = this.notifiers.filter((n) => n.wants(event));
+    if (!wanting.length) return false;
+    const view = toActionView(action);
+    return wanting.some((n) => n.concerns?.(view) ?? true);
+  }
+
   /** The same, for a caller that already holds the action (as of the event) and the event. */
   async dispatchEvent(action: ActionDoc, event: ActionEvent, statusUpdateId: string): Promise<void> {
     if (this.notifiers.length === 0) return;

@@ -65,18 +65,24 @@ export async function writeActionState(current: ActionDoc, seq: number, set: Rec
     await Action.updateOne({ _id: current._id }, { $set: next });
     return;
   }
-  await archiveExecutions(current._id);
+  // Inserts first (executions and the final action, together), deletes once they all landed: a crash in
+  // between leaves copies in both places, which readers count once and the roll-forward completes.
+  const executions = await archiveExecutions(current._id);
   const final = { ...current, ...next, updatedAt: new Date() };
+  await Promise.all([executions.copy, insertFinal(final)]);
+  await Promise.all([executions.drop(), ActionLive.deleteOne({ _id: current._id })]);
+}
+
+async function insertFinal(final: ActionDoc & Record<string, unknown>): Promise<void> {
   try {
     await Action.collection.insertOne(final as never);
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
     // Already there: this transition is being rolled forward after a crash (nothing to do), or the action was
     // created before this layout, with its Action document inserted at creation (bring it up to date).
-    const existing = await Action.findById(current._id, { phase: 1 }).lean();
-    if (existing?.phase !== 'done') await Action.replaceOne({ _id: current._id }, final);
+    const existing = await Action.findById(final._id, { phase: 1 }).lean();
+    if (existing?.phase !== 'done') await Action.replaceOne({ _id: final._id }, final);
   }
-  await ActionLive.deleteOne({ _id: current._id });
 }
 
 /** Live actions due for longer than `overdueMs` (at most `atMost` counted: a limited find, not a count). */

@@ -22,13 +22,23 @@ export async function executionsOf(actionId: string | Types.ObjectId, projection
   return [...byId.values()].sort((a, b) => a.chainIndex - b.chainIndex || a.attempt - b.attempt);
 }
 
-/** Moves a finished action's executions to the history collection: inserts (a re-run after a crash skips copies), then the delete. */
-export async function archiveExecutions(actionId: Types.ObjectId): Promise<void> {
+/**
+ * Moves a finished action's executions to the history collection: `copy` inserts them (a re-run after a crash
+ * skips copies already there); the returned `drop` deletes the live ones — call it only once every copy landed.
+ */
+export async function archiveExecutions(actionId: Types.ObjectId): Promise<{ copy: Promise<void>; drop: () => Promise<void> }> {
   const live = await ActionExecutionLive.find({ actionId }).lean();
-  await Promise.all(live.map((e) => ActionExecution.collection.insertOne(e as never).catch((err: unknown) => {
+  const copy = Promise.all(live.map((e) => ActionExecution.collection.insertOne(e as never).catch((err: unknown) => {
     if (!isDuplicateKey(err)) throw err;
-  })));
-  if (live.length) await ActionExecutionLive.deleteMany({ actionId });
+  }))).then(() => undefined);
+  return { copy, drop: async () => { if (live.length) await ActionExecutionLive.deleteMany({ actionId }); } };
+}
+
+/** archiveExecutions, start to end. */
+export async function moveExecutions(actionId: Types.ObjectId): Promise<void> {
+  const { copy, drop } = await archiveExecutions(actionId);
+  await copy;
+  await drop();
 }
 
 /** Sets fields of an execution: the live copy, or the archived one when the action has ended meanwhile (a step that finished after a cancel). */

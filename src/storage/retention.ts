@@ -6,7 +6,7 @@
  * event ids older than a day. Collections read on the hot path then stay bounded by recent work.
  */
 import { Action, ActionExecutionLive, ActionLive, IdempotencyRecord, OrderNumber, ProcessedEvent, Transition } from './models.js';
-import { archiveExecutions } from './executions.js';
+import { moveExecutions } from './executions.js';
 
 export interface RetentionSettings {
   /** Bookkeeping of an action is kept this long after its last transition (stale workers must be long gone). */
@@ -31,7 +31,7 @@ export async function removeFinishedBookkeeping(s: RetentionSettings, now = new 
   const stale = await ActionExecutionLive.find({ createdAt: { $lt: cutoff } }, { actionId: 1 }).limit(s.batch ?? 1000).lean();
   const staleActions = [...new Map(stale.map((e) => [e.actionId.toString(), e.actionId])).values()];
   const stillLive = new Set((staleActions.length ? await ActionLive.find({ _id: { $in: staleActions } }, { _id: 1 }).lean() : []).map((a) => a._id.toString()));
-  for (const actionId of staleActions) if (!stillLive.has(actionId.toString())) await archiveExecutions(actionId);
+  for (const actionId of staleActions) if (!stillLive.has(actionId.toString())) await moveExecutions(actionId);
   const dedupeCutoff = new Date(now.getTime() - s.dedupeMs);
   await IdempotencyRecord.deleteMany({ createdAt: { $lt: dedupeCutoff } });
   await ProcessedEvent.deleteMany({ createdAt: { $lt: dedupeCutoff } });
