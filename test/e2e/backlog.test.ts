@@ -3,14 +3,12 @@
  * Every action completes, and no step runs twice: the POS sees each idempotency key once, and every
  * execution record shows a single run.
  */
-import type { ChildProcess } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
 import mongoose from 'mongoose';
-import { Action, ActionExecution, ActionLive, Integration, Receipt } from '../../src/storage/models.js';
+import { Action, ActionExecution, ActionLive, Receipt } from '../../src/storage/models.js';
 import { startTestService, waitFor, type TestService } from '../support/harness.js';
-import { kill, startWorker } from '../support/workers.js';
+import { addPosIntegration, startPos, type TestPos } from '../support/pos.js';
+import { Workers, workerEnv } from '../support/workers.js';
 
 jest.setTimeout(600_000);
 /**
@@ -20,33 +18,17 @@ jest.setTimeout(600_000);
  */
 const BACKLOG = Number(process.env.BACKLOG_ACTIONS ?? 200);
 
-/** A POS that accepts every order at once and counts requests per idempotency key. */
-function startPos() {
-  const requests = new Map<string, number>();
-  const server = http.createServer((req, res) => {
-    const key = String(req.headers['idempotency-key']);
-    requests.set(key, (requests.get(key) ?? 0) + 1);
-    req.resume().on('end', () => res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `pos-${key}` })));
-  });
-  return new Promise<{ url: string; requests: typeof requests; close: () => Promise<void> }>((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests,
-      close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
-    }));
-  });
-}
-
 let svc: TestService;
-let pos: Awaited<ReturnType<typeof startPos>>;
-const workers: ChildProcess[] = [];
+let pos: TestPos;
+const workers = new Workers();
 
 beforeAll(async () => {
   pos = await startPos();
   svc = await startTestService({ env: { ROLE: 'api' } });
-  await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'http-pos', priority: 1, enabled: true, config: {} });
+  await addPosIntegration(svc);
 });
 afterAll(async () => {
-  for (const w of workers) await kill(w);
+  await workers.killAll();
   await svc?.close();
   await pos?.close();
 });
@@ -61,11 +43,8 @@ test(`a backlog of ${BACKLOG} due actions drains with three workers, each step r
 
   // Three steps at a time per worker: the embedded FerretDB serializes writes, and more concurrent writers
   // only wait on each other (see README, "The embedded database's limits").
-  const env = {
-    MONGODB_URI: process.env.TEST_MONGODB_URI!, TEST_DB_NAME: svc.dbName, POS_URL: pos.url, DATA_DIR: svc.dataDir,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', AGENDA_LOCK_LIFETIME_MS: '10000', AGENDA_PROCESS_EVERY_MS: '200', STEP_TIMEOUT_MS: '5000', AGENDA_CONCURRENCY: '3',
-  };
-  workers.push(...(await Promise.all([startWorker(env), startWorker(env), startWorker(env)])));
+  const env = workerEnv(svc, { POS_URL: pos.url, AGENDA_LOCK_LIFETIME_MS: '10000', STEP_TIMEOUT_MS: '5000', AGENDA_CONCURRENCY: '3' });
+  await workers.start(env, 3);
 
   // findOne, not countDocuments: a count scans the collection on FerretDB, and this polls while workers run.
   const t0 = Date.now();
