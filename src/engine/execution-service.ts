@@ -63,16 +63,20 @@ export class ActionExecutionService implements ExternalOutcomes {
   }
 
   /** Called once, right after the action was stored: records "queued" and enqueues the first step. */
-  async start(action: Pick<ActionDoc, '_id' | 'spaceId'>): Promise<void> {
+  async start(action: ActionDoc): Promise<void> {
     await Promise.all([
       this.log.recordCreated(action, 'Request received; finding the best way to place it...'),
-      this.scheduler.enqueueStep(action._id.toString(), 0),
+      this.scheduler.enqueueStep(action._id.toString(), 0, undefined, action),
     ]);
   }
 
-  /** Runs the action's current step if it is due and nobody holds it. Safe to call any number of times. */
-  async runStep(actionId: string): Promise<void> {
-    const action = await this.log.load(actionId);
+  /**
+   * Runs the action's current step if it is due and nobody holds it. Safe to call any number of times.
+   * `known` is the action as this process last wrote it (no read then); if another writer moved it since, the
+   * claim below loses its insert and nothing runs.
+   */
+  async runStep(actionId: string, known?: ActionDoc): Promise<void> {
+    const action = known ?? await this.log.load(actionId);
     if (!action || TERMINAL.has(action.status) || action.phase === 'awaiting') return;
     const now = this.now();
     if (action.phase === 'running') {

@@ -28,7 +28,8 @@ function notifyEventOf(update: NonNullable<TransitionPlan['update']>): NotifyEve
 }
 
 export interface StepScheduler {
-  enqueueStep(actionId: string, stepSeq: number, runAt?: Date): Promise<void>;
+  /** `known`: the action as the caller just wrote it, so a step run in this process need not read it back. */
+  enqueueStep(actionId: string, stepSeq: number, runAt?: Date, known?: ActionDoc): Promise<void>;
   scheduleConfirmTimeout(actionId: string, stepSeq: number, at: Date): Promise<void>;
   /**
    * Sends the event's notifications. `statusUpdateId` holds the event, for a later (durable) delivery; `now`
@@ -109,9 +110,9 @@ export class TransitionLog {
     ]);
     const events = plan.update ? await this.writeUpdate(action, `${actionId}:${seq}`, plan.update) : undefined;
     const s = plan.schedule;
-    if (s?.stepAt) await this.scheduler.enqueueStep(actionId, seq + 1, s.stepAt);
-    if (s?.confirmTimeoutAt) await this.scheduler.scheduleConfirmTimeout(actionId, seq + 1, s.confirmTimeoutAt);
     const next = { ...action, ...plan.set, stepSeq: seq + 1 } as ActionDoc;
+    if (s?.stepAt) await this.scheduler.enqueueStep(actionId, seq + 1, s.stepAt, next);
+    if (s?.confirmTimeoutAt) await this.scheduler.scheduleConfirmTimeout(actionId, seq + 1, s.confirmTimeoutAt);
     const notify = s?.notify ?? (plan.update && followsEveryStatus(action) ? notifyEventOf(plan.update) : undefined);
     const event = events?.find((e) => e.type === notify);
     if (notify) await this.scheduler.enqueueNotify(actionId, notify, `${actionId}:${seq}`, event ? { action: next, event } : undefined);

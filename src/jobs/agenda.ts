@@ -46,7 +46,7 @@ export function createScheduler(agenda: Agenda, steps: StepDispatcher | null, no
   const inFlight = new Set<Promise<unknown>>();
   return {
     settled: async () => { await Promise.allSettled([...inFlight]); },
-    enqueueStep: async (actionId, _stepSeq, runAt) => steps?.offer({ actionId, kind: 'step' }, runAt),
+    enqueueStep: async (actionId, _stepSeq, runAt, known) => steps?.offer({ actionId, kind: 'step', known }, runAt),
     scheduleConfirmTimeout: async (actionId, stepSeq, at) => steps?.offer({ actionId, kind: 'confirm-timeout', stepSeq }, at),
     enqueueNotify: async (actionId, eventType: NotifyEventType, statusUpdateId: string, now) => {
       // Delivered at once by this process; the job is the durable fallback, due only if that did not finish
