@@ -24,6 +24,11 @@ const SlackConnectionBody = z.object({
   label: z.string().trim().max(100).optional(),
   botToken: z.string().regex(/^xoxb-[\w-]{8,}$/, 'must be a bot token (xoxb-…)').optional(),
 });
+/** Connections made by a link the chat's side opens (Slack OAuth install). */
+const NewConnectionBody = z.object({
+  platform: z.literal('slack'),
+  mode: z.literal('oauth').meta({ description: 'An install link: the Slack workspace that installs the app through it joins this space' }),
+});
 const BindingBody = z.object({
   platform: z.enum(['slack', 'telegram']),
   workspace: z.string().min(1).max(64),
@@ -34,6 +39,8 @@ const BindingBody = z.object({
 const Connection = z.object({
   id: z.string().meta({ example: 'slack:T0123ABCD' }), platform: z.enum(['slack', 'telegram']), workspace: z.string(),
   channel: z.string().nullable(), label: z.string().nullable(), createdAt: isoDate.nullable(),
+  status: z.enum(['active', 'uninstalled']).meta({ description: '`uninstalled` once the Slack app was removed from the workspace (or its bot token revoked)' }),
+  uninstalledAt: isoDate.nullable(),
 }).meta({ id: 'ChatConnection' });
 const Binding = BindingBody.extend({ id: z.string() }).meta({ id: 'ChatBinding' });
 const spaceOnly = { header: z.object({ 'x-space-id': spaceHeader }) };
@@ -44,6 +51,14 @@ const deleted = { '204': { description: 'Deleted' } };
 export const chatApiPaths: ZodOpenApiPathsObject = {
   '/chat/connections': {
     get: op('Chat', 'The space\'s Slack workspaces and Telegram chats', { requestParams: spaceOnly, responses: { ...ok(z.object({ connections: z.array(Connection) })), ...errors(401, 403) } }),
+    post: op('Chat', 'A one-time Slack install link (OAuth): the workspace that installs the app through it joins this space', {
+      requestParams: spaceOnly,
+      requestBody: jsonBody(NewConnectionBody, { platform: 'slack', mode: 'oauth' }),
+      responses: {
+        ...ok(z.object({ installUrl: z.string().meta({ example: 'https://rouh.example.com/slack/install?code=Xb3…' }), expiresAt: isoDate }), 'Issued', '201'),
+        ...errors(400, 401, 403, 409, 413),
+      },
+    }),
   },
   '/chat/connections/slack': {
     post: op('Chat', 'Connect a Slack workspace (the bot token is write-only)', {
@@ -83,16 +98,28 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return r.data;
 }
 
-const serializeConnection = (c: { _id: string; platform: string; workspace: string; channel?: string | null; label?: string | null; createdAt?: Date }) =>
-  ({ id: c._id, platform: c.platform, workspace: c.workspace, channel: c.channel ?? null, label: c.label ?? null, createdAt: c.createdAt ?? null });
+const serializeConnection = (c: { _id: string; platform: string; workspace: string; channel?: string | null; label?: string | null; createdAt?: Date; status?: string | null; uninstalledAt?: Date | null }) =>
+  ({ id: c._id, platform: c.platform, workspace: c.workspace, channel: c.channel ?? null, label: c.label ?? null, createdAt: c.createdAt ?? null, status: c.status ?? 'active', uninstalledAt: c.uninstalledAt ?? null });
 
-export function chatApiRouter(deps: { maxBodyBytes: number; now: () => Date; telegramUsername: () => string | null }): Router {
+export function chatApiRouter(deps: {
+  maxBodyBytes: number; now: () => Date; telegramUsername: () => string | null;
+  /** The Slack install link for a one-time code; null when OAuth installs are not configured. */
+  slackInstallUrl: ((code: string) => string) | null;
+}): Router {
   const router = Router();
   router.use('/chat', express.json({ limit: deps.maxBodyBytes, strict: true }), requireApiKey);
 
   router.get('/chat/connections', async (req, res) => {
     const list = await ChatConnection.find({ spaceId: req.spaceId }).sort({ createdAt: 1 }).lean();
     res.json({ connections: list.map(serializeConnection) });
+  });
+
+  router.post('/chat/connections', async (req, res) => {
+    parse(NewConnectionBody, req.body);
+    const installUrl = deps.slackInstallUrl;
+    if (!installUrl) throw new RequestError(409, 'oauth_not_configured', 'Slack OAuth installs need SLACK_CLIENT_ID and SLACK_CLIENT_SECRET', 'mode');
+    const { code, expiresAt } = await newLinkCode(req.spaceId!, 'slack', deps.now());
+    res.status(201).json({ installUrl: installUrl(code), expiresAt });
   });
 
   router.post('/chat/connections/slack', async (req, res) => {

@@ -4,6 +4,7 @@
  */
 import type { AddOn } from '../src/extensions.js';
 import { ConfigError } from '../src/config.js';
+import { localSecret } from '../src/local-secrets.js';
 import { ChatConfigError, loadChatConfig } from './config.js';
 import { prepareChatDemo, type ChatDemo } from './demo/demo.js';
 import { createChatExtension } from './index.js';
@@ -23,8 +24,16 @@ export function chatAddOn(env: NodeJS.ProcessEnv = process.env): AddOn {
       const platforms: PlatformBotFactory[] = [];
       // Operators work manual tasks in the same Slack app (cards in the operator channel, App Home).
       const operators = slackOperatorsExtension();
-      if (chat.SLACK_BOT_TOKEN) {
-        platforms.push(slackBot({ botToken: chat.SLACK_BOT_TOKEN, signingSecret: chat.SLACK_SIGNING_SECRET, appToken: chat.SLACK_APP_TOKEN, apiUrl: chat.SLACK_API_URL, extend: operators.extend }));
+      const slackOAuth = chat.SLACK_CLIENT_ID && chat.SLACK_CLIENT_SECRET ? {
+        clientId: chat.SLACK_CLIENT_ID, clientSecret: chat.SLACK_CLIENT_SECRET,
+        stateSecret: chat.SLACK_STATE_SECRET ?? (await localSecret(config.dataDir, 'slack-oauth-state')),
+      } : undefined;
+      const slackConfigured = !!(chat.SLACK_BOT_TOKEN || slackOAuth);
+      if (slackConfigured) {
+        platforms.push(slackBot({
+          ...(chat.SLACK_BOT_TOKEN ? { botToken: chat.SLACK_BOT_TOKEN } : {}), ...(slackOAuth ? { oauth: slackOAuth } : {}),
+          signingSecret: chat.SLACK_SIGNING_SECRET, appToken: chat.SLACK_APP_TOKEN, apiUrl: chat.SLACK_API_URL, extend: operators.extend,
+        }));
       }
       if (chat.TELEGRAM_BOT_TOKEN) {
         platforms.push(telegramPlatform({ token: chat.TELEGRAM_BOT_TOKEN, ...(chat.TELEGRAM_API_ROOT ? { apiRoot: chat.TELEGRAM_API_ROOT } : {}), ...(chat.TELEGRAM_WEBHOOK_SECRET ? { webhookSecret: chat.TELEGRAM_WEBHOOK_SECRET } : {}) }));
@@ -32,8 +41,8 @@ export function chatAddOn(env: NodeJS.ProcessEnv = process.env): AddOn {
       // The demo needs the seeded space and one process (the simulators live in it).
       const demoWanted = chat.CHAT_DEMO && config.SEED_DEMO && config.ROLE === 'all';
       let demo: ChatDemo | null = null;
-      if (demoWanted && (!chat.SLACK_BOT_TOKEN || !chat.TELEGRAM_BOT_TOKEN)) {
-        demo = await prepareChatDemo({ slack: !chat.SLACK_BOT_TOKEN, telegram: !chat.TELEGRAM_BOT_TOKEN, extendSlack: operators.extend });
+      if (demoWanted && (!slackConfigured || !chat.TELEGRAM_BOT_TOKEN)) {
+        demo = await prepareChatDemo({ slack: !slackConfigured, telegram: !chat.TELEGRAM_BOT_TOKEN, extendSlack: operators.extend });
         platforms.push(...demo.platforms);
       }
       if (platforms.length === 0) return { extensions: [] };

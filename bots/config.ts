@@ -9,7 +9,7 @@ const ChatConfigSchema = z.object({
   SLACK_SIGNING_SECRET: optional,
   /** Socket Mode instead of HTTP (xapp-… app-level token): no public URL needed. */
   SLACK_APP_TOKEN: optional,
-  /** Many workspaces: OAuth install (Bolt's InstallationStore in MongoDB). */
+  /** Many workspaces: OAuth installs (bots/slack/oauth.ts). The state secret is generated per data folder when unset. */
   SLACK_CLIENT_ID: optional,
   SLACK_CLIENT_SECRET: optional,
   SLACK_STATE_SECRET: optional,
@@ -40,8 +40,8 @@ export function loadChatConfig(env: NodeJS.ProcessEnv = process.env): ChatConfig
   if (c.SLACK_BOT_TOKEN && !c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN) {
     throw new ChatConfigError('Invalid configuration: SLACK_BOT_TOKEN needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)');
   }
-  if ((c.SLACK_CLIENT_ID || c.SLACK_CLIENT_SECRET) && !(c.SLACK_CLIENT_ID && c.SLACK_CLIENT_SECRET && c.SLACK_SIGNING_SECRET && c.SLACK_STATE_SECRET)) {
-    throw new ChatConfigError('Invalid configuration: SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_SIGNING_SECRET and SLACK_STATE_SECRET must be set together for OAuth installs');
+  if ((c.SLACK_CLIENT_ID || c.SLACK_CLIENT_SECRET) && !(c.SLACK_CLIENT_ID && c.SLACK_CLIENT_SECRET && (c.SLACK_SIGNING_SECRET || c.SLACK_APP_TOKEN))) {
+    throw new ChatConfigError('Invalid configuration: OAuth installs need SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode) together');
   }
   return { ...c, draftTtlMs: c.CHAT_DRAFT_TTL_MINUTES * 60_000 };
 }

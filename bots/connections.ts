@@ -59,13 +59,20 @@ export async function newLinkCode(spaceId: string, platform: Platform, now: Date
   return { code, expiresAt };
 }
 
-/** Redeems a code once: the first chat to use it gets the space; the code is gone afterwards. */
-export async function redeemLinkCode(code: string, platform: Platform, now: Date): Promise<string | null> {
+/** The space a code would join, without spending it (the Slack install page is opened before the install completes). */
+export async function peekLinkCode(code: string, platform: Platform, now: Date): Promise<string | null> {
   if (!/^[\w-]{8,64}$/.test(code)) return null;
   const found = await ChatLinkCode.findById(code).lean();
   if (!found || found.platform !== platform || found.expiresAt.getTime() < now.getTime()) return null;
+  return String(found.spaceId);
+}
+
+/** Redeems a code once: the first chat to use it gets the space; the code is gone afterwards. */
+export async function redeemLinkCode(code: string, platform: Platform, now: Date): Promise<string | null> {
+  const spaceId = await peekLinkCode(code, platform, now);
+  if (!spaceId) return null;
   // The claim decides "once" (a conditional delete is not atomic on FerretDB); the delete only tidies up.
   if (!(await insertOnce(Claim, { _id: `chat-link:${code}`, by: platform }))) return null;
   await ChatLinkCode.deleteOne({ _id: code });
-  return String(found.spaceId);
+  return spaceId;
 }

@@ -15,6 +15,7 @@ import { ChatOutbox } from './delivery/outbox.js';
 import { engineOrderingPort } from './engine-port.js';
 import type { PlatformBot, PlatformBotFactory } from './platform.js';
 import { ChatRuntime } from './runtime.js';
+import type { SlackPlatformBot } from './slack/bot.js';
 import { CHAT_MODELS } from './storage/models.js';
 
 export const CHAT_JOB = { deliver: 'chat.deliver', sweep: 'chat.sweep', cleanup: 'chat.cleanup' } as const;
@@ -75,7 +76,8 @@ export function createChatExtension(o: ChatExtensionOptions): ChatExtension {
         c.agenda.define(CHAT_JOB.cleanup, async () => { await cleanupChatRecords(c.now()); });
       }
       const telegram = () => (bots.find((b) => b.platform === 'telegram') as (PlatformBot & { username?: () => string | null }) | undefined)?.username?.() ?? null;
-      const routers = c.servesHttp ? [...bots.flatMap((b) => b.routers), chatApiRouter({ maxBodyBytes: c.config.MAX_BODY_BYTES, now: c.now, telegramUsername: telegram })] : [];
+      const slackInstallUrl = (bots.find((b) => b.platform === 'slack') as SlackPlatformBot | undefined)?.installUrl ?? null;
+      const routers = c.servesHttp ? [...bots.flatMap((b) => b.routers), chatApiRouter({ maxBodyBytes: c.config.MAX_BODY_BYTES, now: c.now, telegramUsername: telegram, slackInstallUrl })] : [];
       const openApiPaths = c.servesHttp ? Object.assign({}, chatApiPaths, ...bots.map((b) => b.openApiPaths ?? {})) : {};
       return { notifiers: [createChatNotifier({ ordering, outbox, logger: c.logger, now: c.now })], routers, openApiPaths };
     },

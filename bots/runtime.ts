@@ -40,6 +40,26 @@ export class ChatRuntime implements ChatInbound {
     return insertOnce(ChatInboundEvent, { _id: `${platform}:${eventId}` });
   }
 
+  /**
+   * Runs `work` for the first delivery of an event, nothing for a repeat. The event is claimed by insert before
+   * the work (so concurrent duplicates make one action) and released if the work fails, so that the platform's
+   * redelivery (a Telegram webhook answered 500, a later Slack retry) is handled rather than dropped as seen.
+   * Replies and orders keep their own keys from the event id, so a retry after a partial failure repeats none.
+   */
+  private async once(platform: string, eventId: string, work: () => Promise<void>): Promise<void> {
+    if (!(await this.firstDelivery(platform, eventId))) {
+      this.o.logger.debug({ platform, eventId }, 'repeated chat delivery ignored');
+      return;
+    }
+    try {
+      await work();
+    } catch (err) {
+      await ChatInboundEvent.deleteOne({ _id: `${platform}:${eventId}` }).catch((releaseErr: unknown) =>
+        this.o.logger.warn({ err: (releaseErr as Error).message, platform, eventId }, 'could not release a failed chat delivery'));
+      throw err;
+    }
+  }
+
   async handleMessage(m: InboundMessage): Promise<void> {
     await this.handle(m.thread, m.user.id, m.eventId, async (spaceId) => {
       const now = this.now();
@@ -55,7 +75,10 @@ export class ChatRuntime implements ChatInbound {
   }
 
   async handleLink(l: InboundLink): Promise<void> {
-    if (!(await this.firstDelivery(l.thread.platform, l.eventId))) return;
+    await this.once(l.thread.platform, l.eventId, () => this.link(l));
+  }
+
+  private async link(l: InboundLink): Promise<void> {
     const now = this.now();
     const current = await connectionSpace(l.thread);
     let text: string;
@@ -88,11 +111,11 @@ export class ChatRuntime implements ChatInbound {
     return current;
   }
 
-  private async handleNow(thread: ThreadRef, userId: string, eventId: string, run: (spaceId: string) => Promise<ConversationReply[]>): Promise<void> {
-    if (!(await this.firstDelivery(thread.platform, eventId))) {
-      this.o.logger.debug({ platform: thread.platform, eventId }, 'repeated chat delivery ignored');
-      return;
-    }
+  private handleNow(thread: ThreadRef, userId: string, eventId: string, run: (spaceId: string) => Promise<ConversationReply[]>): Promise<void> {
+    return this.once(thread.platform, eventId, () => this.converse(thread, userId, eventId, run));
+  }
+
+  private async converse(thread: ThreadRef, userId: string, eventId: string, run: (spaceId: string) => Promise<ConversationReply[]>): Promise<void> {
     const spaceId = await connectionSpace(thread);
     if (!spaceId) {
       const hint = thread.platform === 'telegram' ? 'Open the link from your space (t.me/<bot>?start=<code>) to connect this chat.' : 'Ask your admin to connect this workspace.';

@@ -4,6 +4,8 @@
  * checks the v0 signature and the 5-minute window itself), or in Socket Mode when an app-level token is
  * given. Every listener answers Slack first (events are acked by Bolt before listeners run; commands and
  * actions call ack()), then hands the message to the conversation runtime. It never calls a provider.
+ * Bolt's `authorize` picks each event's bot by workspace: the workspace's own token (an OAuth install, see
+ * ./oauth.ts, or a token given to the connections API), else SLACK_BOT_TOKEN in its own workspace.
  */
 import express from 'express';
 import type { Logger as PinoLogger } from 'pino';
@@ -11,9 +13,11 @@ import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { noAuth, op } from '../../src/api/openapi.js';
 import bolt from '@slack/bolt';
-import { ChatDraft, ChatSecret } from '../storage/models.js';
+import { ChatDraft } from '../storage/models.js';
 import { slackUserId, threadKey, TransportError, type ChatTransport, type Reply, type SentRef, type ThreadRef } from '../conversation/types.js';
 import type { PlatformBot, PlatformBotFactory } from '../platform.js';
+import { markSlackUninstalled, slackCredentials } from './installations.js';
+import { createSlackOAuth, type SlackOAuthOptions } from './oauth.js';
 import { ACTION_ID_PATTERN, toBlockKit } from './render.js';
 
 const { App, ExpressReceiver, LogLevel, webApi } = bolt;
@@ -21,8 +25,10 @@ type BoltApp = InstanceType<typeof App>;
 type WebClient = BoltApp['client'];
 
 export interface SlackBotOptions {
-  /** Single-workspace bot token (xoxb-…). */
-  botToken: string;
+  /** Single-workspace bot token (xoxb-…): used for its own workspace when that one has no token of its own. */
+  botToken?: string;
+  /** Many workspaces: OAuth installs (bots/slack/oauth.ts); each workspace's token is then found per event. */
+  oauth?: Pick<SlackOAuthOptions, 'clientId' | 'clientSecret' | 'stateSecret' | 'scopes'>;
   /** HTTP mode: the app's signing secret. */
   signingSecret?: string;
   /** Socket Mode: the app-level token (xapp-…); no public URL needed. */
@@ -68,6 +74,9 @@ export function classifySlackError(err: unknown): TransportError {
       return new TransportError({ kind: 'unavailable', message: `Slack unreachable: ${e?.message ?? String(err)}` });
   }
 }
+
+/** The Slack bot as the chat extension sees it: the install link maker when OAuth is on. */
+export type SlackPlatformBot = PlatformBot & { installUrl: ((code: string) => string) | null; teamId(): Promise<string> };
 
 /** `slack:<team>:<user>` → the Slack user id. */
 const slackUser = (userId: string | null) => (userId?.startsWith('slack:') ? userId.split(':')[2] ?? null : null);
@@ -135,37 +144,28 @@ function slackEventsPaths(endpoint: string): ZodOpenApiPathsObject {
   };
 }
 
+/** A workspace's bot: its token and who the bot is there (Bolt's ignoreSelf and mention handling need both). */
+interface WorkspaceBot { botToken: string; botId: string; botUserId: string; teamId: string }
+
 export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
-  return ({ inbound, logger }): PlatformBot => {
+  return ({ inbound, logger, publicBaseUrl }): PlatformBot => {
     const log = logger.child({ platform: 'slack' });
     const clientOptions = { ...(opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {}), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000 };
     const router = express.Router();
     const socketMode = !!opts.appToken;
     if (!socketMode && !opts.signingSecret) throw new Error('Slack HTTP mode needs a signing secret');
+    if (!opts.botToken && !opts.oauth) throw new Error('Slack needs a bot token or OAuth client credentials');
     const receiver = socketMode ? undefined : new ExpressReceiver({
       signingSecret: opts.signingSecret!, router, endpoints: opts.endpoint ?? '/slack/events', logger: boltLogger(log),
       // An exception after ack must not turn into a 500 the platform would retry: the runtime logs its own.
       processBeforeResponse: false,
     });
-    const app = new App({
-      token: opts.botToken, clientOptions, deferInitialization: true, logger: boltLogger(log),
-      ...(socketMode ? { socketMode: true, appToken: opts.appToken, installerOptions: { clientOptions } } : { receiver }),
-    });
-    let botUserId: string | null = null;
-    // Workspaces connected through the API with their own bot token get their own client.
+    const oauth = opts.oauth ? createSlackOAuth({ ...opts.oauth, publicBaseUrl, logger: log, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}) }) : null;
+
+    // One Web API client per token: the deployment's (SLACK_BOT_TOKEN), and each workspace's own (OAuth
+    // install, or a token given to the connections API).
     const clients = new Map<string, WebClient>();
-    const tokens = new Map<string, { token: string | null; at: number }>();
-    const tokenOf = async (teamId: string): Promise<string | null> => {
-      const hit = tokens.get(teamId);
-      if (hit && Date.now() - hit.at < 30_000) return hit.token;
-      const secret = await ChatSecret.findById(`slack:${teamId}`).lean();
-      const token = (secret?.values as { botToken?: string } | undefined)?.botToken ?? null;
-      tokens.set(teamId, { token, at: Date.now() });
-      return token;
-    };
-    const clientFor: SlackClientFor = async (teamId) => {
-      const token = await tokenOf(teamId);
-      if (!token || token === opts.botToken) return app.client;
+    const clientOf = (token: string): WebClient => {
       let client = clients.get(token);
       if (!client) {
         client = new webApi.WebClient(token, clientOptions);
@@ -173,12 +173,52 @@ export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
       }
       return client;
     };
-    let teamName: string | null = null;
+    let deployment: WorkspaceBot | null = null;
+    const workspaceBots = new Map<string, { bot: WorkspaceBot | null; at: number }>();
+    /**
+     * The workspace's own bot, ids from the install or else auth.test once. Cached 30 s (installs change
+     * rarely); "none" only 2 s, so a workspace installed or given a token is served at once.
+     */
+    const ownBot = async (teamId: string): Promise<WorkspaceBot | null> => {
+      const hit = workspaceBots.get(teamId);
+      if (hit && Date.now() - hit.at < (hit.bot ? 30_000 : 2_000)) return hit.bot;
+      const creds = await slackCredentials(teamId);
+      let bot: WorkspaceBot | null = null;
+      if (creds) {
+        if (creds.botId && creds.botUserId) bot = { botToken: creds.botToken, botId: creds.botId, botUserId: creds.botUserId, teamId };
+        else {
+          const me = await clientOf(creds.botToken).auth.test();
+          bot = { botToken: creds.botToken, botId: String(me.bot_id ?? ''), botUserId: String(me.user_id ?? ''), teamId };
+        }
+      }
+      workspaceBots.set(teamId, { bot, at: Date.now() });
+      return bot;
+    };
+    /** Which bot speaks in a workspace: its own, else the deployment's in the deployment's own workspace. */
+    const botFor = async (teamId: string): Promise<WorkspaceBot | null> =>
+      (await ownBot(teamId)) ?? (deployment && (deployment.teamId === teamId || !teamId) ? deployment : null);
+    const clientFor: SlackClientFor = async (teamId) => {
+      const bot = await botFor(teamId);
+      if (!bot) throw new TransportError({ kind: 'permanent', message: 'Slack: the app is not installed in this workspace' });
+      return clientOf(bot.botToken);
+    };
+
+    const app = new App({
+      // Bolt asks for every incoming event's workspace (app_uninstalled and tokens_revoked skip it).
+      authorize: async ({ teamId }) => {
+        const bot = await botFor(teamId ?? '');
+        if (!bot) throw new Error(`no bot token for workspace ${teamId ?? '?'}`);
+        return { ...bot };
+      },
+      clientOptions, deferInitialization: true, logger: boltLogger(log),
+      ...(socketMode ? { socketMode: true, appToken: opts.appToken, installerOptions: { clientOptions } } : { receiver }),
+    });
 
     const run = (what: string, fn: () => Promise<void>) => fn().catch((err: unknown) => log.error({ err: (err as Error)?.message, what }, 'slack handling failed'));
 
     // DMs, and thread replies in channels where a draft is open (mentions arrive as app_mention).
-    app.event('message', async ({ event, body }) => run('message', async () => {
+    app.event('message', async ({ event, body, context }) => run('message', async () => {
+      const botUserId = context.botUserId ?? null;
       const e = event as { subtype?: string; bot_id?: string; user?: string; text?: string; ts: string; thread_ts?: string; channel: string; channel_type?: string };
       if (e.subtype || e.bot_id || !e.user) return;
       const team = (body as { team_id?: string }).team_id ?? '';
@@ -190,7 +230,8 @@ export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
       await inbound.handleMessage({ thread, user: { id: slackUserId(team, e.user) }, text: e.text ?? '', eventId: (body as { event_id: string }).event_id, messageId: e.ts });
     }));
 
-    app.event('app_mention', async ({ event, body }) => run('app_mention', async () => {
+    app.event('app_mention', async ({ event, body, context }) => run('app_mention', async () => {
+      const botUserId = context.botUserId ?? null;
       const e = event as { user?: string; text?: string; ts: string; thread_ts?: string; channel: string };
       if (!e.user) return;
       const team = (body as { team_id?: string }).team_id ?? '';
@@ -228,6 +269,17 @@ export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
       });
     });
 
+    // The app removed from a workspace, or its bot token revoked: forget the token, show it on the connection.
+    const uninstalled = async (teamId: string) => {
+      await markSlackUninstalled(teamId, new Date());
+      workspaceBots.delete(teamId);
+      log.info({ team: teamId }, 'slack app uninstalled');
+    };
+    app.event('app_uninstalled', async ({ body }) => run('app_uninstalled', () => uninstalled((body as { team_id: string }).team_id)));
+    app.event('tokens_revoked', async ({ event, body }) => run('tokens_revoked', async () => {
+      if (((event as { tokens?: { bot?: string[] } }).tokens?.bot ?? []).length > 0) await uninstalled((body as { team_id: string }).team_id);
+    }));
+
     opts.extend?.(app, clientFor);
 
     // Slack retries and Socket Mode redeliveries carry the same event_id: the runtime drops repeats by it.
@@ -236,21 +288,30 @@ export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
     return {
       platform: 'slack',
       transport: createSlackTransport(clientFor),
-      routers: receiver ? [router] : [],
-      ...(receiver ? { openApiPaths: slackEventsPaths(opts.endpoint ?? '/slack/events') } : {}),
+      routers: [...(receiver ? [router] : []), ...(oauth ? [oauth.router] : [])],
+      openApiPaths: { ...(receiver ? slackEventsPaths(opts.endpoint ?? '/slack/events') : {}), ...(oauth?.openApiPaths ?? {}) },
+      installUrl: oauth ? oauth.installUrl : null,
       async start() {
         await app.init();
-        const me = await app.client.auth.test();
-        botUserId = (me.user_id as string | undefined) ?? null;
-        teamName = (me.team as string | undefined) ?? null;
+        const mode = socketMode ? 'Socket Mode' : `events at ${opts.endpoint ?? '/slack/events'}`;
+        const lines: string[] = [];
+        if (opts.botToken) {
+          const me = await clientOf(opts.botToken).auth.test();
+          deployment = { botToken: opts.botToken, botId: String(me.bot_id ?? ''), botUserId: String(me.user_id ?? ''), teamId: String(me.team_id ?? '') };
+          log.info({ team: me.team_id, socketMode }, 'slack bot connected');
+          lines.push(`  Slack: ${(me.team as string | undefined) ?? me.team_id} (${mode})`);
+        }
+        if (oauth) lines.push(`  Slack: OAuth installs through each space's link (POST /chat/connections), ${mode}`);
         if (socketMode) await app.start();
-        log.info({ team: me.team_id, socketMode }, 'slack bot connected');
-        return [`  Slack: ${teamName ?? me.team_id} (${socketMode ? 'Socket Mode' : `events at ${opts.endpoint ?? '/slack/events'}`})`];
+        return lines;
       },
       async close() {
         if (socketMode) await app.stop().catch(() => undefined);
       },
-      teamId: async () => (await app.client.auth.test()).team_id as string,
-    } as PlatformBot & { teamId(): Promise<string> };
+      teamId: async () => {
+        if (!opts.botToken) throw new Error('no deployment bot token');
+        return (await clientOf(opts.botToken).auth.test()).team_id as string;
+      },
+    } as SlackPlatformBot;
   };
 }

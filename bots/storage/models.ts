@@ -40,11 +40,17 @@ const ChatConnectionSchema = new Schema({
   /** Telegram chat id; null for a whole Slack workspace. */
   channel: { type: String, default: null },
   label: { type: String, default: null },
+  /** A Slack workspace that removed the app (app_uninstalled, or its bot token revoked) stays listed as uninstalled. */
+  status: { type: String, enum: ['active', 'uninstalled'], default: 'active' },
+  uninstalledAt: { type: Date, default: null },
 }, opts);
 ChatConnectionSchema.index({ spaceId: 1 });
 export const ChatConnection = model('ChatConnection', ChatConnectionSchema);
 
-/** Write-only credentials per connection (Slack OAuth installation, bot token). */
+/**
+ * Write-only credentials per connection, `_id` = the connection's: `values.botToken` (given to the API, or from
+ * an OAuth install) and, for OAuth installs, `values.installation` (@slack/oauth's Installation, tokens included).
+ */
 const ChatSecretSchema = new Schema({ _id: { type: String, required: true }, values: { type: Schema.Types.Mixed, default: {} } }, opts);
 export const ChatSecret = model('ChatSecret', ChatSecretSchema);
 

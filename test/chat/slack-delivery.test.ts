@@ -78,6 +78,10 @@ test('two spaces in two workspaces: each sees only its own menu, orders and thre
   expect(JSON.stringify(res.body)).not.toContain(other.botToken);
   const taken = await t.svc.api('POST', '/chat/connections/slack', { key, body: { teamId: t.slack.workspace.teamId } });
   expect(taken.status).toBe(409);
+  // Install links need OAuth client credentials, which this deployment (one bot token) does not have.
+  const link = await t.svc.api<{ error: { code: string } }>('POST', '/chat/connections', { key, body: { platform: 'slack', mode: 'oauth' } });
+  expect(link.status).toBe(409);
+  expect(link.body.error.code).toBe('oauth_not_configured');
 
   const pat = t.slack.addUser({ name: 'pat', teamId: other.teamId });
   const patDm = t.slack.openDm(pat.id).id;

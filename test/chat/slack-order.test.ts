@@ -4,6 +4,7 @@
  * marks it PREPARED. Plus follow-ups, status/cancel/menu/help, other customers' orders, and repeats.
  */
 import { jest } from '@jest/globals';
+import { ChatInboundEvent } from '../../bots/storage/models.js';
 import { storedActions, findStoredAction } from '../../src/storage/action-state.js';
 import { waitFor } from '../support/harness.js';
 import { startChatTestService, type ChatTestService } from '../support/chat.js';
@@ -177,4 +178,27 @@ test('the chat API and the Slack Request URL are in /openapi.json; a method they
   const wrongMethod = await fetch(`${t.svc.baseUrl}/chat/bindings`, { method: 'POST' });
   expect(wrongMethod.status).toBe(405);
   expect(wrongMethod.headers.get('allow')).toBe('GET, PUT, HEAD');
+});
+
+test('an event whose handling failed is handled when Slack retries it; a concurrent duplicate makes one card', async () => {
+  const lee = t.slack.addUser({ name: 'lee' });
+  // The first delivery fails inside our handling (Slack got its 200 already: the event was acked first).
+  const spy = jest.spyOn(t.chat.runtime().conversation, 'onMessage').mockRejectedValueOnce(new Error('injected fault'));
+  try {
+    const { channel, message, deliveries } = await dm(lee.id, "a latte, name's Lee");
+    const first = deliveries[0]!;
+    await waitFor(() => spy.mock.calls.length === 1, 'the failed handling');
+    await waitFor(async () => !(await ChatInboundEvent.exists({ _id: `slack:${first.eventId}` })), 'the event released for redelivery');
+    expect(repliesOf(channel, message.ts)).toHaveLength(0);
+
+    // Slack's retry and a second retry at the same moment: handled once.
+    const retries = await Promise.all([t.driver.redeliver(first, { reason: 'http_timeout', retryAttempt: 1 }), t.driver.redeliver(first, { reason: 'http_timeout', retryAttempt: 2 })]);
+    expect(retries.every((d) => d.ok)).toBe(true);
+    await cardIn(channel, message.ts);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(repliesOf(channel, message.ts).filter((m) => JSON.stringify(m.blocks ?? []).includes('rouh_place'))).toHaveLength(1);
+    expect(spy).toHaveBeenCalledTimes(2);
+  } finally {
+    spy.mockRestore();
+  }
 });

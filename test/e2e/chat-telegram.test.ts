@@ -3,7 +3,7 @@
  * the chat runtime and its durable outbox, the engine, the Square simulator and its PREPARED webhook.
  */
 import { jest } from '@jest/globals';
-import { createChatExtension } from '../../bots/index.js';
+import { createChatExtension, type ChatExtension } from '../../bots/index.js';
 import { loadChatConfig } from '../../bots/config.js';
 import { ChatDraft, ChatInboundEvent } from '../../bots/storage/models.js';
 import { telegramPlatform, type TelegramBotSettings } from '../../bots/telegram/bot.js';
@@ -17,7 +17,7 @@ jest.setTimeout(90_000);
 
 const ORDER_TEXT = "a latte with oat milk and an extra shot and a croissant, name's Sam";
 
-interface Setup { svc: TestService; tg: TelegramSimulator; square: SquareSimulator; driver: TelegramDriver }
+interface Setup { svc: TestService; tg: TelegramSimulator; square: SquareSimulator; driver: TelegramDriver; chat: ChatExtension }
 
 async function setUp(token: string, settings: Omit<TelegramBotSettings, 'token' | 'apiRoot'>): Promise<Setup> {
   const tg = await startTelegramSimulator({ token });
@@ -29,7 +29,7 @@ async function setUp(token: string, settings: Omit<TelegramBotSettings, 'token' 
   });
   const svc = await startTestService({ extensions: [chat] });
   const square = await startDemoSquare(svc.creds, svc.baseUrl, svc.dataDir);
-  return { svc, tg, square, driver: createTelegramDriver(tg) };
+  return { svc, tg, square, driver: createTelegramDriver(tg), chat };
 }
 
 async function tearDown(s: Setup | undefined): Promise<void> {
@@ -249,5 +249,27 @@ describe('webhook', () => {
     await tg.waitForMessage((m) => m.chatId === max.id && m.messageId > before && m.text.includes('Latte'), 10_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(fromBot(tg, max.id, before)).toHaveLength(1);
+  });
+  test('an update whose handling failed is answered 500 and handled when Telegram delivers it again: one action', async () => {
+    const { tg, driver, chat } = s;
+    const ola = await joinedCustomer(s, 'Ola');
+    const card = await orderCard(s, ola);
+    // The first Place order fails inside our handling (say the database blinked).
+    const spy = jest.spyOn(chat.runtime().conversation, 'onButton').mockRejectedValueOnce(new Error('injected fault'));
+    try {
+      const press = await driver.pressButton({ from: ola.id, chatId: ola.id, messageId: card.messageId, text: 'Place order' });
+      expect(press.delivery?.status).toBe(500);
+      expect(await ChatInboundEvent.exists({ _id: `telegram:${tg.bot.id}:${press.updateId}` })).toBeNull();
+      expect((await storedActions({ userId: `telegram:${ola.id}` })).length).toBe(0);
+      // Telegram's retry, and a duplicate of it at the same moment.
+      const [retried, duplicate] = await Promise.all([tg.retryWebhook(), driver.resend(press.updateId)]);
+      expect([...retried.map((d) => d.status), duplicate.delivery?.status]).not.toContain(500);
+      await tg.waitForMessage((m) => m.chatId === ola.id && m.text.startsWith('Confirmed!'), 20_000);
+      expect((await storedActions({ userId: `telegram:${ola.id}` })).length).toBe(1);
+      expect(fromBot(tg, ola.id, card.messageId).filter((m) => m.text.startsWith('Placing'))).toHaveLength(1);
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -25,11 +25,16 @@ export async function startChatTestService(o: {
   env?: Record<string, string>; subscriptions?: BotEvent[]; backoff?: { initialMs: number; factor: number; maxMs: number }; dbName?: string;
   /** A restart: keep this Slack simulator (and the database named by dbName, already seeded and connected). */
   reuse?: { slack: SlackSimulator };
+  /** OAuth installs instead of the simulator's workspace token (no workspace is connected up front). */
+  oauth?: { stateSecret: string };
 } = {}): Promise<ChatTestService> {
   const slack = o.reuse?.slack ?? await startSlackSimulator();
   const chat = createChatExtension({
     config: loadChatConfig({}),
-    platforms: [slackBot({ botToken: slack.workspace.botToken, signingSecret: slack.signingSecret, apiUrl: slack.apiUrl })],
+    platforms: [slackBot({
+      ...(o.oauth ? { oauth: { clientId: slack.clientId, clientSecret: slack.clientSecret, stateSecret: o.oauth.stateSecret } } : { botToken: slack.workspace.botToken }),
+      signingSecret: slack.signingSecret, apiUrl: slack.apiUrl,
+    })],
     backoff: o.backoff ?? { initialMs: 200, factor: 2, maxMs: 2000 },
     sweepEvery: '2 seconds',
   });
@@ -42,7 +47,7 @@ export async function startChatTestService(o: {
   }
   const integration = existing ?? await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'square', priority: 10, enabled: true, config: { baseUrl: square.baseUrl, locationId: 'L1', timeoutSeconds: 5 } });
   if (!existing) await IntegrationSecret.create({ _id: integration._id, values: { accessToken: square.accessToken, webhookSignatureKey: 'sq-key' } });
-  await connect(svc.creds.spaceId, { platform: 'slack', workspace: slack.workspace.teamId, channel: '' });
+  if (!o.oauth) await connect(svc.creds.spaceId, { platform: 'slack', workspace: slack.workspace.teamId, channel: '' });
   const driver = createSlackDriver(slack, { kind: 'http', url: `${svc.baseUrl}/slack/events` }, { subscriptions: o.subscriptions ?? ['message.im', 'app_mention'] });
   return {
     svc, chat, slack, driver, square,

@@ -127,6 +127,32 @@ describe('slack simulator: Web API through @slack/web-api', () => {
     await expect(installed.auth.test()).resolves.toMatchObject({ team_id: workspace.teamId });
   });
 
+  it('serves Slack\'s authorize page: redirects back with a code and the state, or access_denied; uninstall revokes the token', async () => {
+    const authorizeUrl = (extra: Record<string, string> = {}) => `${sim.url}/oauth/v2/authorize?${new URLSearchParams({ client_id: sim.clientId, scope: 'chat:write,im:history', state: 'st-1', redirect_uri: 'http://127.0.0.1:9/slack/oauth_redirect', ...extra })}`;
+    expect((await fetch(authorizeUrl({ client_id: 'someone-else' }), { redirect: 'manual' })).status).toBe(400);
+
+    const approved = await fetch(authorizeUrl(), { redirect: 'manual' });
+    expect(approved.status).toBe(302);
+    const back = new URL(approved.headers.get('location') ?? '');
+    expect(`${back.origin}${back.pathname}`).toBe('http://127.0.0.1:9/slack/oauth_redirect');
+    expect(back.searchParams.get('state')).toBe('st-1');
+    const anonymous = new WebClient(undefined, { slackApiUrl: sim.apiUrl, retryConfig: noRetry, ...quiet });
+    const code = back.searchParams.get('code') ?? '';
+    // The code is for the redirect_uri it was issued with.
+    await expect(anonymous.oauth.v2.access({ client_id: sim.clientId, client_secret: sim.clientSecret, code, redirect_uri: 'http://127.0.0.1:9/elsewhere' })).rejects.toMatchObject({ data: { error: 'bad_redirect_uri' } });
+    const { code: fresh } = sim.approveInstall();
+    const install = await anonymous.oauth.v2.access({ client_id: sim.clientId, client_secret: sim.clientSecret, code: fresh });
+    expect(install.scope).toContain('chat:write');
+
+    sim.nextAuthorize({ deny: true });
+    const denied = new URL((await fetch(authorizeUrl(), { redirect: 'manual' })).headers.get('location') ?? '');
+    expect([denied.searchParams.get('error'), denied.searchParams.get('code'), denied.searchParams.get('state')]).toEqual(['access_denied', null, 'st-1']);
+
+    const installed = new WebClient(install.access_token, { slackApiUrl: sim.apiUrl, retryConfig: noRetry, ...quiet });
+    sim.uninstall(install.team?.id ?? '');
+    await expect(installed.auth.test()).rejects.toMatchObject({ data: { error: 'token_revoked' } });
+  });
+
   it('opens modals only with a fresh trigger_id, updates them by id with hash checks, publishes Home tabs', async () => {
     const triggerId = sim.issueTriggerId(sim.workspace.teamId, sam.id);
     const modal = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'Order' }, blocks: [] };

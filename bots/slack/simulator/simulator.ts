@@ -6,8 +6,8 @@
  * towards the app are sent by the driver (`driver.ts`).
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { closeServer, FaultInjector, followMessages, listenOnLoopback, waitForMessage, type SimFault } from '../../simulator-kit.js';
 import { SocketModeServer, type SocketDelivery, type SocketEnvelope } from './socket-mode.js';
 import { connectionsOpen, createWebApi, TRIGGER_TTL_MS, type SimTrigger, type SimView, type WebApiState } from './web-api.js';
 import {
@@ -28,13 +28,7 @@ export type { SocketDelivery, SocketEnvelope } from './socket-mode.js';
  * A fault applies to Web API calls (all, or only `method`) for `count` calls, or until setFault(null).
  * down: the connection is cut without an answer (fetch fails), as when Slack is unreachable.
  */
-export type SlackSimFault = ({ method?: string; count?: number }) & (
-  | { kind: 'rate_limit'; retryAfterSeconds: number }
-  | { kind: 'status'; status: 500 | 502 | 503 }
-  | { kind: 'slow'; ms: number }
-  | { kind: 'down' }
-  | { kind: 'hang' }
-);
+export type SlackSimFault = SimFault;
 
 export interface SlackSimulatorOptions {
   port?: number;
@@ -108,6 +102,14 @@ export interface SlackSimulator {
    * `teamId` names one) and returns the single-use `code` Slack puts on the redirect, for oauth.v2.access.
    */
   approveInstall(input?: { teamId?: string; teamName?: string; userId?: string; scopes?: string[] }): { code: string; workspace: SimWorkspace };
+  /**
+   * What the next visit to Slack's authorize page (`<url>/oauth/v2/authorize`, GET) does: approve into this
+   * workspace (a new one by default), or `deny` (the admin clicks Cancel). One visit per call; later visits
+   * approve into new workspaces.
+   */
+  nextAuthorize(choice: { teamId?: string; teamName?: string; deny?: boolean }): void;
+  /** The app is removed from a workspace: its bot token stops working (`token_revoked`). Send app_uninstalled with the driver. */
+  uninstall(teamId: string): void;
   /** Resolves with the first message (already there, or posted/edited later) matching; rejects after the timeout. */
   waitForMessage(predicate: (m: SimSlackMessage) => boolean, timeoutMs?: number): Promise<SimSlackMessage>;
   /** Records a message a person wrote (the driver then tells the app about it). */
@@ -152,7 +154,9 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
   const signingSecret = opts.signingSecret ?? 'sim-signing-secret';
   const clientId = opts.clientId ?? '1111111111.2222222222';
   const clientSecret = opts.clientSecret ?? 'sim-client-secret';
-  const oauthCodes = new Map<string, { teamId: string; userId: string; scopes: string[]; expiresAt: number }>();
+  const oauthCodes = new Map<string, { teamId: string; userId: string; scopes: string[]; expiresAt: number; redirectUri?: string }>();
+  const authorizeChoices: { teamId?: string; teamName?: string; deny?: boolean }[] = [];
+  const revokedTokens = new Set<string>();
   const world = new SlackWorld();
   world.setMaxListeners(0);
   for (const input of opts.workspaces ?? [DEFAULT_WORKSPACE]) world.addWorkspace(input);
@@ -162,23 +166,11 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
   const responseUrls = new Map<string, ResponseUrlTarget>();
   const responsePosts: SimResponseUrlPost[] = [];
   const calls: SimWebApiCall[] = [];
-  const pending = new Set<NodeJS.Timeout>();
-  let fault: SlackSimFault | null = null;
+  const faults = new FaultInjector<SlackSimFault>();
   let baseUrl = '';
 
   const state: WebApiState = { world, appId, appToken, views, triggers, socketUrl: () => socketServer.issueUrl(baseUrl) };
   const methods = createWebApi(state);
-
-  /** The active fault if it applies to this method; counted faults are used up one call at a time. */
-  function takeFault(method: string): SlackSimFault | null {
-    const current = fault;
-    if (!current || (current.method !== undefined && current.method !== method)) return null;
-    if (current.count !== undefined) {
-      const left = current.count - 1;
-      fault = left > 0 ? { ...current, count: left } : null;
-    }
-    return current;
-  }
 
   const app = express();
   app.disable('x-powered-by');
@@ -210,6 +202,8 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
         const grant = oauthCodes.get(code);
         oauthCodes.delete(code);
         if (!grant || grant.expiresAt < Date.now()) return answer(200, { ok: false, error: 'invalid_code' });
+        // Slack insists on the same redirect_uri as on the authorize page when one was given there.
+        if (grant.redirectUri !== undefined && params['redirect_uri'] !== grant.redirectUri) return answer(200, { ok: false, error: 'bad_redirect_uri' });
         const ws = world.workspace(grant.teamId);
         return answer(200, {
           ok: true,
@@ -232,6 +226,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
       const handler = methods[method];
       if (!handler) return answer(200, { ok: false, error: 'unknown_method' });
       if (token === undefined) return answer(200, { ok: false, error: 'not_authed' });
+      if (revokedTokens.has(token)) return answer(200, { ok: false, error: 'token_revoked' });
       const workspace = world.workspaceByBotToken(token);
       if (!workspace) return answer(200, { ok: false, error: token === appToken ? 'not_allowed_token_type' : 'invalid_auth' });
       call.teamId = workspace.teamId;
@@ -243,33 +238,46 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
       }
     };
 
-    const active = takeFault(method);
+    const active = faults.take(method);
     if (active) call.fault = active.kind;
-    switch (active?.kind) {
-      case 'rate_limit':
-        return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(active.retryAfterSeconds) });
-      case 'status':
-        call.status = active.status;
-        res.status(active.status).type('text/html').send('<html><body>Slack is having trouble</body></html>');
-        return;
-      case 'down':
-        call.status = 0;
-        res.socket?.destroy();
-        return;
-      case 'hang':
-        call.status = 0;
-        return;
-      case 'slow': {
-        const timer = setTimeout(() => {
-          pending.delete(timer);
-          run();
-        }, active.ms);
-        pending.add(timer);
-        return;
-      }
-      default:
-        run();
+    faults.apply(active, res, {
+      rateLimited: (seconds) => answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(seconds) }),
+      unavailableHtml: '<html><body>Slack is having trouble</body></html>',
+      record: (status) => { call.status = status; },
+      run,
+    });
+  });
+
+  /**
+   * Slack's OAuth authorize page (what an admin sees after our install link): with a known client_id and a
+   * redirect_uri, it "approves" at once (or denies, per nextAuthorize) and redirects back with code and state.
+   */
+  app.get('/oauth/v2/authorize', (req: Request, res: Response) => {
+    const q = req.query as Record<string, string | undefined>;
+    if (q['client_id'] !== clientId) {
+      res.status(400).type('text/plain').send('invalid_client_id');
+      return;
     }
+    const redirect = q['redirect_uri'];
+    if (!redirect || !/^https?:\/\//.test(redirect)) {
+      res.status(400).type('text/plain').send('bad_redirect_uri');
+      return;
+    }
+    if (!q['scope']) {
+      res.status(400).type('text/plain').send('invalid_scope');
+      return;
+    }
+    const choice = authorizeChoices.shift() ?? {};
+    const back = new URL(redirect);
+    if (choice.deny) back.searchParams.set('error', 'access_denied');
+    else {
+      const approved = approveInstall({ ...(choice.teamId ? { teamId: choice.teamId } : {}), ...(choice.teamName ? { teamName: choice.teamName } : {}), scopes: q['scope'].split(',') });
+      const grant = oauthCodes.get(approved.code);
+      if (grant) grant.redirectUri = redirect;
+      back.searchParams.set('code', approved.code);
+    }
+    if (q['state'] !== undefined) back.searchParams.set('state', q['state']);
+    res.redirect(302, back.toString());
   });
 
   /** response_url: what Bolt's respond() posts to (JSON). */
@@ -318,19 +326,25 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
     res.status(500).json({ ok: false, error: 'internal_error' });
   });
 
-  const server = app.listen(opts.port ?? 0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  const { server, port } = await listenOnLoopback(app, opts.port);
   server.on('upgrade', (req, socket, head: Buffer) => {
     if (!socketServer.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
-  const { port } = server.address() as AddressInfo;
   baseUrl = `http://127.0.0.1:${port}`;
 
   const firstWorkspace = [...world.workspaces.values()][0];
   if (!firstWorkspace) throw new Error('the Slack simulator needs at least one workspace');
+
+  function approveInstall(input: { teamId?: string; teamName?: string; userId?: string; scopes?: string[] } = {}): { code: string; workspace: SimWorkspace } {
+    const workspace = input.teamId ? world.workspace(input.teamId) : world.addWorkspace({ ...(input.teamName ? { teamName: input.teamName } : {}) });
+    // A reinstall after an uninstall gets a fresh bot token (the old one stays revoked).
+    if (revokedTokens.has(workspace.botToken)) workspace.botToken = `xoxb-sim-${workspace.teamId}-${randomUUID().slice(0, 8)}`;
+    const installer = input.userId ?? world.addUser({ teamId: workspace.teamId, name: 'admin' }).id;
+    const code = randomUUID();
+    // Slack's codes are short-lived (10 minutes) and single use.
+    oauthCodes.set(code, { teamId: workspace.teamId, userId: installer, scopes: input.scopes ?? ['app_mentions:read', 'chat:write', 'commands', 'im:history', 'im:write', 'users:read'], expiresAt: Date.now() + 10 * 60_000 });
+    return { code, workspace };
+  }
 
   function messages(query: MessageQuery = {}): SimSlackMessage[] {
     return world.messages(query.channel).filter((m) =>
@@ -370,38 +384,15 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
       const found = world.find(channel, ts);
       return found && copyMessage(found);
     },
-    subscribe(listener) {
-      const forward = (message: SimSlackMessage): void => listener(copyMessage(message));
-      world.on('message', forward);
-      return () => {
-        world.off('message', forward);
-      };
+    subscribe: (listener) => followMessages(world, listener),
+    approveInstall,
+    nextAuthorize(choice) {
+      authorizeChoices.push(choice);
     },
-    approveInstall(input = {}) {
-      const workspace = input.teamId ? world.workspace(input.teamId) : world.addWorkspace({ ...(input.teamName ? { teamName: input.teamName } : {}) });
-      const installer = input.userId ?? world.addUser({ teamId: workspace.teamId, name: 'admin' }).id;
-      const code = randomUUID();
-      // Slack's codes are short-lived (10 minutes) and single use.
-      oauthCodes.set(code, { teamId: workspace.teamId, userId: installer, scopes: input.scopes ?? ['app_mentions:read', 'chat:write', 'commands', 'im:history', 'im:write', 'users:read'], expiresAt: Date.now() + 10 * 60_000 });
-      return { code, workspace };
+    uninstall(teamId) {
+      revokedTokens.add(world.workspace(teamId).botToken);
     },
-    waitForMessage(predicate, timeoutMs = 5000) {
-      const existing = world.messages().find(predicate);
-      if (existing) return Promise.resolve(copyMessage(existing));
-      return new Promise((resolve, reject) => {
-        const onMessage = (message: SimSlackMessage): void => {
-          if (!predicate(message)) return;
-          clearTimeout(timer);
-          world.off('message', onMessage);
-          resolve(copyMessage(message));
-        };
-        const timer = setTimeout(() => {
-          world.off('message', onMessage);
-          reject(new Error(`no matching Slack message within ${timeoutMs} ms`));
-        }, timeoutMs);
-        world.on('message', onMessage);
-      });
-    },
+    waitForMessage: (predicate, timeoutMs = 5000) => waitForMessage(world, world.messages(), predicate, timeoutMs, `no matching Slack message within ${timeoutMs} ms`),
     postAsUser(input) {
       const user = world.user(input.user);
       if (!user) throw new Error(`no simulated user ${input.user}`);
@@ -412,9 +403,7 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
     views: () => [...views.values()].map((v) => structuredClone(v)),
     calls: () => calls.map((c) => ({ ...c })),
     responseUrlPosts: () => responsePosts.map((p) => structuredClone(p)),
-    setFault(next) {
-      fault = next;
-    },
+    setFault: (next) => faults.set(next),
     issueTriggerId(teamId, userId) {
       const id = `${Date.now()}.${world.newId('').slice(1)}.${randomUUID().replaceAll('-', '').slice(0, 16)}`;
       triggers.set(id, { teamId, userId, expiresAt: Date.now() + TRIGGER_TTL_MS, used: false });
@@ -434,12 +423,9 @@ export async function startSlackSimulator(opts: SlackSimulatorOptions = {}): Pro
       dropConnections: () => socketServer.dropConnections(),
     },
     async close() {
-      fault = null;
-      for (const timer of pending) clearTimeout(timer);
-      pending.clear();
+      faults.clear();
       await socketServer.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
   };
 }

@@ -4,6 +4,7 @@
  * form fields, with objects (blocks, view) JSON-encoded.
  */
 import { randomBytes } from 'node:crypto';
+import { jsonParam } from '../../simulator-kit.js';
 import { SlackApiFailure, type SimSlackMessage, type SimWorkspace, type SlackWorld } from './workspace.js';
 
 export type SlackParams = Record<string, unknown>;
@@ -48,16 +49,7 @@ function required(params: SlackParams, key: string): string {
 }
 
 /** Objects come JSON-encoded in form posts and as-is in JSON posts. */
-function json<T>(params: SlackParams, key: string): T | undefined {
-  const value = params[key];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') return value as T;
-  try {
-    return JSON.parse(value) as T;
-  } catch {
-    throw new SlackApiFailure(`invalid_${key}`);
-  }
-}
+const json = <T>(params: SlackParams, key: string): T | undefined => jsonParam<T>(params, key, () => new SlackApiFailure(`invalid_${key}`));
 
 function bool(params: SlackParams, key: string): boolean {
   const value = params[key];

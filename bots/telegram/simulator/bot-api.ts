@@ -4,6 +4,7 @@
  * methods live in the simulator, which owns the update queue and the long polls.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { jsonParam } from '../../simulator-kit.js';
 import { badRequest, TelegramApiFailure, type SimTgMessage, type TelegramWorld, type TgEntity, type TgReplyMarkup } from './world.js';
 
 export type TgParams = Record<string, unknown>;
@@ -15,16 +16,7 @@ export const CALLBACK_QUERY_TTL_MS = 15_000;
 const NOT_MODIFIED = 'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
 
 /** Objects arrive as JSON (telegraf) or JSON-encoded form fields. */
-function object<T>(params: TgParams, key: string): T | undefined {
-  const value = params[key];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') return value as T;
-  try {
-    return JSON.parse(value) as T;
-  } catch {
-    throw badRequest(`can't parse ${key} JSON object`);
-  }
-}
+const object = <T>(params: TgParams, key: string): T | undefined => jsonParam<T>(params, key, () => badRequest(`can't parse ${key} JSON object`));
 
 function integer(params: TgParams, key: string): number | undefined {
   const value = params[key];

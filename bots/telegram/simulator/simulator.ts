@@ -6,22 +6,15 @@
  * the bot writes into the webhook's HTTP answer (telegraf's `webhookReply`). Faults make it slow, rate
  * limited, failing or unreachable. People's side is played by the driver (`driver.ts`).
  */
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { closeServer, FaultInjector, followMessages, listenOnLoopback, waitForMessage, type SimFault } from '../../simulator-kit.js';
 import { createBotApi, plainEntities, tooManyRequests, type TgMethod, type TgParams } from './bot-api.js';
 import { badRequest, TelegramApiFailure, TelegramWorld, type SimCallbackQuery, type SimTgMessage, type TgCallbackQuery, type TgChat, type TgMessage, type TgUpdate, type TgUser } from './world.js';
 
 export type { SimCallbackQuery, SimTgMessage, TgCallbackQuery, TgChat, TgMessage, TgUpdate, TgUser } from './world.js';
 
-/** A fault applies to API calls (all, or only `method`) for `count` calls, or until setFault(null). */
-export type TelegramSimFault = ({ method?: string; count?: number }) & (
-  | { kind: 'rate_limit'; retryAfterSeconds: number }
-  | { kind: 'status'; status: 500 | 502 | 503 }
-  | { kind: 'slow'; ms: number }
-  /** The connection is cut without an answer, as when api.telegram.org is unreachable. */
-  | { kind: 'down' }
-  | { kind: 'hang' }
-);
+/** A fault applies to API calls (all, or only `method`) for `count` calls, or until setFault(null); `down` is api.telegram.org unreachable. */
+export type TelegramSimFault = SimFault;
 
 export interface TelegramSimulatorOptions {
   port?: number;
@@ -118,8 +111,8 @@ export async function startTelegramSimulator(opts: TelegramSimulatorOptions = {}
   const botApi = createBotApi(world);
   const calls: SimTgCall[] = [];
   const deliveries: WebhookDelivery[] = [];
-  const pendingTimers = new Set<NodeJS.Timeout>();
-  let fault: TelegramSimFault | null = null;
+  // Telegram's method names are case-insensitive, faults' too.
+  const faults = new FaultInjector<TelegramSimFault>((a, b) => a.toLowerCase() === b.toLowerCase());
   let webhook: WebhookState | null = null;
   let pending: TgUpdate[] = [];
   let nextUpdateId = 500_000_000 + Math.floor(Math.random() * 1_000_000);
@@ -132,16 +125,6 @@ export async function startTelegramSimulator(opts: TelegramSimulatorOptions = {}
     delivered.add(updateId);
     for (const resolve of deliveredWaiters.get(updateId) ?? []) resolve();
     deliveredWaiters.delete(updateId);
-  }
-
-  function takeFault(method: string): TelegramSimFault | null {
-    const current = fault;
-    if (!current || (current.method !== undefined && current.method.toLowerCase() !== method.toLowerCase())) return null;
-    if (current.count !== undefined) {
-      const left = current.count - 1;
-      fault = left > 0 ? { ...current, count: left } : null;
-    }
-    return current;
   }
 
   function answerPoll(result: TgUpdate[] | TelegramApiFailure): void {
@@ -308,33 +291,17 @@ export async function startTelegramSimulator(opts: TelegramSimulatorOptions = {}
       if (requestToken !== token) return send(401, { ok: false, error_code: 401, description: 'Unauthorized' });
       execute(method, params).then((outcome) => send(outcome.status, outcome.body), next);
     };
-    const active = takeFault(method);
+    const active = faults.take(method);
     if (active) call.fault = active.kind;
-    switch (active?.kind) {
-      case 'rate_limit': {
-        const failure = tooManyRequests(active.retryAfterSeconds);
-        return send(429, { ok: false, error_code: 429, description: failure.description, parameters: failure.parameters ?? {} }, { 'retry-after': String(active.retryAfterSeconds) });
-      }
-      case 'status':
-        call.status = active.status;
-        res.status(active.status).type('text/html').send('<html><body>Bad Gateway</body></html>');
-        return;
-      case 'down':
-        res.socket?.destroy();
-        return;
-      case 'hang':
-        return;
-      case 'slow': {
-        const timer = setTimeout(() => {
-          pendingTimers.delete(timer);
-          run();
-        }, active.ms);
-        pendingTimers.add(timer);
-        return;
-      }
-      default:
-        run();
-    }
+    faults.apply(active, res, {
+      rateLimited: (seconds) => {
+        const failure = tooManyRequests(seconds);
+        send(429, { ok: false, error_code: 429, description: failure.description, parameters: failure.parameters ?? {} }, { 'retry-after': String(seconds) });
+      },
+      unavailableHtml: '<html><body>Bad Gateway</body></html>',
+      record: (status) => { call.status = status; },
+      run,
+    });
   });
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ ok: false, error_code: 404, description: 'Not Found' });
@@ -344,12 +311,7 @@ export async function startTelegramSimulator(opts: TelegramSimulatorOptions = {}
     res.status(400).json({ ok: false, error_code: 400, description: parseFailed ? "Bad Request: can't parse JSON" : 'Bad Request' });
   });
 
-  const server = app.listen(opts.port ?? 0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
+  const { server, port } = await listenOnLoopback(app, opts.port);
 
   function replyChain(chatId: number, rootMessageId: number): SimTgMessage[] {
     const inChain = new Set([rootMessageId]);
@@ -377,30 +339,8 @@ export async function startTelegramSimulator(opts: TelegramSimulatorOptions = {}
       return found && structuredClone(found);
     },
     replyChain,
-    subscribe(listener) {
-      const forward = (message: SimTgMessage): void => listener(structuredClone(message));
-      world.on('message', forward);
-      return () => {
-        world.off('message', forward);
-      };
-    },
-    waitForMessage(predicate, timeoutMs = 5000) {
-      const existing = world.messages().find(predicate);
-      if (existing) return Promise.resolve(structuredClone(existing));
-      return new Promise((resolve, reject) => {
-        const onMessage = (message: SimTgMessage): void => {
-          if (!predicate(message)) return;
-          clearTimeout(timer);
-          world.off('message', onMessage);
-          resolve(structuredClone(message));
-        };
-        const timer = setTimeout(() => {
-          world.off('message', onMessage);
-          reject(new Error(`no matching Telegram message within ${timeoutMs} ms`));
-        }, timeoutMs);
-        world.on('message', onMessage);
-      });
-    },
+    subscribe: (listener) => followMessages(world, listener),
+    waitForMessage: (predicate, timeoutMs = 5000) => waitForMessage(world, world.messages(), predicate, timeoutMs, `no matching Telegram message within ${timeoutMs} ms`),
     callbackQueries: () => [...world.callbackQueries.values()].map((q) => structuredClone(q)),
     apiMessage(chatId, messageId) {
       const found = world.find(chatId, messageId);
@@ -452,17 +392,12 @@ export async function startTelegramSimulator(opts: TelegramSimulatorOptions = {}
     webhook: () => (webhook ? { ...webhook } : null),
     webhookDeliveries: () => deliveries.map((d) => structuredClone(d)),
     calls: () => calls.map((c) => ({ ...c })),
-    setFault(next) {
-      fault = next;
-    },
+    setFault: (next) => faults.set(next),
     async close() {
       closed = true;
-      fault = null;
+      faults.clear();
       answerPoll([]);
-      for (const timer of pendingTimers) clearTimeout(timer);
-      pendingTimers.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
   };
 }
