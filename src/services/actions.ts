@@ -73,12 +73,13 @@ export class ActionService {
       wantsLive ? ActionLive.find(withStatus).sort({ _id: -1 }).limit(q.limit + 1).lean<ActionDoc[]>() : [],
       wantsDone ? Action.find(withStatus).sort({ _id: -1 }).limit(q.limit + 1).lean<ActionDoc[]>() : [],
     ]);
+    // Live documents from before the live/done split hold only the changing fields: loadAction overlays them.
+    const current = await Promise.all(live.map(async (l) => (l.type ? l : await loadAction({ _id: l._id }))));
     const byId = new Map<string, ActionDoc>();
-    for (const a of [...live.filter((l) => l.type), ...done]) byId.set(a._id.toString(), a); // the final copy wins mid-move
-    const fromLive = new Set<ActionDoc>(live);
-    const merged = [...byId.values()].sort((a, b) => b._id.toString().localeCompare(a._id.toString())).slice(0, q.limit + 1);
-    // A document from before the live/done split may be an unfinished Action: show its live state.
-    const docs = await Promise.all(merged.map(async (a) => (a.phase === 'done' || fromLive.has(a) ? a : (await loadAction({ _id: a._id })) ?? a)));
+    for (const a of current) if (a) byId.set(a._id.toString(), a);
+    // The final copy wins mid-move; an unfinished Action of the earlier layout loses to its live state.
+    for (const a of done) if (a.phase === 'done' || !byId.has(a._id.toString())) byId.set(a._id.toString(), a);
+    const docs = [...byId.values()].sort((a, b) => b._id.toString().localeCompare(a._id.toString())).slice(0, q.limit + 1);
     const page = docs.slice(0, q.limit);
     return { actions: page, nextCursor: docs.length > q.limit ? page.at(-1)!._id.toString() : null };
   }

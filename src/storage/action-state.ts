@@ -36,7 +36,7 @@ export async function loadAction(filter: Filter): Promise<ActionDoc | null> {
   if (!done) return null;
   if (live) return { ...done, ...liveFieldsOf(live as unknown as Record<string, unknown>), updatedAt: (live as { updatedAt?: Date }).updatedAt } as ActionDoc;
   if (done.phase !== 'done') {
-    await insertOnce(ActionLive, { _id: done._id, spaceId: done.spaceId, ...liveFieldsOf(done as unknown as Record<string, unknown>) });
+    await insertOnce(ActionLive, { ...done, ...liveFieldsOf(done as unknown as Record<string, unknown>) });
     return loadAction(filter);
   }
   return done;
