@@ -26,16 +26,16 @@ export async function kill(child: ChildProcess): Promise<void> {
  * The settings every test worker shares: the test service's database and data folder, and short leases and
  * polls so a killed worker's step is taken over within seconds. `extra` adds or overrides.
  */
-export function workerEnv(svc: { dbName: string; dataDir: string }, extra: Record<string, string> = {}): Record<string, string> {
+export function workerEnv(svc: { uri: string; dbName: string; dataDir: string }, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    MONGODB_URI: process.env.TEST_MONGODB_URI!, TEST_DB_NAME: svc.dbName, DATA_DIR: svc.dataDir,
+    MONGODB_URI: svc.uri, TEST_DB_NAME: svc.dbName, DATA_DIR: svc.dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', AGENDA_LOCK_LIFETIME_MS: '3000', AGENDA_PROCESS_EVERY_MS: '200', STEP_TIMEOUT_MS: '2500',
     ...extra,
   };
 }
 
 /** A worker that sends SMS through the Twilio simulator, as account `twilio`, linking back to `svc` (plus `extra`). */
-export function smsWorkerEnv(svc: { dbName: string; dataDir: string; baseUrl: string }, twilio: { url: string; sid: string; token: string; from: string }, extra: Record<string, string> = {}): Record<string, string> {
+export function smsWorkerEnv(svc: { uri: string; dbName: string; dataDir: string; baseUrl: string }, twilio: { url: string; sid: string; token: string; from: string }, extra: Record<string, string> = {}): Record<string, string> {
   return workerEnv(svc, {
     TWILIO_SIM_URL: twilio.url, TWILIO_ACCOUNT_SID: twilio.sid, TWILIO_AUTH_TOKEN: twilio.token, TWILIO_FROM: twilio.from,
     PUBLIC_BASE_URL: svc.baseUrl, ...extra,
