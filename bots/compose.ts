@@ -7,7 +7,7 @@ import { ConfigError } from '../src/config.js';
 import { localSecret } from '../src/local-secrets.js';
 import { ChatConfigError, loadChatConfig } from './config.js';
 import { prepareChatDemo, type ChatDemo } from './demo/demo.js';
-import { createChatExtension } from './index.js';
+import { createChatExtension, type ChatExtension } from './index.js';
 import type { PlatformBotFactory } from './platform.js';
 import { slackBot } from './slack/bot.js';
 import { slackOperatorsExtension } from './slack/operators/extension.js';
@@ -22,8 +22,10 @@ export function chatAddOn(env: NodeJS.ProcessEnv = process.env): AddOn {
         throw err;
       }
       const platforms: PlatformBotFactory[] = [];
-      // Operators work manual tasks in the same Slack app (cards in the operator channel, App Home).
-      const operators = slackOperatorsExtension();
+      // Operators work manual tasks in the same Slack app (cards in the operator channel, App Home), and their
+      // cards go out through the chat extension's outbox (built below, before the Slack bot calls `extend`).
+      let chatExtension: ChatExtension | null = null;
+      const operators = slackOperatorsExtension({ outbox: () => chatExtension!.outbox() });
       const slackOAuth = chat.SLACK_CLIENT_ID && chat.SLACK_CLIENT_SECRET ? {
         clientId: chat.SLACK_CLIENT_ID, clientSecret: chat.SLACK_CLIENT_SECRET,
         stateSecret: chat.SLACK_STATE_SECRET ?? (await localSecret(config.dataDir, 'slack-oauth-state')),
@@ -48,7 +50,7 @@ export function chatAddOn(env: NodeJS.ProcessEnv = process.env): AddOn {
       if (platforms.length === 0) return { extensions: [] };
       return {
         // The operators extension first: the Slack bot it extends is built during the chat extension's setup.
-        extensions: [operators, createChatExtension({ config: chat, platforms })],
+        extensions: [operators, (chatExtension = createChatExtension({ config: chat, platforms }))],
         ...(demo ? {
           afterSeed: (d: { spaceId: string; baseUrl: string; dataDir: string }) => demo.connect(d),
           close: () => demo.close(),

@@ -35,7 +35,7 @@ import { ActionService } from './services/actions.js';
 import { IntegrationService } from './services/integrations.js';
 import { ManualTaskService } from './services/manual-tasks.js';
 import { mongoManualTaskStore } from './storage/manual-task-store.js';
-import { defineOperatorJobs, enqueueOperatorChange } from './jobs/operator-jobs.js';
+import { defineOperatorJobs, scheduleOperatorChange } from './jobs/operator-jobs.js';
 import { OperatorDirectory } from './operators/directory.js';
 import { createTaskPublisher, OperatorDispatcher } from './operators/dispatcher.js';
 import type { OperatorNotifier } from './operators/events.js';
@@ -136,6 +136,9 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   });
   const operatorNotifiers = new OperatorDispatcher(logger);
   for (const n of o.operatorNotifiers ?? []) operatorNotifiers.add(n);
+  const taskPublisher = createTaskPublisher({
+    bus, dispatcher: operatorNotifiers, schedule: scheduleOperatorChange(agenda), fallbackAfterMs: config.NOTIFY_FALLBACK_AFTER_MS, logger,
+  });
   const services: EngineServices = {
     actions: new ActionService({
       execution: service, now,
@@ -144,7 +147,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
         overdueAfterMs: config.OVERLOAD_OVERDUE_AFTER_MS, timeoutMs: config.OVERLOAD_TIMEOUT_MS,
       }, countOverdue),
     }),
-    manualTasks: new ManualTaskService({ outcomes: service, now, publisher: createTaskPublisher({ bus, enqueue: enqueueOperatorChange(agenda) }) }),
+    manualTasks: new ManualTaskService({ outcomes: service, now, publisher: taskPublisher }),
     integrations: new IntegrationService({
       registry,
       probe: (integrationId, spaceId) => probeIntegration({ registry, logger, publicBaseUrl, stepTimeoutMs: config.STEP_TIMEOUT_MS }, integrationId, spaceId),
@@ -229,6 +232,7 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
       // Let running steps finish (bounded) so none is cut off mid-write; the rest resume after lease expiry.
+      await Promise.race([taskPublisher.settled(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await jobs.close();
       await db.close();
     },

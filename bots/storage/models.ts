@@ -91,7 +91,10 @@ const ChatDeliverySchema = new Schema({
   userId: { type: String, default: null },
   /** Order within the thread: sent strictly in this order. */
   seq: { type: Number, required: true },
-  reply: { type: Schema.Types.Mixed, required: true },
+  /** A platform-neutral Reply, or null when the message is in the platform's own format (`native`). */
+  reply: { type: Schema.Types.Mixed, default: null },
+  /** A NativeMessage (bots/delivery/outbox.ts): raw Block Kit cards, App Home. */
+  native: { type: Schema.Types.Mixed, default: null },
 }, { timestamps: { createdAt: true, updatedAt: false }, versionKey: false, minimize: false });
 ChatDeliverySchema.index({ createdAt: 1 });
 export const ChatDelivery = model('ChatDelivery', ChatDeliverySchema);
@@ -104,6 +107,10 @@ const ChatPendingSchema = new Schema({
   attempts: { type: Number, default: 0 },
   notBefore: { type: Date, default: null },
   lastError: { type: String, default: null },
+  /** An earlier attempt may have gone through (its sender died or got no answer): look before posting again. */
+  uncertain: { type: Boolean, default: false },
+  /** Native live renders of the same card/home share this key: a queued later one makes an earlier one redundant. */
+  coalesce: { type: String, default: null },
 }, { timestamps: true, versionKey: false });
 ChatPendingSchema.index({ threadKey: 1, seq: 1 });
 export const ChatPending = model('ChatPending', ChatPendingSchema);

@@ -38,10 +38,13 @@ export class OperatorDirectory {
     return s ? String(s._id) : null;
   }
 
-  /** The space whose operator channel lives in this workspace (App Home and clicks arrive per workspace). */
-  async spaceOfWorkspace(platform: OperatorChannel['platform'], workspaceId: string): Promise<string | null> {
-    const s = await OperatorSettings.findOne({ 'channel.platform': platform, 'channel.workspaceId': workspaceId }, { _id: 1 }).lean();
-    return s ? String(s._id) : null;
+  /**
+   * The spaces whose operator channel lives in this workspace (App Home and clicks arrive per workspace; one
+   * workspace may serve several spaces, each with its own channel).
+   */
+  async spacesOfWorkspace(platform: OperatorChannel['platform'], workspaceId: string): Promise<string[]> {
+    const found = await OperatorSettings.find({ 'channel.platform': platform, 'channel.workspaceId': workspaceId }, { _id: 1 }).sort({ _id: 1 }).limit(50).lean();
+    return found.map((s) => String(s._id));
   }
 
   async isOperator(spaceId: string, operatorId: string): Promise<boolean> {

@@ -258,13 +258,17 @@ export class ManualTaskService {
   }
 
   /**
-   * Publishes, then records that it did: a crash in between publishes again on the next sweep, and the
-   * notifiers dedupe on the change key, so operators hear it once.
+   * Records the decision first (an insert: exactly one sweep makes it), then publishes, then marks it
+   * published. A crash in between leaves a decided, unpublished change: a later sweep publishes it again
+   * under the same change key, which notifiers and the chat outbox deliver once. True when this call decided.
    */
   private async once(key: string, publish: () => Promise<void>): Promise<boolean> {
-    if (await Claim.exists({ _id: key })) return false;
+    const published = `${key}:published`;
+    if (await Claim.exists({ _id: published })) return false;
+    const decided = await insertOnce(Claim, { _id: key, by: SYSTEM });
     await publish();
-    return insertOnce(Claim, { _id: key, by: SYSTEM });
+    await insertOnce(Claim, { _id: published, by: SYSTEM });
+    return decided;
   }
 }
 

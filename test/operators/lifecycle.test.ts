@@ -7,54 +7,34 @@
 import { jest } from '@jest/globals';
 import type { OperatorNotifier, OperatorTaskChange, OperatorTaskEvent } from '../../src/operators/events.js';
 import type { OperatorTaskView } from '../../src/operators/task-view.js';
-import { Integration } from '../../src/storage/models.js';
-import { createFixtureHandler, transient } from '../support/fixture-handler.js';
-import { startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
-import { startSmtpSink, type SmtpSink } from '../support/smtp.js';
+import { waitFor, waitForStatus, type TestService } from '../support/harness.js';
+import { startOperatorService, type OperatorService } from '../support/operators.js';
+import { OPERATOR_JOB } from '../../src/jobs/operator-jobs.js';
+import { Claim } from '../../src/storage/models.js';
 
 jest.setTimeout(60_000);
 
 let svc: TestService;
-let smtp: SmtpSink;
+let ops: OperatorService;
 let clockOffsetMs = 0;
-const pos = createFixtureHandler('flaky-pos', 'api', () => transient('Square is unavailable: HTTP 503 (SERVICE_UNAVAILABLE: try later)'));
 const delivered: Array<{ change: OperatorTaskChange; task: OperatorTaskView }> = [];
 const recorder: OperatorNotifier = { name: 'recorder', notify: async (change, task) => void delivered.push({ change, task }) };
 const published: OperatorTaskEvent[] = [];
 
 beforeAll(async () => {
-  smtp = await startSmtpSink();
-  svc = await startTestService({
-    env: { SMTP_URL: smtp.url, OPERATOR_NUDGE_MINUTES: '10', OPERATOR_REMIND_MINUTES: '20' },
-    extraHandlers: [pos],
-    retryPolicies: { 'flaky-pos': { maxAttempts: 3, initialDelayMs: 20, factor: 1 } },
+  ops = await startOperatorService({
+    env: { OPERATOR_NUDGE_MINUTES: '10', OPERATOR_REMIND_MINUTES: '20' },
     operatorNotifiers: [recorder],
     now: () => new Date(Date.now() + clockOffsetMs),
   });
-  await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'flaky-pos', priority: 1, enabled: true, config: {} });
+  svc = ops.svc;
   svc.bus.subscribeTasks((e) => void published.push(e));
 });
 afterAll(async () => {
-  await svc?.close();
-  await smtp?.close();
+  await ops?.close();
 });
 
-const ORDER = {
-  items: [{ name: 'Latte', quantity: 2, modifications: ['oat milk'] }, { name: 'Croissant', quantity: 1 }],
-  pickup_time: '30 minutes', customer_name: 'Sam', customer_phone: '+14155550123', special_instructions: 'extra hot',
-};
-
-/** POS 503 three times, then the café declines the email: the order reaches an operator. */
-async function fallThrough(): Promise<{ actionId: string; taskId: string }> {
-  const { body } = await svc.order(ORDER);
-  const actionId = body.action.id;
-  await waitFor(async () => (await svc.status(actionId)).action.executions.some((e) => e.handlerName === 'email' && e.status === 'awaiting'), 'the email step to await');
-  await svc.service.decline(`${actionId}:1:1`, 'out of oat milk');
-  const taskId = `${actionId}:2:1`;
-  await waitForStatus(svc, actionId, 'awaiting_confirmation');
-  await waitFor(() => (svc.status(actionId)).then((s) => s.action.executions.some((e) => e.handlerName === 'manual')), 'the manual step');
-  return { actionId, taskId };
-}
+const fallThrough = () => ops.fallThrough();
 
 const deliveredFor = (taskId: string, type: string) => delivered.filter((d) => d.change.taskId === taskId && d.change.type === type);
 const post = (path: string, body: unknown) => svc.api<{ task: { status: string; operatorId: string | null; round: number }; error?: { code: string; message: string } }>('POST', path, { body });
@@ -168,6 +148,35 @@ test('the sweep re-announces an unclaimed task once after N minutes and reminds 
   expect(mine().filter((d) => d.change.type === 'task.nudge')).toHaveLength(1);
   expect(mine().filter((d) => d.change.type === 'task.reminder')).toHaveLength(1);
   clockOffsetMs = 0; // the engine schedules its jobs on this clock too
+});
+
+test('a nudge is recorded before it is published: a sweep that died in between is finished by the next one, and it is told once', async () => {
+  const { taskId } = await fallThrough();
+  const settings = { nudgeAfterMs: 10 * 60_000, remindAfterMs: 20 * 60_000 };
+  const nudges = () => delivered.filter((d) => d.change.taskId === taskId && d.change.type === 'task.nudge');
+  // A sweep decided the nudge (the record is there) and died before publishing it.
+  await Claim.create({ _id: `manual-task:${taskId}:nudge:0`, by: 'system' });
+  clockOffsetMs += 11 * 60_000;
+  try {
+    expect((await svc.services.manualTasks.sweep(settings)).nudged).toBe(0); // not decided by this sweep...
+    await waitFor(() => nudges().length === 1, 'the nudge published by the next sweep'); // ...but published by it
+    await svc.services.manualTasks.sweep(settings);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(nudges()).toHaveLength(1);
+    expect(await Claim.exists({ _id: `manual-task:${taskId}:nudge:0:published` })).not.toBeNull();
+  } finally {
+    clockOffsetMs = 0;
+  }
+});
+
+test('operator jobs have lock limits of their own, below the worker\'s job slots', () => {
+  const defs = svc.agenda.definitions as Record<string, { lockLimit: number; concurrency: number }>;
+  const slots = svc.config.AGENDA_CONCURRENCY;
+  for (const name of [OPERATOR_JOB.change, OPERATOR_JOB.sweep]) {
+    expect(defs[name]!.lockLimit).toBeGreaterThan(0);
+    expect(defs[name]!.lockLimit).toBeLessThan(slots);
+    expect(defs[name]!.concurrency).toBeLessThan(slots);
+  }
 });
 
 test('operators of a space: the channel and an optional list, set and read through the API', async () => {

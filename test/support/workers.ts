@@ -1,12 +1,12 @@
 /**
  * Separate worker processes for crash and load tests: test/support/worker-process.ts (ROLE=worker, the real
- * service plus the `http-pos` handler) started as real processes sharing the test service's database, and
- * killed with SIGKILL (no shutdown: a crash).
+ * service plus the `http-pos` handler; or another worker script) started as real processes sharing the test
+ * service's database, and killed with SIGKILL (no shutdown: a crash).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-export function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
+export function startWorker(env: Record<string, string>, script = 'test/support/worker-process.ts'): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

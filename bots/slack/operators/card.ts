@@ -74,6 +74,11 @@ export function taskCard(t: OperatorTaskView, opts: { heading?: string } = {}): 
   return { text: text.slice(0, 3000), blocks };
 }
 
+/** The App Home of someone who operates for no space here. */
+export const NON_OPERATOR_HOME: Block = {
+  type: 'home', blocks: [{ type: 'section', text: mrkdwn('Order here by DM or with `/order`. (Manual orders are shown to operators only.)') }],
+};
+
 /** App Home: the operator's own tasks first, then the unclaimed ones, each with its buttons. */
 export function homeView(board: { mine: OperatorTaskView[]; unclaimed: OperatorTaskView[] }): Block {
   const row = (t: OperatorTaskView): Block[] => {

@@ -1,8 +1,10 @@
 /**
  * Operators work the manual queue from Slack. Two halves:
- * - outbound, an OperatorNotifier run by the engine's durable operator jobs: the task card in the space's
- *   operator channel (posted once, then edited to show the truth; no buttons once closed), the nudge
- *   (re-announced once), the reminder in the card's thread, and the App Home of every operator watching;
+ * - outbound, an OperatorNotifier: every task change queues, in the chat outbox (the same durable,
+ *   deduplicated, ordered, rate-limit-aware delivery as customer messages), the task card in the space's
+ *   operator channel (posted once, then edited; rendered when sent, so it always shows the truth and has no
+ *   buttons once closed), the nudge (re-announced once, kept in step with the card), the reminder in the
+ *   card's thread, and the App Home of every operator watching in that workspace;
  * - inbound, Bolt listeners: Claim / Complete (modal) / Fail (modal) / Release, ephemeral refusals for
  *   non-operators and non-holders, App Home on open. Every decision is the engine's (ManualTaskService);
  *   a retried click is recognised by its action_ts and changes nothing.
@@ -12,19 +14,27 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { RequestError } from '../../../src/engine/errors.js';
 import type { OperatorChannel, OperatorDirectory } from '../../../src/operators/directory.js';
-import type { OperatorNotifier, OperatorTaskChange } from '../../../src/operators/events.js';
+import type { OperatorNotifier } from '../../../src/operators/events.js';
+import { loadTaskView } from '../../../src/operators/load-view.js';
 import type { OperatorTaskView } from '../../../src/operators/task-view.js';
 import { TaskConflict, type ManualTaskService } from '../../../src/services/manual-tasks.js';
 import { insertOnce } from '../../../src/storage/insert-once.js';
 import { Claim } from '../../../src/storage/models.js';
+import { threadKey, type ThreadRef } from '../../conversation/types.js';
+import { seqAt, type ChatOutbox, type OutgoingMessage } from '../../delivery/outbox.js';
+import { ChatCard } from '../../storage/models.js';
+import { classifySlackError } from '../bot.js';
+import { createSlackNativeSender } from '../native.js';
 import {
-  ACTION, VIEW, checkComplete, checkFail, completeModal, failModal, homeView, parseModalContext, taskCard, who, type Checked, type ModalContext,
+  ACTION, VIEW, checkComplete, checkFail, completeModal, failModal, homeView, NON_OPERATOR_HOME, parseModalContext, taskCard, who, type Checked, type ModalContext,
 } from './card.js';
-import { SlackHomeViewer, SlackOperatorCard } from './store.js';
+import { SlackHomeViewer } from './store.js';
 
 export interface SlackOperatorsOptions {
   tasks: ManualTaskService;
   directory: OperatorDirectory;
+  /** The chat outbox: cards, nudges, reminders and App Home views are queued there. */
+  outbox: ChatOutbox;
   /** A Web API client for a workspace (its bot token). Rate limits must surface as errors (`rejectRateLimitedCalls`). */
   client(teamId: string): WebClient | Promise<WebClient>;
   logger: Logger;
@@ -40,16 +50,14 @@ export interface SlackOperators {
   notifier: OperatorNotifier;
 }
 
-/** A first post that has not recorded its ts after this long is presumed lost (its worker died) and redone. */
-const POST_LEASE_MS = 30_000;
 const operatorIdOf = (teamId: string, userId: string) => `slack:${teamId}:${userId}`;
-
-/** Slack's 429 (WebAPIRateLimitedError, Retry-After in seconds) → an error the operator job waits out exactly. */
-function rateLimited(err: unknown): never {
-  const e = err as { code?: string; retryAfter?: number };
-  if (e?.code === 'slack_webapi_rate_limited_error') throw Object.assign(new Error('Slack rate limited the call'), { retryAfterMs: (e.retryAfter ?? 1) * 1000 });
-  throw err;
-}
+/** Renderers the outbox calls when it sends (registered below). */
+const RENDER = { card: 'slack-operator-card', home: 'slack-operator-home' } as const;
+const cardKey = (taskId: string) => `op-task:${taskId}`;
+const nudgeKey = (taskId: string) => `op-nudge:${taskId}`;
+const NUDGE_HEADING = 'Still waiting for an operator';
+/** App Home lanes: one per user, so a slow home never holds up the channel's cards. */
+const homeLane = (teamId: string, userId: string): ThreadRef => ({ platform: 'slack', workspace: teamId, channel: `home:${userId}`, thread: null });
 
 export function createSlackOperators(o: SlackOperatorsOptions): SlackOperators {
   const now = o.now ?? (() => new Date());
@@ -81,68 +89,90 @@ export function createSlackOperators(o: SlackOperatorsOptions): SlackOperators {
     return { teamId: setup.channel.workspaceId, channel: setup.channel.id };
   }
 
-  // ---------------------------------------------------------------- outbound
+  /**
+   * The spaces whose tasks this person works on in this workspace: every space with its operator channel
+   * here that counts them as an operator (one workspace may serve several spaces).
+   */
+  async function spacesOf(teamId: string, userId: string): Promise<string[]> {
+    const spaces = await o.directory.spacesOfWorkspace('slack', teamId);
+    const mine: string[] = [];
+    for (const spaceId of spaces) if (await o.directory.isOperator(spaceId, operatorIdOf(teamId, userId))) mine.push(spaceId);
+    return mine;
+  }
 
-  /** Posts the card once; later calls edit it (and the nudge message, if any) to the task as it is now. */
-  async function syncCard(client: WebClient, where: { teamId: string; channel: string }, task: OperatorTaskView): Promise<void> {
-    let card = await SlackOperatorCard.findById(task.id).lean();
-    if (!card) {
-      await insertOnce(SlackOperatorCard, { _id: task.id, teamId: where.teamId, channel: where.channel, ts: null, postingSince: now() });
-      card = (await SlackOperatorCard.findById(task.id).lean())!;
-      if (!card.ts) {
-        const posted = await client.chat.postMessage({ channel: card.channel, ...taskCard(task), unfurl_links: false }).catch(rateLimited);
-        await SlackOperatorCard.updateOne({ _id: task.id }, { $set: { ts: posted.ts, postingSince: null } });
-        return;
-      }
+  /** The space of a task a click or submission names, among the spaces this person operates for. */
+  async function spaceOfTask(teamId: string, userId: string, taskId: string): Promise<{ spaceId: string | null; task: OperatorTaskView | null }> {
+    const spaces = await spacesOf(teamId, userId);
+    for (const spaceId of spaces) {
+      const task = await o.tasks.view({ spaceId }, taskId).catch((err: unknown) => {
+        if (err instanceof RequestError && err.status === 404) return null;
+        throw err;
+      });
+      if (task) return { spaceId, task };
     }
-    if (!card.ts) {
-      // Another run is posting it: wait for it (retry the job), unless it has been too long (it died: post again).
-      if (card.postingSince && now().getTime() - new Date(card.postingSince).getTime() < POST_LEASE_MS) throw new Error('card post in flight');
-      await SlackOperatorCard.updateOne({ _id: task.id }, { $set: { postingSince: now() } });
-      const posted = await client.chat.postMessage({ channel: card.channel, ...taskCard(task), unfurl_links: false }).catch(rateLimited);
-      await SlackOperatorCard.updateOne({ _id: task.id }, { $set: { ts: posted.ts, postingSince: null } });
-      return;
+    return { spaceId: spaces[0] ?? null, task: null };
+  }
+
+  // ---------------------------------------------------------------- outbound (through the chat outbox)
+
+  o.outbox.useNativeSender(createSlackNativeSender(o.client));
+  // Rendered when sent: the card as the task is at that moment (ref: the task id, "|nudge" for the nudge's heading).
+  o.outbox.useRenderer(RENDER.card, async (ref) => {
+    const [taskId, variant] = ref.split('|');
+    const task = await loadTaskView(taskId!);
+    return task ? taskCard(task, variant === 'nudge' ? { heading: NUDGE_HEADING } : {}) : null;
+  });
+  // An App Home: the tasks of every space this person operates for in the workspace (ref: "<team>:<user>").
+  o.outbox.useRenderer(RENDER.home, async (ref) => {
+    const [teamId, userId] = ref.split(':') as [string, string];
+    // Who operates where reads channel members from Slack: its 429 is waited out like a send's.
+    const spaces = await spacesOf(teamId, userId).catch((err: { code?: string }) => {
+      throw err?.code?.startsWith('slack_') ? classifySlackError(err) : err;
+    });
+    if (spaces.length === 0) return { view: NON_OPERATOR_HOME };
+    const board: { mine: OperatorTaskView[]; unclaimed: OperatorTaskView[] } = { mine: [], unclaimed: [] };
+    for (const spaceId of spaces) {
+      const b = await o.tasks.board({ spaceId }, operatorIdOf(teamId, userId));
+      board.mine.push(...b.mine);
+      board.unclaimed.push(...b.unclaimed);
     }
-    await client.chat.update({ channel: card.channel, ts: card.ts, ...taskCard(task) }).catch(rateLimited);
-    if (card.nudgeTs) await client.chat.update({ channel: card.channel, ts: card.nudgeTs, ...taskCard(task, { heading: 'Still waiting for an operator' }) }).catch(rateLimited);
-  }
+    return { view: homeView(board) };
+  });
 
-  async function nudge(client: WebClient, task: OperatorTaskView): Promise<void> {
-    const card = await SlackOperatorCard.findById(task.id).lean();
-    if (!card || card.nudgeTs || task.status !== 'open') return;
-    const posted = await client.chat.postMessage({ channel: card.channel, ...taskCard(task, { heading: 'Still waiting for an operator' }), unfurl_links: false }).catch(rateLimited);
-    await SlackOperatorCard.updateOne({ _id: task.id }, { $set: { nudgeTs: posted.ts } });
-  }
-
-  async function remind(client: WebClient, task: OperatorTaskView, change: OperatorTaskChange): Promise<void> {
-    const card = await SlackOperatorCard.findById(task.id).lean();
-    if (!card?.ts || task.status !== 'claimed' || task.operatorId !== change.operatorId) return;
-    await client.chat.postMessage({
-      channel: card.channel, thread_ts: card.ts,
-      text: `${who(task.operatorId)} reminder: you claimed this order and it is not finished yet — complete it, fail it, or release it for someone else.`,
-    }).catch(rateLimited);
-  }
-
-  async function refreshHomes(spaceId: string): Promise<void> {
-    const viewers = await SlackHomeViewer.find({ spaceId }).limit(50).lean();
-    for (const v of viewers) await publishHome(await o.client(v.teamId), spaceId, v.teamId, v.userId);
-  }
-
-  async function publishHome(client: WebClient, spaceId: string, teamId: string, userId: string): Promise<void> {
-    const board = await o.tasks.board({ spaceId }, operatorIdOf(teamId, userId));
-    await client.views.publish({ user_id: userId, view: homeView(board) as never }).catch(rateLimited);
-  }
+  const homeMessage = (id: string, teamId: string, userId: string, seq: number): OutgoingMessage => ({
+    id, thread: homeLane(teamId, userId), userId: operatorIdOf(teamId, userId), seq, native: { kind: 'home', render: { with: RENDER.home, ref: `${teamId}:${userId}` } },
+  });
 
   const notifier: OperatorNotifier = {
     name: 'slack-operators',
     async notify(change, task) {
       const where = await channelOf(task.spaceId);
       if (!where) return; // the space has no Slack operator channel
-      const client = await o.client(where.teamId);
-      await syncCard(client, where, task);
-      if (change.type === 'task.nudge') await nudge(client, task);
-      if (change.type === 'task.reminder') await remind(client, task, change);
-      await refreshHomes(task.spaceId);
+      // One lane per operator channel: a card is posted before its edits, its nudge and the reminder in its thread.
+      const lane: ThreadRef = { platform: 'slack', workspace: where.teamId, channel: where.channel, thread: null };
+      const at = new Date(change.at);
+      const live = (ref: string) => ({ with: RENDER.card, ref });
+      const messages: OutgoingMessage[] = [
+        { id: `op:${change.key}:card`, thread: lane, userId: null, seq: seqAt(at, 0), native: { kind: 'post', card: cardKey(task.id), render: live(task.id) } },
+      ];
+      if (change.type === 'task.nudge') {
+        if (task.status === 'open') messages.push({ id: `op:${change.key}:nudge`, thread: lane, userId: null, seq: seqAt(at, 1), native: { kind: 'post', card: nudgeKey(task.id), render: live(`${task.id}|nudge`) } });
+      } else if (await ChatCard.exists({ _id: `${threadKey(lane)}|${nudgeKey(task.id)}` })) {
+        // The nudge message follows the card (a pending nudge is rendered when sent, so it needs no edit).
+        messages.push({ id: `op:${change.key}:nudge-edit`, thread: lane, userId: null, seq: seqAt(at, 1), native: { kind: 'post', card: nudgeKey(task.id), editOnly: true, render: live(`${task.id}|nudge`) } });
+      }
+      if (change.type === 'task.reminder' && task.status === 'claimed' && task.operatorId === change.operatorId) {
+        messages.push({
+          id: `op:${change.key}:reminder`, thread: lane, userId: null, seq: seqAt(at, 2), native: {
+            kind: 'post', replyToCard: cardKey(task.id),
+            body: { text: `${who(task.operatorId)} reminder: you claimed this order and it is not finished yet — complete it, fail it, or release it for someone else.` },
+          },
+        });
+      }
+      // Everyone watching an App Home in this workspace sees the change (their home shows all their spaces).
+      const viewers = await SlackHomeViewer.find({ teamId: where.teamId }).limit(50).lean();
+      for (const v of viewers) messages.push(homeMessage(`op:${change.key}:home:${v.userId}`, where.teamId, v.userId, seqAt(at, 0)));
+      await o.outbox.enqueue(messages);
     },
   };
 
@@ -165,7 +195,8 @@ export function createSlackOperators(o: SlackOperatorsOptions): SlackOperators {
       const userId = body.user.id;
       const operatorId = operatorIdOf(teamId, userId);
       const taskId = action.value ?? '';
-      const spaceId = await o.directory.spaceOfWorkspace('slack', teamId);
+      // Views first, while the trigger_id is fresh: only cheap reads before views.open.
+      const { spaceId, task: found } = await spaceOfTask(teamId, userId, taskId);
       const operatorChannel = spaceId ? (await channelOf(spaceId))?.channel ?? null : null;
       const container = body.container as { type?: string; channel_id?: string; message_ts?: string };
       const channel = container.channel_id ?? operatorChannel;
@@ -177,15 +208,10 @@ export function createSlackOperators(o: SlackOperatorsOptions): SlackOperators {
           : channel ? client.chat.postEphemeral({ channel, user: userId, text }) : Promise.resolve();
         await sent.catch((err: Error) => logger.warn(`ephemeral failed: ${err.message}`));
       };
-      // Views first, while the trigger_id is fresh: only cheap reads before views.open.
-      if (!spaceId || !(await o.directory.isOperator(spaceId, operatorId))) return tell('Only operators can work on these orders (members of the operator channel).');
+      if (!spaceId) return tell('Only operators can work on these orders (members of the operator channel).');
+      if (!found) return tell('This order is not in your queue any more.');
       const scope = { spaceId };
-      let task: OperatorTaskView;
-      try {
-        task = await o.tasks.view(scope, taskId);
-      } catch (err) {
-        return tell(refusal(err));
-      }
+      const task = found;
       const modalContext: ModalContext = { taskId, channel, messageTs: container.message_ts ?? null };
       if (action.action_id === ACTION.complete || action.action_id === ACTION.fail) {
         if (task.status !== 'claimed' || task.operatorId !== operatorId) {
@@ -215,32 +241,32 @@ export function createSlackOperators(o: SlackOperatorsOptions): SlackOperators {
         const ctx = parseModalContext(view.private_metadata);
         const teamId = body.team?.id ?? body.user.team_id ?? '';
         const userId = body.user.id;
-        const spaceId = await o.directory.spaceOfWorkspace('slack', teamId);
-        if (!ctx || !spaceId) return;
+        if (!ctx) return;
+        const { spaceId, task } = await spaceOfTask(teamId, userId, ctx.taskId);
+        if (!spaceId && !ctx.channel) return;
         // The same submission delivered again (same view, same hash) is acted on once.
         if (!(await insertOnce(Claim, { _id: `slack-op-view:${teamId}:${view.id}:${view.hash}`, by: userId }))) return;
         const operatorId = operatorIdOf(teamId, userId);
         try {
-          if (!(await o.directory.isOperator(spaceId, operatorId))) throw new RequestError(403, 'not_an_operator', 'only operators can work on these orders');
+          if (!spaceId || !task) throw new RequestError(403, 'not_an_operator', 'only operators can work on these orders');
           await act({ spaceId }, ctx.taskId, operatorId, checked.value);
         } catch (err) {
-          const channel = ctx.channel ?? (await channelOf(spaceId))?.channel;
+          const channel = ctx.channel ?? (spaceId ? (await channelOf(spaceId))?.channel : null);
           if (channel) await client.chat.postEphemeral({ channel, user: userId, text: refusal(err) });
         }
       };
     app.view<ViewSubmitAction>(VIEW.complete, onSubmit(checkComplete, (scope, id, operatorId, v) => o.tasks.complete(scope, id, { operatorId, ...v })) as never);
     app.view<ViewSubmitAction>(VIEW.fail, onSubmit(checkFail, (scope, id, operatorId, v) => o.tasks.fail(scope, id, { operatorId, ...v })) as never);
 
-    app.event('app_home_opened', async ({ event, body, client }) => {
+    // The home is published through the outbox like every other view; who sees which tasks is decided when it renders.
+    app.event('app_home_opened', async ({ event, body }) => {
       if (event.tab !== 'home') return;
       const teamId = (body as { team_id?: string }).team_id ?? '';
-      const spaceId = await o.directory.spaceOfWorkspace('slack', teamId);
-      if (!spaceId || !(await o.directory.isOperator(spaceId, operatorIdOf(teamId, event.user)))) {
-        await client.views.publish({ user_id: event.user, view: { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Order here by DM or with `/order`. (Manual orders are shown to operators only.)' } }] } });
-        return;
+      const eventId = (body as { event_id?: string }).event_id ?? `${event.user}:${event.event_ts}`;
+      if ((await spacesOf(teamId, event.user)).length > 0) {
+        await SlackHomeViewer.updateOne({ _id: `${teamId}:${event.user}` }, { $set: { teamId, userId: event.user } }, { upsert: true });
       }
-      await SlackHomeViewer.updateOne({ _id: `${teamId}:${event.user}` }, { $set: { spaceId, teamId, userId: event.user } }, { upsert: true });
-      await publishHome(client, spaceId, teamId, event.user);
+      await o.outbox.enqueue([homeMessage(`op:home-opened:${teamId}:${eventId}`, teamId, event.user, seqAt(now()))]);
     });
   }
 

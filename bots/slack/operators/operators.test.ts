@@ -7,13 +7,15 @@
 import { jest } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { pino } from 'pino';
-import { Integration, ManualTask } from '../../../src/storage/models.js';
-import { createFixtureHandler, transient } from '../../../test/support/fixture-handler.js';
-import { startTestService, waitFor, waitForStatus, type TestService } from '../../../test/support/harness.js';
-import { startSmtpSink, type SmtpSink } from '../../../test/support/smtp.js';
+import { ManualTask } from '../../../src/storage/models.js';
+import { waitFor, waitForStatus, type TestService } from '../../../test/support/harness.js';
+import { startOperatorService, type OperatorService } from '../../../test/support/operators.js';
+import { ChatOutbox } from '../../delivery/outbox.js';
 import { createSlackDriver, type SlackDelivery, type SlackDriver } from '../simulator/driver.js';
 import { startSlackSimulator, type SimSlackMessage, type SimSlackUser, type SlackSimulator } from '../simulator/simulator.js';
 import { ACTION, FIELD, VIEW } from './card.js';
@@ -22,7 +24,7 @@ import { createSlackOperators } from './index.js';
 jest.setTimeout(90_000);
 
 let svc: TestService;
-let smtp: SmtpSink;
+let ops$: OperatorService;
 let sim: SlackSimulator;
 let driver: SlackDriver;
 let server: Server;
@@ -31,18 +33,13 @@ let bo: SimSlackUser;
 let cy: SimSlackUser;
 let ops: string;
 let clockOffsetMs = 0;
-const pos = createFixtureHandler('flaky-pos', 'api', () => transient('Square is unavailable: HTTP 503 (SERVICE_UNAVAILABLE: try later)'));
 const quiet = { logLevel: LogLevel.ERROR };
+const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 
 beforeAll(async () => {
-  [smtp, sim] = await Promise.all([startSmtpSink(), startSlackSimulator()]);
-  svc = await startTestService({
-    env: { SMTP_URL: smtp.url },
-    extraHandlers: [pos],
-    retryPolicies: { 'flaky-pos': { maxAttempts: 3, initialDelayMs: 20, factor: 1 } },
-    now: () => new Date(Date.now() + clockOffsetMs),
-  });
-  await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'flaky-pos', priority: 1, enabled: true, config: {} });
+  sim = await startSlackSimulator();
+  ops$ = await startOperatorService({ env: { ADMIN_TOKEN }, now: () => new Date(Date.now() + clockOffsetMs) });
+  svc = ops$.svc;
 
   ana = sim.addUser({ name: 'ana' });
   bo = sim.addUser({ name: 'bo' });
@@ -52,7 +49,9 @@ beforeAll(async () => {
   expect((await svc.api('PUT', '/operators', { body: { channel: { platform: 'slack', id: ops, workspaceId: teamId } } })).status).toBe(200);
 
   const client = new WebClient(sim.workspace.botToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, ...quiet });
-  const operators = createSlackOperators({ tasks: svc.services.manualTasks, directory: svc.services.operators, client: () => client, logger: pino({ level: 'silent' }), membersTtlMs: 0 });
+  // The same durable outbox as customer messages carries the cards (its sweeper is driven by the tests here).
+  const outbox = new ChatOutbox({ logger: pino({ level: 'silent' }), backoff: { initialMs: 50, factor: 2, maxMs: 200 } });
+  const operators = createSlackOperators({ tasks: svc.services.manualTasks, directory: svc.services.operators, outbox, client: () => client, logger: pino({ level: 'silent' }), membersTtlMs: 0 });
   svc.operatorNotifiers.add(operators.notifier);
   const receiver = new ExpressReceiver({ signingSecret: sim.signingSecret, processBeforeResponse: true, ...quiet });
   const app = new App({ receiver, token: sim.workspace.botToken, clientOptions: { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 } }, ...quiet });
@@ -64,24 +63,11 @@ beforeAll(async () => {
 afterAll(async () => {
   server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await svc?.close();
-  await Promise.all([smtp?.close(), sim?.close()]);
+  await ops$?.close();
+  await sim?.close();
 });
 
-const ORDER = {
-  items: [{ name: 'Latte', quantity: 2, modifications: ['oat milk'] }, { name: 'Croissant', quantity: 1 }],
-  pickup_time: '30 minutes', customer_name: 'Sam', customer_phone: '+14155550123', special_instructions: 'extra hot',
-};
-
-/** POS 503 three times, then the café declines the email: the order reaches the operators. */
-async function fallThrough(): Promise<{ actionId: string; taskId: string }> {
-  const { body } = await svc.order(ORDER);
-  const actionId = body.action.id;
-  await waitFor(async () => (await svc.status(actionId)).action.executions.some((e) => e.handlerName === 'email' && e.status === 'awaiting'), 'the email step to await');
-  await svc.service.decline(`${actionId}:1:1`, 'out of oat milk');
-  await waitForStatus(svc, actionId, 'awaiting_confirmation');
-  return { actionId, taskId: `${actionId}:2:1` };
-}
+const fallThrough = () => ops$.fallThrough();
 
 const holds = (m: SimSlackMessage, taskId: string) => JSON.stringify(m.blocks ?? []).includes(JSON.stringify(taskId));
 const cardTs = new Map<string, string>();
@@ -255,4 +241,40 @@ test('App Home shows the operator\'s tasks and the unclaimed ones, and is republ
   await driver.sendEvent(sim.workspace.teamId, { type: 'app_home_opened', user: cy.id, channel: 'D0HOME2', tab: 'home', event_ts: `${Date.now() / 1000}` });
   const cyHome = await waitFor(() => sim.views().find((v) => v.userId === cy.id && v.view['type'] === 'home'), 'the home of a non-operator');
   expect(JSON.stringify(cyHome.view)).not.toContain(taskId);
+});
+
+test('one workspace serving two spaces: each operator\'s App Home shows the tasks of every space they work for, and the second space\'s card works', async () => {
+  // A second space (its own API key, café and menu) whose operator channel is in the same workspace; only ana is in it.
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const space = await svc.api<{ space: { id: string }; apiKey: string }>('POST', '/admin/spaces', { body: { name: 'Harbor' }, headers: admin, key: null });
+  const key = space.body.apiKey;
+  const provider = await svc.api<{ provider: { id: string }; itemId: string }>('POST', '/providers', { key, body: { name: 'Harbor Coffee', timezone: 'America/Los_Angeles', currency: 'USD', orderPrefix: 'HC' } });
+  const catalog = JSON.parse(readFileSync(path.resolve(process.cwd(), 'test/fixtures/catalog-cafe.json'), 'utf8')) as Record<string, unknown>;
+  expect((await svc.api('PUT', `/providers/${provider.body.provider.id}/catalog`, { key, body: { ...catalog, provider: { name: 'Harbor Coffee', timezone: 'America/Los_Angeles', currency: 'USD' } } })).status).toBe(200);
+  const harborOps = sim.addChannel({ name: 'ops-harbor', members: [ana.id] }).id;
+  expect((await svc.api('PUT', '/operators', { key, body: { channel: { id: harborOps, workspaceId: sim.workspace.teamId } } })).status).toBe(200);
+
+  const downtown = await fallThrough();
+  const harborOrder = await svc.api<{ action: { id: string } }>('POST', '/actions', {
+    key, headers: { 'x-user-id': 'kim' }, body: { itemId: provider.body.itemId, type: 'order', parameters: { items: [{ name: 'Americano', quantity: 1 }], customer_name: 'Kim' } },
+  });
+  const harborTask = `${harborOrder.body.action.id}:0:1`; // no integration: the operator is the first step
+  const harborCard = await waitFor(() => sim.messages({ channel: harborOps }).find((x) => holds(x, harborTask)), 'the Harbor card in its own channel');
+
+  for (const user of [ana, bo]) {
+    await driver.sendEvent(sim.workspace.teamId, { type: 'app_home_opened', user: user.id, channel: `D0H${user.id}`, tab: 'home', event_ts: `${Date.now() / 1000}` });
+  }
+  const homeOf = (user: SimSlackUser) => JSON.stringify(sim.views().find((v) => v.userId === user.id && v.view['type'] === 'home')?.view ?? {});
+  await waitFor(() => homeOf(ana).includes(JSON.stringify(harborTask)) && homeOf(ana).includes(JSON.stringify(downtown.taskId)), 'ana\'s home with both spaces');
+  await waitFor(() => homeOf(bo).includes(JSON.stringify(downtown.taskId)), 'bo\'s home');
+  expect(homeOf(bo)).not.toContain(harborTask); // bo is not an operator of Harbor
+
+  // ana claims the Harbor task from its card: the click finds the task's space, and both homes follow.
+  await driver.clickButton({ user: ana.id, channel: harborOps, messageTs: harborCard.ts, actionId: ACTION.claim });
+  await waitFor(() => sim.message(harborOps, harborCard.ts)!.text.includes('Claimed by'), 'the Harbor card claimed');
+  await waitFor(() => { const h = homeOf(ana); return h.slice(0, h.indexOf('Unclaimed (')).includes(JSON.stringify(harborTask)); }, 'the Harbor task under ana\'s tasks');
+  // bo (an operator of Downtown only) cannot take the Harbor task.
+  await driver.clickButton({ user: bo.id, channel: harborOps, messageTs: harborCard.ts, actionId: ACTION.release });
+  await waitFor(() => sim.messages({ channel: harborOps, includeEphemeral: true }).some((m) => m.ephemeralTo === bo.id), 'bo refused');
+  expect((await taskDoc(harborTask))?.operatorId).toBe(`slack:${sim.workspace.teamId}:${ana.id}`);
 });

@@ -5,17 +5,14 @@
  * gets the receipt.
  */
 import { jest } from '@jest/globals';
-import { loadChatConfig } from '../../config.js';
 import { connect } from '../../connections.js';
-import { createChatExtension } from '../../index.js';
-import { slackBot } from '../bot.js';
 import { createSlackDriver, startSlackSimulator, type SlackDriver, type SlackSimulator } from '../simulator/index.js';
 import { startSquareSimulator, type SquareSimulator } from '../../../handlers/square/simulator.js';
 import { Integration, IntegrationSecret } from '../../../src/storage/models.js';
 import { findStoredAction } from '../../../src/storage/action-state.js';
 import { startTestService, waitFor, waitForStatus, type TestService } from '../../../test/support/harness.js';
+import { slackWithOperators } from '../../../test/support/operators.js';
 import { ACTION, FIELD, VIEW } from './card.js';
-import { slackOperatorsExtension } from './extension.js';
 import { operatorConsoleRouter, setupOperatorDemo, type ConsoleModal } from './demo.js';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
@@ -29,14 +26,7 @@ let driver: SlackDriver;
 
 beforeAll(async () => {
   slack = await startSlackSimulator();
-  const operators = slackOperatorsExtension({ membersTtlMs: 0 });
-  const chat = createChatExtension({
-    config: loadChatConfig({}),
-    platforms: [slackBot({ botToken: slack.workspace.botToken, signingSecret: slack.signingSecret, apiUrl: slack.apiUrl, extend: operators.extend })],
-    backoff: { initialMs: 200, factor: 2, maxMs: 2000 },
-    sweepEvery: '2 seconds',
-  });
-  svc = await startTestService({ extensions: [operators, chat] });
+  svc = await startTestService({ extensions: slackWithOperators(slack, { backoff: { initialMs: 200, factor: 2, maxMs: 2000 }, sweepEvery: '2 seconds' }) });
   square = await startSquareSimulator({ webhook: { url: `${svc.baseUrl}/integrations/square/webhooks/${svc.creds.providerId}`, signatureKey: 'sq-key' } });
   const integration = await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'square', priority: 10, enabled: true, config: { baseUrl: square.baseUrl, locationId: 'L1', timeoutSeconds: 5 } });
   await IntegrationSecret.create({ _id: integration._id, values: { accessToken: square.accessToken, webhookSignatureKey: 'sq-key' } });

@@ -143,6 +143,38 @@ export function createWebApi(state: WebApiState): Record<string, SlackMethod> {
     return stored;
   }
 
+  /** The bot reads a conversation it is in (Slack: not_in_channel otherwise). */
+  function readable(params: SlackParams, ws: SimWorkspace) {
+    const channel = world.resolveChannel(ws.teamId, required(params, 'channel'));
+    if (!channel.members.includes(ws.botUserId)) throw new SlackApiFailure('not_in_channel');
+    return channel;
+  }
+
+  /** `oldest`/`latest` bounds (exclusive unless `inclusive`), as Slack applies them. */
+  function inWindow(params: SlackParams, list: SimSlackMessage[]): SimSlackMessage[] {
+    const oldest = Number(str(params, 'oldest') ?? 0);
+    const latest = Number(str(params, 'latest') ?? Infinity);
+    const inclusive = bool(params, 'inclusive');
+    return list.filter((m) => {
+      const t = Number(m.ts);
+      return inclusive ? t >= oldest && t <= latest : t > oldest && t < latest;
+    });
+  }
+
+  /** One page (`limit`, default 100, at most 999) with Slack's cursor; metadata only with include_all_metadata. */
+  function page(params: SlackParams, ws: SimWorkspace, list: SimSlackMessage[]): Record<string, unknown> {
+    const limit = Math.min(999, Math.max(1, Number(str(params, 'limit') ?? 100)));
+    const start = Number(Buffer.from(str(params, 'cursor') ?? '', 'base64url').toString() || 0);
+    const slice = list.slice(start, start + limit);
+    const more = start + limit < list.length;
+    const withMetadata = bool(params, 'include_all_metadata');
+    return {
+      messages: slice.map((m) => ({ ...messageJson(m, ws, appId), ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}) })),
+      has_more: more,
+      response_metadata: { next_cursor: more ? Buffer.from(String(start + limit)).toString('base64url') : '' },
+    };
+  }
+
   return {
     'auth.test': (_params, ws) => ({
       url: `https://${ws.domain}.slack.com/`,
@@ -265,6 +297,23 @@ export function createWebApi(state: WebApiState): Record<string, SlackMethod> {
     'conversations.members': (params, ws) => {
       const channel = world.resolveChannel(ws.teamId, required(params, 'channel'));
       return { members: [...channel.members], response_metadata: { next_cursor: '' } };
+    },
+
+    // Reads the bot uses to find a message it may already have posted (the outbox's check before a re-post).
+    'conversations.history': (params, ws) => {
+      const channel = readable(params, ws);
+      const top = world.messages(channel.id).filter((m) => m.ephemeralTo === undefined && (m.threadTs === undefined || m.replyBroadcast));
+      return page(params, ws, inWindow(params, top).reverse()); // newest first, as Slack lists a channel
+    },
+
+    'conversations.replies': (params, ws) => {
+      const channel = readable(params, ws);
+      const ts = required(params, 'ts');
+      const parent = world.find(channel.id, ts);
+      if (!parent || parent.ephemeralTo !== undefined) throw new SlackApiFailure('thread_not_found');
+      const root = parent.threadTs ?? parent.ts;
+      const thread = world.messages(channel.id).filter((m) => m.ephemeralTo === undefined && (m.ts === root || m.threadTs === root));
+      return page(params, ws, inWindow(params, thread)); // parent first, then replies oldest first
     },
   };
 }
