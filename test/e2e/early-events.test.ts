@@ -104,6 +104,9 @@ describe('across a worker kill', () => {
 
     await workers.one(env());
     await waitForStatus(svc, id, 'completed', 60_000);
+    // The worker texts "confirmed" just after the status is written: wait for it, so the cancellation (sent by
+    // the API process) cannot overtake it on a loaded machine.
+    await waitFor(() => twilioSim.messages().some((m) => m.to === phone && /confirmed/.test(m.body)), 'the confirmation SMS', 60_000);
     expect((await square.redeliver(early.eventId)).status).toBe(200);
     const status = await waitForStatus(svc, id, 'cancelled');
     expect(status.statusUpdates.map((u) => u.status).slice(-2)).toEqual(['completed', 'cancelled']);
