@@ -8,10 +8,10 @@
  *   PUT    /chat/bindings                          {platform, workspace, channel, providerId}
  *   DELETE /chat/bindings/:id
  */
-import express, { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { requireApiKey } from '../src/api/auth.js';
+import { plainText } from '../src/api/text.js';
 import { errors, isoDate, jsonBody, ok, op, spaceHeader } from '../src/api/openapi.js';
 import { fromZod } from '../src/engine/errors.js';
 import { RequestError } from '../src/engine/errors.js';
@@ -21,7 +21,7 @@ import { ChatBinding, ChatConnection, ChatSecret } from './storage/models.js';
 
 const SlackConnectionBody = z.object({
   teamId: z.string().regex(/^[TE][A-Z0-9]{2,20}$/, 'must be a Slack team id such as T0123ABCD'),
-  label: z.string().trim().max(100).optional(),
+  label: plainText(100, { allowEmpty: true }).optional(),
   botToken: z.string().regex(/^xoxb-[\w-]{8,}$/, 'must be a bot token (xoxb-…)').optional(),
 });
 /** Connections made by a link the chat's side opens (Slack OAuth install). */
@@ -56,7 +56,7 @@ export const chatApiPaths: ZodOpenApiPathsObject = {
       requestBody: jsonBody(NewConnectionBody, { platform: 'slack', mode: 'oauth' }),
       responses: {
         ...ok(z.object({ installUrl: z.string().meta({ example: 'https://rouh.example.com/slack/install?code=Xb3…' }), expiresAt: isoDate }), 'Issued', '201'),
-        ...errors(400, 401, 403, 409, 413),
+        ...errors(400, 401, 403, 409, 413, 415),
       },
     }),
   },
@@ -64,7 +64,7 @@ export const chatApiPaths: ZodOpenApiPathsObject = {
     post: op('Chat', 'Connect a Slack workspace (the bot token is write-only)', {
       requestParams: spaceOnly,
       requestBody: jsonBody(SlackConnectionBody, { teamId: 'T0123ABCD', label: 'Café team' }),
-      responses: { ...ok(z.object({ connection: Connection }), 'Already connected to this space'), ...ok(z.object({ connection: Connection }), 'Connected', '201'), ...errors(400, 401, 403, 409, 413) },
+      responses: { ...ok(z.object({ connection: Connection }), 'Already connected to this space'), ...ok(z.object({ connection: Connection }), 'Connected', '201'), ...errors(400, 401, 403, 409, 413, 415) },
     }),
   },
   '/chat/connections/telegram/link': {
@@ -72,7 +72,7 @@ export const chatApiPaths: ZodOpenApiPathsObject = {
       requestParams: spaceOnly,
       responses: {
         ...ok(z.object({ code: z.string(), expiresAt: isoDate, link: z.string().nullable().meta({ description: 't.me deep link once the bot is known' }), command: z.string() }), 'Issued', '201'),
-        ...errors(400, 401, 403, 413),
+        ...errors(400, 401, 403, 413, 415),
       },
     }),
   },
@@ -84,7 +84,7 @@ export const chatApiPaths: ZodOpenApiPathsObject = {
     put: op('Chat', 'Bind a connected channel or chat to a provider', {
       requestParams: spaceOnly,
       requestBody: jsonBody(BindingBody),
-      responses: { ...ok(z.object({ binding: Binding })), ...errors(400, 401, 403, 404, 409, 413) },
+      responses: { ...ok(z.object({ binding: Binding })), ...errors(400, 401, 403, 404, 409, 413, 415) },
     }),
   },
   '/chat/bindings/{id}': {
@@ -101,13 +101,14 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 const serializeConnection = (c: { _id: string; platform: string; workspace: string; channel?: string | null; label?: string | null; createdAt?: Date; status?: string | null; uninstalledAt?: Date | null }) =>
   ({ id: c._id, platform: c.platform, workspace: c.workspace, channel: c.channel ?? null, label: c.label ?? null, createdAt: c.createdAt ?? null, status: c.status ?? 'active', uninstalledAt: c.uninstalledAt ?? null });
 
+/** `guards`: the API's own (auth with its failed-attempt limiter, 415, JSON parsing and shape checks). */
 export function chatApiRouter(deps: {
-  maxBodyBytes: number; now: () => Date; telegramUsername: () => string | null;
+  guards: RequestHandler[]; now: () => Date; telegramUsername: () => string | null;
   /** The Slack install link for a one-time code; null when OAuth installs are not configured. */
   slackInstallUrl: ((code: string) => string) | null;
 }): Router {
   const router = Router();
-  router.use('/chat', express.json({ limit: deps.maxBodyBytes, strict: true }), requireApiKey);
+  router.use('/chat', ...deps.guards);
 
   router.get('/chat/connections', async (req, res) => {
     const list = await ChatConnection.find({ spaceId: req.spaceId }).sort({ createdAt: 1 }).lean();

@@ -77,7 +77,7 @@ export function createChatExtension(o: ChatExtensionOptions): ChatExtension {
       }
       const telegram = () => (bots.find((b) => b.platform === 'telegram') as (PlatformBot & { username?: () => string | null }) | undefined)?.username?.() ?? null;
       const slackInstallUrl = (bots.find((b) => b.platform === 'slack') as SlackPlatformBot | undefined)?.installUrl ?? null;
-      const routers = c.servesHttp ? [...bots.flatMap((b) => b.routers), chatApiRouter({ maxBodyBytes: c.config.MAX_BODY_BYTES, now: c.now, telegramUsername: telegram, slackInstallUrl })] : [];
+      const routers = c.servesHttp ? [...bots.flatMap((b) => b.routers), chatApiRouter({ guards: c.apiGuards, now: c.now, telegramUsername: telegram, slackInstallUrl })] : [];
       const openApiPaths = c.servesHttp ? Object.assign({}, chatApiPaths, ...bots.map((b) => b.openApiPaths ?? {})) : {};
       return { notifiers: [createChatNotifier({ ordering, outbox, logger: c.logger, now: c.now })], routers, openApiPaths };
     },

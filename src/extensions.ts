@@ -3,7 +3,7 @@
  * root (`main.ts` at the repository root, or a test) builds them and passes them to `startService`.
  */
 import type { Agenda } from 'agenda';
-import type { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import type { Logger } from 'pino';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import type { Config } from './config.js';
@@ -24,6 +24,11 @@ export interface ExtensionContext {
   runsWorkers: boolean;
   servesHttp: boolean;
   now: () => Date;
+  /**
+   * What the API runs before its own API-key routes (auth with the failed-attempt limiter, 415 for non-JSON
+   * bodies, the JSON parser and shape checks): an extension's API-key routes mount the same list.
+   */
+  apiGuards: RequestHandler[];
 }
 
 export interface ExtensionParts {

@@ -15,7 +15,7 @@ import { createOutboxHttpClient } from './notify/sms/outbox-http-client.js';
 import { createTwilioStatusRouter, STATUS_CALLBACK_PATH } from './notify/sms/status-router.js';
 import { createSmsNotifier } from './notify/sms/twilio-notifier.js';
 import type { TwilioHttpClient } from './notify/sms/twilio-http.js';
-import { actionIdByExternalRef, executionBelongsTo, forgetEvent, integrationSecret, markEventSeen, providerHasLiveActions } from './storage/integration-lookups.js';
+import { actionIdByExternalRef, actionState, enabledIntegration, executionBelongsTo, forgetEvent, integrationSecret, markEventSeen } from './storage/integration-lookups.js';
 
 /** The SMS outbox's stand-in account (the SDK insists on an AC… sid); its token is generated per data folder. */
 const OUTBOX_ACCOUNT = { sid: `AC${'0'.repeat(32)}`, from: '+15005550006' };
@@ -34,7 +34,8 @@ export function integrationRouters(config: Config, secrets: ServiceSecrets, mani
     secretFor: (providerId, secretName) => integrationSecret(providerId, m.name, secretName),
     executionBelongsTo,
     actionIdByExternalRef,
-    providerHasLiveActions,
+    integrationFor: (providerId) => enabledIntegration(providerId, m.name),
+    actionState,
     markEventSeen: (eventId) => markEventSeen(`${m.name}:${eventId}`),
     forgetEvent: (eventId) => forgetEvent(`${m.name}:${eventId}`),
   })] : []));

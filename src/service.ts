@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { HANDLERS, type HandlerDeps } from '../handlers/index.js';
 import { outboxSender, smtpSender, type MailSender } from '../handlers/email/transport.js';
 import { signLink } from './api/links.js';
-import { createApp } from './api/app.js';
+import { apiRequestGuards, createApp } from './api/app.js';
 import { answerClientError } from './api/client-errors.js';
 import { createAuthFailureLimiter } from './api/auth.js';
 import type { Config } from './config.js';
@@ -161,8 +161,11 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   });
   const extensions = o.extensions ?? [];
   const parts = [];
+  // One failed-auth limiter for the API and the extensions' API-key routes (a wrong key counts wherever it is tried).
+  const authLimiter = createAuthFailureLimiter(config.AUTH_FAILURES_PER_MINUTE);
+  const apiGuards = apiRequestGuards({ authLimiter, maxBodyBytes: config.MAX_BODY_BYTES });
   for (const ext of extensions) {
-    parts.push(await ext.setup({ config, logger: logger.child({ extension: ext.name }), service, services, agenda, runsWorkers, servesHttp: config.ROLE !== 'worker', now }));
+    parts.push(await ext.setup({ config, logger: logger.child({ extension: ext.name }), service, services, agenda, runsWorkers, servesHttp: config.ROLE !== 'worker', now, apiGuards }));
   }
   for (const n of parts.flatMap((p) => p.operatorNotifiers ?? [])) operatorNotifiers.add(n);
   // The engine (and so the dispatcher) exists before the extensions, which are built on it.
@@ -184,7 +187,6 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
     // The API process's bus sees every update (its own and, with ROLE=api, the status feed's), so it counts creations.
     metrics.watch(bus);
     const adminToken = config.ADMIN_TOKEN ?? (config.SEED_DEMO ? await demoAdminToken(config.dataDir) : undefined);
-    const authLimiter = createAuthFailureLimiter(config.AUTH_FAILURES_PER_MINUTE);
     const app = createApp({
       metrics, metricsToken: config.METRICS_TOKEN, adminToken, agenda, trackingKey: tracking, trackingUrl, publicBaseUrl, handlerNames: registry.names(),
       ...(config.SEED_DEMO ? { seedItemId: async () => (await readDemoCredentials(config.dataDir))?.itemId ?? null } : {}),

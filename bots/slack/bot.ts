@@ -11,7 +11,8 @@ import express from 'express';
 import type { Logger as PinoLogger } from 'pino';
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { noAuth, op } from '../../src/api/openapi.js';
+import { slackErrorBodies } from './error-bodies.js';
+import { ErrorBody, noAuth, op } from '../../src/api/openapi.js';
 import bolt from '@slack/bolt';
 import { ChatDraft } from '../storage/models.js';
 import { slackUserId, threadKey, TransportError, type ChatTransport, type Reply, type SentRef, type ThreadRef } from '../conversation/types.js';
@@ -112,11 +113,12 @@ export function createSlackTransport(clientFor: SlackClientFor): ChatTransport {
 const stripMention = (text: string, botUserId: string | null) => (botUserId ? text.replaceAll(`<@${botUserId}>`, ' ') : text.replace(/<@[UW][A-Z0-9]+>/g, ' ')).trim();
 
 /**
- * The Request URL (HTTP mode) in the service's OpenAPI document. Bolt's receiver answers its own errors with
- * empty bodies: 401 for a missing, stale or wrong signature, 400 for an unreadable body, 413 for a large one.
+ * The Request URL (HTTP mode) in the service's OpenAPI document. Bolt's own refusals (401 for a missing, stale
+ * or wrong signature, 400 for an unreadable body, 413 for a large one) carry the API's JSON error body.
  */
 function slackEventsPaths(endpoint: string): ZodOpenApiPathsObject {
   const empty = (description: string) => ({ description });
+  const failure = (description: string) => ({ description, content: { 'application/json': { schema: ErrorBody } } });
   return {
     [endpoint]: {
       post: op('Inbound chat', 'Slack delivers events, slash commands and interactions (Bolt, HTTP mode)', {
@@ -135,9 +137,9 @@ function slackEventsPaths(endpoint: string): ZodOpenApiPathsObject {
         },
         responses: {
           '200': empty('Acknowledged (url_verification answers with its challenge)'),
-          '400': empty('Unreadable body'),
-          '401': empty('Missing, stale or wrong signature'),
-          '413': empty('Body too large'),
+          '400': failure('Unreadable body'),
+          '401': failure('Missing, stale or wrong signature'),
+          '413': failure('Body too large'),
         },
       }),
     },
@@ -152,6 +154,7 @@ export function slackBot(opts: SlackBotOptions): PlatformBotFactory {
     const log = logger.child({ platform: 'slack' });
     const clientOptions = { ...(opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {}), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000 };
     const router = express.Router();
+    router.use(opts.endpoint ?? '/slack/events', slackErrorBodies); // before Bolt's route: its refusals get a JSON body
     const socketMode = !!opts.appToken;
     if (!socketMode && !opts.signingSecret) throw new Error('Slack HTTP mode needs a signing secret');
     if (!opts.botToken && !opts.oauth) throw new Error('Slack needs a bot token or OAuth client credentials');

@@ -2,7 +2,7 @@
 import { formatMoney } from '../../src/engine/money.js';
 import type { ActionView, ProviderView } from '../../src/engine/types.js';
 
-export interface OrderEmailLinks { confirmUrl: string; declineUrl: string; expiresAt: Date }
+export interface OrderEmailLinks { confirmUrl: string; declineUrl: string; expiresAt: Date; orderNumber?: string }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -20,9 +20,10 @@ export function renderOrderEmail(action: ActionView, provider: ProviderView, lin
   }));
   const total = formatMoney(o.totalCents, o.currency);
   const expires = new Intl.DateTimeFormat('en-US', { timeZone: provider.timezone, hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(links.expiresAt);
-  const subject = `New order for ${who} — pickup ${pickup} — ${total}`;
+  const number = links.orderNumber ? ` ${links.orderNumber}` : '';
+  const subject = `New order${number} for ${who} — pickup ${pickup} — ${total}`;
   const text = [
-    `New pickup order for ${provider.name}`,
+    `New pickup order${number} for ${provider.name}`,
     '',
     ...lines.map((l) => `${l.qty} x ${l.name}${l.mods ? ` (${l.mods})` : ''} — ${l.price}`),
     '',
@@ -38,7 +39,7 @@ export function renderOrderEmail(action: ActionView, provider: ProviderView, lin
   ].join('\n');
   const rows = lines.map((l) => `<tr><td style="padding:4px 8px">${l.qty} ×</td><td style="padding:4px 8px"><b>${esc(l.name)}</b>${l.mods ? `<br><span style="color:#555">${esc(l.mods)}</span>` : ''}</td><td style="padding:4px 8px;text-align:right">${esc(l.price)}</td></tr>`).join('');
   const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#222">
-<h2 style="margin:0 0 8px">New pickup order for ${esc(provider.name)}</h2>
+<h2 style="margin:0 0 8px">New pickup order${esc(number)} for ${esc(provider.name)}</h2>
 <p style="margin:0 0 12px">For <b>${esc(who)}</b> · Pickup <b>${esc(pickup)}</b></p>
 <table style="border-collapse:collapse">${rows}<tr><td></td><td style="padding:4px 8px"><b>Total</b></td><td style="padding:4px 8px;text-align:right"><b>${esc(total)}</b></td></tr></table>
 ${o.specialInstructions ? `<p><b>Instructions:</b> ${esc(o.specialInstructions)}</p>` : ''}
@@ -46,6 +47,37 @@ ${o.specialInstructions ? `<p><b>Instructions:</b> ${esc(o.specialInstructions)}
 <a href="${esc(links.confirmUrl)}" style="background:#1a7f37;color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none">Confirm order</a>
 &nbsp;<a href="${esc(links.declineUrl)}" style="background:#cf222e;color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none">Decline</a></p>
 <p style="color:#666;font-size:12px">Links expire at ${esc(expires)}; after that the order goes to our operators. Reference ${esc(action.id)}.</p>
+</body></html>`;
+  return { subject, text, html };
+}
+
+/**
+ * The cancellation the café gets when the customer cancels an order it was emailed: the order number and
+ * reference it saw, what not to make, and for whom. Its confirm/decline links now say the order was cancelled.
+ */
+export function renderCancellationEmail(action: ActionView, provider: ProviderView, orderNumber: string | null): { subject: string; text: string; html: string } {
+  const o = action.order;
+  const label = orderNumber ? `Order ${orderNumber}` : 'Order';
+  const who = o.customerName ?? 'a customer';
+  const pickup = formatPickup(o.pickupAt, provider.timezone);
+  const lines = o.lines.map((l) => `${l.quantity} x ${l.name}${l.modifiers.length ? ` (${l.modifiers.map((m) => m.name).join(', ')})` : ''}`);
+  const subject = `${label} cancelled — do not prepare`;
+  const text = [
+    `${label} for ${who} was cancelled by the customer. Please do not prepare it.`,
+    '',
+    ...lines,
+    '',
+    `Customer: ${who}`,
+    `Was for pickup: ${pickup}`,
+    `Reference: ${action.id}`,
+    '',
+    'Nothing else to do: the confirm and decline links in the order email no longer apply.',
+  ].join('\n');
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#222">
+<h2 style="margin:0 0 8px;color:#cf222e">${esc(label)} cancelled — do not prepare</h2>
+<p style="margin:0 0 12px">The customer <b>${esc(who)}</b> cancelled this order (was for pickup ${esc(pickup)}).</p>
+<ul>${lines.map((l) => `<li><s>${esc(l)}</s></li>`).join('')}</ul>
+<p style="color:#666;font-size:12px">Nothing else to do: the confirm and decline links in the order email no longer apply. Reference ${esc(action.id)}.</p>
 </body></html>`;
   return { subject, text, html };
 }

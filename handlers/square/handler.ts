@@ -4,7 +4,7 @@
  */
 import { SquareClient } from 'square';
 import { ErrorCode, HandlerError } from '../../src/engine/types.js';
-import type { ActionHandler, CanHandle, HandlerContext, HandlerResult } from '../../src/engine/types.js';
+import type { ActionHandler, CancelContext, CanHandle, HandlerContext, HandlerResult } from '../../src/engine/types.js';
 import { parseSquareIntegration } from './config.js';
 import { classifySquareFailure } from './errors.js';
 import { buildCreateOrderRequest } from './order-request.js';
@@ -85,6 +85,34 @@ export function createSquareHandler(deps: SquareHandlerDeps = {}): ActionHandler
         const result = classifySquareFailure(error, { signal: ctx.signal, timeoutSeconds: config.timeoutSeconds, now: ctx.now });
         log.warn({ code: result.error.code, retryable: result.error.retryable }, result.error.message);
         return result;
+      }
+    },
+
+    /**
+     * The customer cancelled while the order was being placed (after completion the API refuses to cancel):
+     * UpdateOrder sets the POS order and its fulfillments to CANCELED, so the kitchen does not make it.
+     */
+    async cancel(ctx: CancelContext): Promise<void> {
+      const parsed = parseSquareIntegration(ctx.integration);
+      if (!parsed.ok) throw HandlerError.permanent(ErrorCode.Misconfigured, parsed.message);
+      const orderId = ctx.execution.externalRef;
+      if (!orderId) return; // Square never returned an order id: there is nothing in the POS to cancel
+      const client = createClient({ token: parsed.secrets.accessToken, baseUrl: parsed.baseUrl });
+      const options = { maxRetries: 0, timeoutInSeconds: parsed.config.timeoutSeconds, abortSignal: ctx.signal };
+      try {
+        const { order } = await client.orders.get({ orderId }, options);
+        if (!order || order.state !== 'OPEN') return; // already cancelled or completed in the POS
+        await client.orders.update({
+          orderId,
+          idempotencyKey: `${ctx.execution.idempotencyKey}:cancel`,
+          order: {
+            locationId: order.locationId, version: order.version, state: 'CANCELED',
+            fulfillments: (order.fulfillments ?? []).flatMap((f) => (f.uid ? [{ uid: f.uid, state: 'CANCELED' as const }] : [])),
+          },
+        }, options);
+        ctx.logger.info({ squareOrderId: orderId }, 'Square order cancelled');
+      } catch (error) {
+        throw classifySquareFailure(error, { signal: ctx.signal, timeoutSeconds: parsed.config.timeoutSeconds, now: ctx.now }).error;
       }
     },
   };

@@ -2,6 +2,7 @@
 import type { HandlerManifest } from '../../src/engine/handler-manifest.js';
 import { squareConfigSchema, squareSecretsSchema } from './config.js';
 import { createSquareHandler, type SquareHandlerDeps } from './handler.js';
+import { squareOrderReference } from './order-lookup.js';
 import { createSquareWebhookRouter, SQUARE_WEBHOOK_PATH } from './webhook.js';
 
 export const squareManifest: HandlerManifest<{ square?: SquareHandlerDeps }> = {
@@ -15,7 +16,12 @@ export const squareManifest: HandlerManifest<{ square?: SquareHandlerDeps }> = {
     signatureKeyFor: (providerId) => deps.secretFor(providerId, 'webhookSignatureKey'),
     notificationUrl: (providerId) => `${deps.publicBaseUrl}${SQUARE_WEBHOOK_PATH.replace(':providerId', providerId)}`,
     findActionIdBySquareOrder: deps.actionIdByExternalRef,
-    providerHasLiveActions: deps.providerHasLiveActions,
+    squareOrderReference: async (providerId, orderId) => {
+      const integration = await deps.integrationFor(providerId);
+      if (!integration) throw new Error('no enabled Square integration');
+      return squareOrderReference(integration, orderId);
+    },
+    actionState: deps.actionState,
     markEventSeen: deps.markEventSeen,
     forgetEvent: deps.forgetEvent,
     outcomes: deps.outcomes,

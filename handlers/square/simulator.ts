@@ -288,10 +288,15 @@ export async function startSquareSimulator(opts: SquareSimulatorOptions = {}): P
     if (patch['version'] !== undefined && patch['version'] !== order.version) {
       throw new SimRequestError(400, { category: 'INVALID_REQUEST_ERROR', code: 'VERSION_MISMATCH', detail: `Order version is ${order.version}`, field: 'order.version' });
     }
+    if (order.state !== 'OPEN') {
+      throw new SimRequestError(400, { category: 'INVALID_REQUEST_ERROR', code: 'BAD_REQUEST', detail: `An order in state ${order.state} cannot be updated`, field: 'order.state' });
+    }
     const changes = (Array.isArray(patch['fulfillments']) ? patch['fulfillments'] : []).flatMap((f: unknown) =>
       isRecord(f) && typeof f['uid'] === 'string' && isFulfillmentState(f['state']) ? [{ uid: f['uid'], state: f['state'] }] : [],
     );
     const updates = applyFulfillmentChanges(order, changes);
+    // UpdateOrder with state CANCELED cancels an open order (how a seller's system withdraws one).
+    if (patch['state'] === 'CANCELED') order.state = 'CANCELED';
     reply(res, 200, { order });
     // Square answers first and notifies asynchronously; tests that must await the webhook use advanceFulfillment.
     void notifyFulfillmentUpdated(order, updates);

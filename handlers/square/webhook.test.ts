@@ -51,6 +51,9 @@ describe('square webhook route fed by the simulator', () => {
   let forgotten: string[];
   let failNextReport: boolean;
   let actionBySquareOrder: Map<string, string>;
+  /** What RetrieveOrder says about an order id we have no record of (the simulator's reference_id by default). */
+  let orderReference: (orderId: string) => Promise<string | null | undefined>;
+  let actionStates: Map<string, 'live' | 'done'>;
 
   const notificationUrl = (providerId: string) => `${baseUrl}/integrations/square/webhooks/${providerId}`;
 
@@ -59,7 +62,8 @@ describe('square webhook route fed by the simulator', () => {
       signatureKeyFor: async (providerId) => (providerId === 'prov_1' ? KEY : null),
       notificationUrl,
       findActionIdBySquareOrder: async (providerId, orderId) => (providerId === 'prov_1' ? (actionBySquareOrder.get(orderId) ?? null) : null),
-      providerHasLiveActions: async () => false,
+      squareOrderReference: async (_providerId, orderId) => orderReference(orderId),
+      actionState: async (_providerId, actionId) => actionStates.get(actionId) ?? null,
       markEventSeen: async (eventId) => {
         if (seen.has(eventId)) return false;
         seen.add(eventId);
@@ -114,6 +118,8 @@ describe('square webhook route fed by the simulator', () => {
     forgotten = [];
     failNextReport = false;
     actionBySquareOrder = new Map();
+    actionStates = new Map();
+    orderReference = async (orderId) => sim.orders().find((o) => o.id === orderId)?.reference_id;
     const app = express();
     app.use(createSquareWebhookRouter(deps()));
     await listen(app);
@@ -177,6 +183,35 @@ describe('square webhook route fed by the simulator', () => {
     await sim.advanceFulfillment(orderId, 'PREPARED');
 
     expect(sim.webhookDeliveries()[0]?.status).toBe(200);
+    expect(reports).toEqual([]);
+  });
+
+  it('an order with no record that Square says is ours and still in flight → 503 + Retry-After, and the event is forgotten', async () => {
+    const orderId = await placeOrder('act_2');
+    actionBySquareOrder.clear(); // the worker died before recording Square's order id
+    actionStates.set('act_2', 'live');
+    await sim.advanceFulfillment(orderId, 'PREPARED');
+    const [delivery] = sim.webhookDeliveries();
+    expect(delivery?.status).toBe(503);
+    expect(forgotten).toEqual([delivery?.eventId]);
+    expect(reports).toEqual([]);
+  });
+
+  it('an order with no record that is ours and finished is applied to that action', async () => {
+    const orderId = await placeOrder('act_3');
+    actionBySquareOrder.clear();
+    actionStates.set('act_3', 'done');
+    await sim.advanceFulfillment(orderId, 'CANCELED');
+    expect(sim.webhookDeliveries()[0]?.status).toBe(200);
+    expect(reports).toEqual([{ actionId: 'act_3', state: 'cancelled', message: 'The café cancelled your order.' }]);
+  });
+
+  it('when Square cannot be asked about an unknown order, answers 503 (redelivered later) rather than guessing', async () => {
+    const orderId = await placeOrder();
+    actionBySquareOrder.clear();
+    orderReference = async () => { throw new Error('Square unavailable'); };
+    await sim.advanceFulfillment(orderId, 'PREPARED');
+    expect(sim.webhookDeliveries()[0]?.status).toBe(503);
     expect(reports).toEqual([]);
   });
 

@@ -32,8 +32,13 @@ export interface SquareWebhookDeps {
   /** The exact URL Square signs (the subscription's notification URL). */
   notificationUrl(providerId: string): string;
   findActionIdBySquareOrder(providerId: string, squareOrderId: string): Promise<string | null>;
-  /** True while the provider has actions not done yet: an unknown order id may be one of them, not recorded yet. */
-  providerHasLiveActions(providerId: string): Promise<boolean>;
+  /**
+   * For an order id we have no record of: its `reference_id` in Square (RetrieveOrder), which is our action id
+   * for orders we placed; null without one, undefined when Square has no such order. Throws when Square cannot be asked.
+   */
+  squareOrderReference(providerId: string, squareOrderId: string): Promise<string | null | undefined>;
+  /** Whether `actionId` is this provider's action still being worked on ('live'), finished ('done'), or not its action (null). */
+  actionState(providerId: string, actionId: string): Promise<'live' | 'done' | null>;
   /** Atomically records the event; true the first time only. */
   markEventSeen(eventId: string): Promise<boolean>;
   /**
@@ -131,13 +136,23 @@ async function applyFulfillmentEvent(
   const updated = event.data?.object?.order_fulfillment_updated;
   const squareOrderId = updated?.order_id;
   if (!squareOrderId) return { ignored: 'no order id' };
-  const actionId = await deps.findActionIdBySquareOrder(providerId, squareOrderId);
+  let actionId = await deps.findActionIdBySquareOrder(providerId, squareOrderId);
   if (actionId === null) {
-    // Possibly ours with its id not recorded yet (a worker died between Square's answer and the record; the
-    // step's takeover re-asks Square with the same idempotency key and records it): have Square deliver again.
-    if (await deps.providerHasLiveActions(providerId)) return { retryLater: 'order not known yet' };
+    // No record of this order id: ask Square whose it is (the reference id we set on every order we place).
+    let reference: string | null | undefined;
+    try {
+      reference = await deps.squareOrderReference(providerId, squareOrderId);
+    } catch (err) {
+      log.warn({ squareOrderId, err: (err as Error).message }, 'could not look the order up in Square');
+      return { retryLater: 'order lookup failed' };
+    }
+    const state = reference ? await deps.actionState(providerId, reference) : null;
     // Not ours (an in-store order, or another app's): acknowledge so Square does not retry for 24 hours.
-    return { ignored: 'unknown order' };
+    if (state === null) return { ignored: 'unknown order' };
+    // Ours, its id not recorded yet (a worker died between Square's answer and the record; the step's takeover
+    // re-asks Square with the same idempotency key and records it): have Square deliver again.
+    if (state === 'live') return { retryLater: 'order not known yet' };
+    actionId = reference!; // ours and finished without the record: apply it to that action
   }
 
   const reported: FulfillmentState[] = [];

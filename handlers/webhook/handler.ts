@@ -6,7 +6,7 @@
 import type { ActionHandler, CanHandle, HandlerContext, HandlerResult } from '../../src/engine/types.js';
 import { ErrorCode, HandlerError } from '../../src/engine/types.js';
 import { readWebhookSettings } from './config.js';
-import { buildOrderRequestedPayload } from './payload.js';
+import { buildOrderCancelledPayload, buildOrderRequestedPayload } from './payload.js';
 import { mapWebhookResponse } from './response-mapping.js';
 import { signWebhook, unixSeconds } from './signing.js';
 
@@ -120,6 +120,36 @@ export function createWebhookHandler(deps: WebhookHandlerDeps = {}): ActionHandl
         default:
           return answer;
       }
+    },
+
+    /** A signed `order.cancelled` event to the same endpoint; any 2xx is delivered, 429/5xx are retried. */
+    async cancel(ctx) {
+      const settings = readWebhookSettings(ctx.integration);
+      if (!settings.ok) throw HandlerError.permanent(ErrorCode.Misconfigured, settings.reason);
+      const { config, secret } = settings;
+      // Its own message id (a different message from the order), the same on every retry of this cancellation.
+      const webhookId = `${ctx.execution.idempotencyKey}:cancelled`;
+      const timestamp = unixSeconds(ctx.now());
+      const body = JSON.stringify(buildOrderCancelledPayload(ctx));
+      const endpoint = describeEndpoint(config.url);
+      let response: Response;
+      try {
+        response = await doFetch(config.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'webhook-id': webhookId, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook({ id: webhookId, timestamp, body, secret }) },
+          body,
+          redirect: 'manual',
+          signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(config.timeoutSeconds * 1000)]),
+        });
+        await readCappedText(response);
+      } catch (err) {
+        const detail = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+        throw HandlerError.transient(ErrorCode.Unavailable, `Could not reach ${endpoint}: ${detail}`);
+      }
+      ctx.logger.info({ webhookId, endpoint, status: response.status }, 'order.cancelled webhook delivered');
+      if (response.ok) return;
+      const answer = mapWebhookResponse({ status: response.status, headers: response.headers, bodyText: '' }, ctx.now());
+      if (answer.kind === 'retryable' || answer.kind === 'permanent') throw answer.error;
     },
   };
 }

@@ -4,7 +4,7 @@
  * The customer's phone number is deliberately left out: the receiver does not need it to make the order.
  */
 import { formatMoney } from '../../src/engine/money.js';
-import type { HandlerContext, PricedLine } from '../../src/engine/types.js';
+import type { CancelContext, HandlerContext, PricedLine } from '../../src/engine/types.js';
 
 export interface WebhookModifier { id: string; name: string; price: string; price_cents: number }
 
@@ -61,9 +61,53 @@ function toItem(line: PricedLine, currency: string): WebhookItem {
   };
 }
 
+/**
+ * `order.cancelled`: the customer cancelled an order the receiver was sent. `execution_id` and `action_id` are the
+ * ones of its `order.requested`; `order_number` is the receiver's own (from its confirmation) or ours.
+ */
+export interface OrderCancelledPayload {
+  type: 'order.cancelled';
+  timestamp: string;
+  data: {
+    action_id: string;
+    execution_id: string;
+    provider: { id: string; name: string };
+    order_number: string | null;
+    cancelled_by: 'customer';
+    order: OrderRequestedPayload['data']['order'];
+  };
+}
+
+function orderOf(action: HandlerContext['action']): OrderRequestedPayload['data']['order'] {
+  const { order } = action;
+  return {
+    items: order.lines.map((line) => toItem(line, order.currency)),
+    total: formatMoney(order.totalCents, order.currency),
+    total_cents: order.totalCents,
+    currency: order.currency,
+    pickup_time: order.pickupAt ? order.pickupAt.toISOString() : 'asap',
+    customer_name: order.customerName,
+    special_instructions: order.specialInstructions,
+  };
+}
+
+export function buildOrderCancelledPayload(ctx: CancelContext): OrderCancelledPayload {
+  return {
+    type: 'order.cancelled',
+    timestamp: ctx.now().toISOString(),
+    data: {
+      action_id: ctx.action.id,
+      execution_id: ctx.execution.id,
+      provider: { id: ctx.provider.id, name: ctx.provider.name },
+      order_number: ctx.orderNumber,
+      cancelled_by: 'customer',
+      order: orderOf(ctx.action),
+    },
+  };
+}
+
 export function buildOrderRequestedPayload(ctx: HandlerContext): OrderRequestedPayload {
   const { action, provider } = ctx;
-  const { order } = action;
   return {
     type: 'order.requested',
     timestamp: action.createdAt.toISOString(),
@@ -71,15 +115,7 @@ export function buildOrderRequestedPayload(ctx: HandlerContext): OrderRequestedP
       action_id: action.id,
       execution_id: ctx.execution.id,
       provider: { id: provider.id, name: provider.name },
-      order: {
-        items: order.lines.map((line) => toItem(line, order.currency)),
-        total: formatMoney(order.totalCents, order.currency),
-        total_cents: order.totalCents,
-        currency: order.currency,
-        pickup_time: order.pickupAt ? order.pickupAt.toISOString() : 'asap',
-        customer_name: order.customerName,
-        special_instructions: order.specialInstructions,
-      },
+      order: orderOf(action),
       // Concatenate rather than `new URL(path, base)`, which would drop a path prefix in the base URL.
       confirm_url: `${ctx.publicBaseUrl.replace(/\/+$/, '')}${confirmPath(provider.id)}`,
     },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { ExternalOutcomes } from '../engine/types.js';
@@ -101,10 +101,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(confirmLinksRouter({ outcomes: deps.services.outcomes, secret: deps.linkSecret, now: deps.now }));
 
   const api = express.Router();
-  api.use(apiKeyAuth(deps.authLimiter));
-  api.use(requireJsonBody);
-  api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
-  api.use(checkJsonShape());
+  api.use(...apiRequestGuards(deps));
   api.use(actionsRouter({ actions: deps.services.actions, trackingUrl: deps.trackingUrl }));
   api.use(manualTasksRouter({ tasks: deps.services.manualTasks }));
   api.use(operatorsRouter({ directory: deps.services.operators }));
@@ -114,4 +111,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(notFoundRoute);
   app.use(errorHandler);
   return app;
+}
+
+/**
+ * What every API-key route runs first, in order: authentication with the failed-attempt limiter, JSON bodies
+ * only (415), the JSON parser, and the shape checks (depth, keys). Extensions' API routes (the chat add-on's
+ * /chat) get the same list through their ExtensionContext.
+ */
+export function apiRequestGuards(deps: { authLimiter?: AuthFailureLimiter; maxBodyBytes: number }): RequestHandler[] {
+  return [apiKeyAuth(deps.authLimiter), requireJsonBody, express.json({ limit: deps.maxBodyBytes, strict: true }), checkJsonShape()];
 }

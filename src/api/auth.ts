@@ -62,6 +62,3 @@ export function apiKeyAuth(limiter?: AuthFailureLimiter): RequestHandler {
     next();
   };
 }
-
-/** Without a failure limiter (routers mounted outside the API, e.g. the chat add-on's /chat). */
-export const requireApiKey: RequestHandler = apiKeyAuth();

@@ -21,6 +21,9 @@ export const ErrorBody = z.object({
   }),
 }).meta({ id: 'Error', description: 'Every error: a stable code, a message for people, and the field at fault when there is one.' });
 
+/** The 409 of the email's confirm/decline links. */
+const LINK_CONFLICT = 'The order is no longer waiting for the café: `order_cancelled` when the customer cancelled it (nothing to prepare), else `already_handled`';
+
 const ERROR_TEXT: Record<string, string> = {
   400: 'Bad request: a field, header or query parameter is invalid (named in `field`)',
   401: 'Missing or unknown credential',
@@ -348,8 +351,8 @@ export function buildOpenApiDocument(opts: { serverUrl: string; seedItemId?: str
           security: noAuth,
           requestParams: { path: z.object({ token: z.string() }) },
           responses: {
-            '200': { description: 'A form', content: { 'text/html': { schema: z.string() } } },
-            ...Object.fromEntries(['404', '409', '410'].map((c) => [c, { description: ERROR_TEXT[c]!, content: { 'text/html': { schema: z.string() }, ...json(ErrorBody) } }])),
+            '200': { description: 'A form; for an order the customer cancelled, a page saying so (nothing to prepare)', content: { 'text/html': { schema: z.string() } } },
+            ...Object.fromEntries(['404', '409', '410'].map((c) => [c, { description: c === '409' ? LINK_CONFLICT : ERROR_TEXT[c]!, content: { 'text/html': { schema: z.string() }, ...json(ErrorBody) } }])),
           },
         }),
         post: op('Email links', kind === 'confirm' ? 'Confirm the order (optional order number and ready-in minutes)' : 'Decline the order (optional reason)', {
@@ -361,7 +364,7 @@ export function buildOpenApiDocument(opts: { serverUrl: string; seedItemId?: str
             },
           },
           responses: Object.fromEntries(['200', '400', '404', '409', '410', '413', '415'].map((c) => [c, {
-            description: c === '200' ? 'Decided' : ERROR_TEXT[c]!,
+            description: c === '200' ? 'Decided' : c === '409' ? LINK_CONFLICT : ERROR_TEXT[c]!,
             content: { 'text/html': { schema: z.string() }, 'application/json': { schema: c === '200' ? z.object({ status: z.string(), message: z.string() }).loose() : ErrorBody } },
           }])),
         }),

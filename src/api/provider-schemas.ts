@@ -1,6 +1,7 @@
 /** Request bodies of the provider onboarding API (they describe the API; the services check the rest). */
 import { z } from 'zod';
 import { INTEGRATION_TYPES } from '../engine/types.js';
+import { plainText } from './text.js';
 
 const timeZone = z.string().trim().min(1).max(64).meta({ override: { enum: Intl.supportedValuesOf('timeZone') }, example: 'America/New_York' }).transform((tz, ctx) => {
   try {
@@ -25,7 +26,7 @@ const currency = z.string().meta({ override: { enum: SUPPORTED_CURRENCIES }, exa
 });
 
 const ProviderFields = {
-  name: z.string().trim().min(1).max(120),
+  name: plainText(120),
   timezone: timeZone,
   currency,
   orderPrefix: z.string().regex(/^[A-Z]{1,6}$/, 'must be 1-6 capital letters such as DC'),
@@ -59,21 +60,21 @@ export const PatchProvider = z.strictObject({
 
 const cents = z.number().int('must be whole cents (an integer)').min(0, 'must not be negative').max(100_000_000);
 const externalIds = z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, _ or -'), z.string().min(1).max(200)).optional();
-const aliases = z.array(z.string().trim().min(1).max(200)).max(100).default([]);
+const aliases = z.array(plainText(200)).max(100).default([]);
 
 /** The parser's catalog import format (see catalog-cafe.json); a `provider` block is accepted and ignored. */
 export const CatalogBody = z.object({
   items: z.array(z.object({
-    sku: z.string().trim().min(1).max(100),
-    name: z.string().trim().min(1).max(200),
+    sku: plainText(100),
+    name: plainText(200),
     aliases,
     price_cents: cents,
-    category: z.string().trim().max(100).nullable().optional(),
+    category: plainText(100, { allowEmpty: true }).nullable().optional(),
     external_ids: externalIds,
   })).min(1, 'at least one item is required').max(5000),
   modifiers: z.array(z.object({
-    id: z.string().trim().min(1).max(100),
-    name: z.string().trim().min(1).max(200),
+    id: plainText(100),
+    name: plainText(200),
     aliases,
     price_cents: cents.default(0),
     external_ids: externalIds,
@@ -85,7 +86,7 @@ const configObject = z.record(z.string(), z.unknown());
 
 export const CreateIntegration = z.strictObject({
   type: z.enum(INTEGRATION_TYPES),
-  name: z.string().trim().min(1).max(60),
+  name: plainText(60),
   priority,
   enabled: z.boolean().default(true),
   config: configObject.default({}),

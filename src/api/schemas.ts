@@ -2,32 +2,9 @@ import { z } from 'zod';
 import { isE164 } from '../engine/phone.js';
 import { ACTION_STATUSES, ORIGIN_CHANNELS } from '../engine/types.js';
 import { MANUAL_TASK_STATUSES } from '../services/manual-tasks.js';
+import { plainText } from './text.js';
 
 const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'must be a 24-character hex id');
-
-// C0/C1 controls; multi-line fields may keep tab and newline. Matching control characters is the point here.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-// eslint-disable-next-line no-control-regex
-const CONTROL_EXCEPT_NEWLINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-// Bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069): they make text read differently than it is.
-const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
-// With the u flag a well-formed pair is one code point, so only an unpaired half matches \p{Cs}.
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * Text a person typed that others will read (names, notes): no control characters, no bidi overrides, no
- * unpaired surrogates (which cannot be encoded to UTF-8 faithfully), and stored in NFC so "é" typed two ways
- * is one string. `max` counts characters after normalisation.
- */
-export function plainText(max: number, opts: { multiline?: boolean; allowEmpty?: boolean } = {}) {
-  return z.string()
-    .refine((v) => !LONE_SURROGATE.test(v), 'must be valid Unicode text (no unpaired surrogates)')
-    .refine((v) => !(opts.multiline ? CONTROL_EXCEPT_NEWLINES : CONTROL).test(v), 'must not contain control characters')
-    .refine((v) => !BIDI_CONTROL.test(v), 'must not contain bidirectional override characters')
-    .transform((v) => v.normalize('NFC').trim())
-    .pipe(z.string().min(opts.allowEmpty ? 0 : 1).max(max));
-}
 
 /** A client-sent price: a non-negative number, or "5.50" / "$5.50" (at most two decimals, nothing else). */
 export const ClientPrice = z.union([
@@ -64,7 +41,8 @@ export const CreateActionBody = z.object({
   type: z.literal('order', { error: 'unsupported action type; supported: order' }),
   parameters: OrderParameters,
   origin: z.object({
-    channel: z.enum(ORIGIN_CHANNELS).default('api'),
+    // A chat origin makes the bot post into that thread: only the bots set one (through the engine service).
+    channel: z.literal('api', { error: `chat origins (${ORIGIN_CHANNELS.filter((c) => c !== 'api').join(', ')}) are set by the chat bots only; send "api" or leave origin out` }).default('api'),
     ref: OriginRef.optional(),
   }).optional(),
 });
@@ -78,14 +56,14 @@ export const ListActionsQuery = z.object({
 
 export const UserIdHeader = plainText(200);
 export const IdempotencyKeyHeader = z.string().min(1).max(255);
-export const OperatorBody = z.object({ operatorId: z.string().trim().min(1).max(100) });
+export const OperatorBody = z.object({ operatorId: plainText(100) });
 export const CompleteTaskBody = OperatorBody.extend({
-  orderNumber: z.string().trim().min(1).max(40).optional(),
+  orderNumber: plainText(40).optional(),
   readyInMinutes: z.number().int().min(0).max(24 * 60).optional(),
-  note: z.string().trim().min(1).max(500).optional(),
+  note: plainText(500, { multiline: true }).optional(),
 });
 /** `reason` is for the team; `customerMessage`, when given, is what the customer is told. */
-export const FailTaskBody = OperatorBody.extend({ reason: z.string().trim().min(1).max(500), customerMessage: z.string().trim().min(1).max(500).optional() });
+export const FailTaskBody = OperatorBody.extend({ reason: plainText(500, { multiline: true }), customerMessage: plainText(500, { multiline: true }).optional() });
 export const ListTasksQuery = z.object({ status: z.enum(MANUAL_TASK_STATUSES).optional() });
 
 const SlackId = z.string().trim().regex(/^[A-Z0-9]{2,30}$/, 'must be a Slack id such as C0123ABC');
@@ -96,9 +74,9 @@ export const PutOperatorsBody = z.object({
 }).strict();
 
 export const CreateSpaceBody = z.object({
-  name: z.string().trim().min(1).max(120),
-  keyLabel: z.string().trim().min(1).max(60).default('default'),
+  name: plainText(120),
+  keyLabel: plainText(60).default('default'),
 });
-export const CreateKeyBody = z.object({ label: z.string().trim().min(1).max(60).default('default') });
+export const CreateKeyBody = z.object({ label: plainText(60).default('default') });
 
 export { objectId };

@@ -14,6 +14,7 @@ import { StepLease } from '../storage/step-lease.js';
 import { insertOnce } from '../storage/insert-once.js';
 import { recordExternalRef } from '../storage/integration-lookups.js';
 import { loadIntegrationWithSecrets, loadProviderView, toActionView } from '../storage/views.js';
+import { tellProviderCancelled, type ProviderCancelOutcome } from './provider-cancel.js';
 import { buildReceiptData, newReceiptNumber } from './receipts.js';
 import type { HandlerRegistry, RetryDecision } from './registry.js';
 import type { StatusBus } from './status-bus.js';
@@ -367,6 +368,7 @@ export class ActionExecutionService implements ExternalOutcomes {
     if (current && state !== 'cancelled' && !TERMINAL.has(current.status)) return { applied: false, status: current.status as ActionStatus, retryLater: true };
     return this.decideAndCommit(actionId, async (action) => {
       if (action.fulfillment === state || (action.status !== 'completed' && state !== 'cancelled')) return null;
+      if (action.status === 'cancelled' || action.status === 'failed') return null; // already over (e.g. the customer's cancel reached the POS)
       const spaceId = action.spaceId.toString();
       const timestamp = this.now().toISOString();
       if (state === 'cancelled') {
@@ -386,14 +388,29 @@ export class ActionExecutionService implements ExternalOutcomes {
     });
   }
 
-  /** The requester cancels: allowed until the action completes. A handler call in flight is not recalled. */
+  /**
+   * The requester cancels: allowed until the action completes. A handler call in flight is not recalled; the
+   * step that told the provider (awaiting its confirmation) or may be telling it (running) gets its handler's
+   * `cancel` hook, from a durable job (see provider-cancel.ts).
+   */
   async cancel(actionId: string, reason = 'Cancelled by the requester'): Promise<OutcomeResult> {
     const message = 'Your order was cancelled.';
-    return this.decideAndCommit(actionId, async (action) => (TERMINAL.has(action.status) ? null : {
-      set: { status: 'cancelled', phase: 'done', error: reason, ...DONE },
-      update: { status: 'cancelled', message, events: [{ type: 'action.cancelled', actionId, spaceId: action.spaceId.toString(), by: 'customer', message, timestamp: this.now().toISOString() }] },
-      schedule: { notify: 'action.cancelled' },
-    }));
+    return this.decideAndCommit(actionId, async (action) => {
+      if (TERMINAL.has(action.status)) return null;
+      const toldProvider = action.phase === 'awaiting' ? action.awaitingExecutionId
+        : action.phase === 'running' ? `${actionId}:${action.chainIndex}:${action.attempt}` : null;
+      return {
+        set: { status: 'cancelled', phase: 'done', error: reason, ...DONE },
+        update: { status: 'cancelled', message, events: [{ type: 'action.cancelled', actionId, spaceId: action.spaceId.toString(), by: 'customer', message, timestamp: this.now().toISOString() }] },
+        schedule: { notify: 'action.cancelled', ...(toldProvider ? { providerCancel: toldProvider } : {}) },
+      };
+    });
+  }
+
+  /** The job the customer's cancel scheduled: tells the provider through the handler's `cancel` hook. */
+  tellProviderCancelled(actionId: string, executionId: string, jobId: string): Promise<ProviderCancelOutcome> {
+    const { registry, logger, publicBaseUrl, stepTimeoutMs, leaseMs } = this.opts;
+    return tellProviderCancelled({ registry, logger, publicBaseUrl, stepTimeoutMs, leaseMs, now: this.now }, { actionId, executionId, jobId });
   }
 
   /** PREFIX-n, allocated once per action (retries reuse it); see storage/order-numbers.ts. */

@@ -6,7 +6,7 @@
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { ActionHandler, ExternalOutcomes, IntegrationType } from './types.js';
+import type { ActionHandler, ExternalOutcomes, IntegrationType, IntegrationView } from './types.js';
 
 /** What inbound routes (POS webhooks, signed confirmations) may ask of the service, scoped to their handler. */
 export interface InboundDeps {
@@ -17,8 +17,10 @@ export interface InboundDeps {
   secretFor(providerId: string, secretName: string): Promise<string | null>;
   executionBelongsTo(executionId: string, providerId: string): Promise<boolean>;
   actionIdByExternalRef(providerId: string, externalRef: string): Promise<string | null>;
-  /** True while the provider has actions not yet done (an unknown order id may be one of theirs, not recorded yet). */
-  providerHasLiveActions(providerId: string): Promise<boolean>;
+  /** The provider's enabled integration of this handler, with its secrets (to call the provider back, e.g. look an order up). */
+  integrationFor(providerId: string): Promise<IntegrationView | null>;
+  /** Whether `actionId` is this provider's action still being worked on ('live'), finished ('done'), or not its action (null). */
+  actionState(providerId: string, actionId: string): Promise<'live' | 'done' | null>;
   /** True the first time this handler sees the event id (a unique insert). */
   markEventSeen(eventId: string): Promise<boolean>;
   /** Undoes markEventSeen when applying the event failed, so a redelivery is processed. */

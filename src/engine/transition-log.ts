@@ -36,6 +36,8 @@ export interface StepScheduler {
    * carries the action as of the event and the event itself, for delivering at once without reading them back.
    */
   enqueueNotify(actionId: string, eventType: NotifyEventType, statusUpdateId: string, now?: { action: ActionDoc; event: ActionEvent }): Promise<void>;
+  /** Tells the provider, through the handler of `executionId`, that the customer cancelled (a durable job). */
+  enqueueProviderCancel(actionId: string, executionId: string): Promise<void>;
 }
 
 export interface TransitionPlan {
@@ -43,7 +45,7 @@ export interface TransitionPlan {
   update?: { status: string; message: string; events?: ActionEvent[] };
   receipt?: { receiptNumber: string; data: ReceiptData };
   execution?: { id: string; set: Record<string, unknown> };
-  schedule?: { stepAt?: Date; confirmTimeoutAt?: Date; notify?: NotifyEventType };
+  schedule?: { stepAt?: Date; confirmTimeoutAt?: Date; notify?: NotifyEventType; /** An execution whose provider must hear of the cancel. */ providerCancel?: string };
 }
 
 /** Sees each transition once, right after its writer won it (metrics hook here instead of into the engine). */
@@ -113,6 +115,7 @@ export class TransitionLog {
     const next = { ...action, ...plan.set, stepSeq: seq + 1 } as ActionDoc;
     if (s?.stepAt) await this.scheduler.enqueueStep(actionId, seq + 1, s.stepAt, next);
     if (s?.confirmTimeoutAt) await this.scheduler.scheduleConfirmTimeout(actionId, seq + 1, s.confirmTimeoutAt);
+    if (s?.providerCancel) await this.scheduler.enqueueProviderCancel(actionId, s.providerCancel);
     const notify = s?.notify ?? (plan.update && followsEveryStatus(action) ? notifyEventOf(plan.update) : undefined);
     const event = events?.find((e) => e.type === notify);
     if (notify) await this.scheduler.enqueueNotify(actionId, notify, `${actionId}:${seq}`, event ? { action: next, event } : undefined);

@@ -166,6 +166,25 @@ export interface HandlerContext {
 export type CanHandle = { ok: true } | { ok: false; reason: string };
 
 /**
+ * What a handler's `cancel` hook gets: the order as the provider was told about it. `execution` is the step
+ * that told the provider (its id and idempotency key are what the provider saw); `externalRef` is the
+ * provider's id for the order when one was recorded (Square order id, webhook-id, Message-ID).
+ */
+export interface CancelContext {
+  action: ActionView;
+  provider: ProviderView;
+  integration: IntegrationView;
+  execution: { id: string; idempotencyKey: string; externalRef: string | null };
+  /** The order number the customer and provider know (ours or the provider's); null when none was given out. */
+  orderNumber: string | null;
+  /** Aborted when the call's time budget runs out: pass it to fetch / SDK calls. */
+  signal: AbortSignal;
+  publicBaseUrl: string;
+  logger: Logger;
+  now(): Date;
+}
+
+/**
  * A provider handler: one vendor (its integration type, label and schemas are in its HandlerManifest).
  * - `canHandle` is cheap and side-effect free: is this integration configured for this action right now?
  * - `execute` performs one attempt. It must be idempotent for the same `execution.idempotencyKey`,
@@ -176,6 +195,13 @@ export interface ActionHandler {
   readonly retryPolicy?: Partial<RetryPolicy>;
   canHandle(action: ActionView, provider: ProviderView, integration: IntegrationView): CanHandle;
   execute(ctx: HandlerContext): Promise<HandlerResult>;
+  /**
+   * Optional: tells the provider that the customer cancelled an order this handler already told it about (sent,
+   * awaiting confirmation, or accepted). The engine calls it at most once per step from a durable job; throwing
+   * a retryable HandlerError (or any other error) has it called again with backoff, a permanent one gives up.
+   * Use `execution.idempotencyKey` so a repeated call after a crash is recognisable as the same cancellation.
+   */
+  cancel?(ctx: CancelContext): Promise<void>;
 }
 
 /** How inbound callbacks (confirm links, webhook confirmations, POS webhooks, operators) move an action on. */

@@ -48,6 +48,8 @@ export function createScheduler(agenda: Agenda, steps: StepDispatcher | null, no
     settled: async () => { await Promise.allSettled([...inFlight]); },
     enqueueStep: async (actionId, _stepSeq, runAt, known) => steps?.offer({ actionId, kind: 'step', known }, runAt),
     scheduleConfirmTimeout: async (actionId, stepSeq, at) => steps?.offer({ actionId, kind: 'confirm-timeout', stepSeq }, at),
+    // Rolling a transition forward may enqueue this twice: the job's own claim makes the second a no-op.
+    enqueueProviderCancel: async (actionId, executionId) => void (await agenda.now(JOB.providerCancel, { actionId, executionId })),
     enqueueNotify: async (actionId, eventType: NotifyEventType, statusUpdateId: string, now) => {
       // Delivered at once by this process; the job is the durable fallback, due only if that did not finish
       // (a crash), and removed once it did. Notifiers dedupe, so the rare double delivery attempt is harmless.
@@ -68,12 +70,20 @@ export function createScheduler(agenda: Agenda, steps: StepDispatcher | null, no
 export const NOTIFY_FALLBACK_AFTER_MS = 2 * 60_000;
 
 /** Registers the workers (ROLE=worker|all). */
-export function defineJobs(agenda: Agenda, deps: { dispatcher: NotifierDispatcher; cleanup: () => Promise<number>; lockLifetimeMs: number; concurrency: number; logger: Logger }): void {
+export function defineJobs(agenda: Agenda, deps: {
+  dispatcher: NotifierDispatcher; cleanup: () => Promise<number>; lockLifetimeMs: number; concurrency: number; logger: Logger;
+  tellProviderCancelled: (actionId: string, executionId: string, jobId: string) => Promise<unknown>;
+}): void {
   // Infrastructure errors (DB hiccups) retry the job.
   const backoff = backoffStrategies.exponential({ delay: 500, factor: 2, maxRetries: 5, maxDelay: 30_000 });
   agenda.define<{ actionId: string; eventType: NotifyEventType; statusUpdateId: string }>(JOB.notify, async (job) => {
     await deps.dispatcher.dispatch(job.attrs.data.actionId, job.attrs.data.eventType, job.attrs.data.statusUpdateId);
   }, { lockLifetime: deps.lockLifetimeMs, backoff, removeOnComplete: true, lockLimit: deps.concurrency, concurrency: deps.concurrency });
+  // A provider that is down is retried for about an hour (the order may still be prepared otherwise).
+  const providerBackoff = backoffStrategies.exponential({ delay: 2000, factor: 2, maxRetries: 12, maxDelay: 10 * 60_000 });
+  agenda.define<{ actionId: string; executionId: string }>(JOB.providerCancel, async (job) => {
+    await deps.tellProviderCancelled(job.attrs.data.actionId, job.attrs.data.executionId, String(job.attrs._id));
+  }, { lockLifetime: deps.lockLifetimeMs, backoff: providerBackoff, removeOnComplete: true, lockLimit: deps.concurrency, concurrency: deps.concurrency });
   agenda.define(JOB.cleanup, async () => {
     const n = await deps.cleanup();
     if (n) deps.logger.info({ actions: n }, 'removed the step bookkeeping of finished actions');

@@ -50,6 +50,7 @@ export function createJobs(connection: mongoose.Connection, s: JobSettings, deps
   if (s.runsWorkers) {
     defineJobs(agenda, {
       dispatcher: deps.notifiers, lockLifetimeMs: s.lockLifetimeMs, concurrency: s.concurrency, logger: deps.logger,
+      tellProviderCancelled: (actionId, executionId, jobId) => service!.tellProviderCancelled(actionId, executionId, jobId),
       cleanup: () => removeFinishedBookkeeping({ stepBookkeepingMs: s.retentionMs, dedupeMs: Math.max(s.retentionMs, 24 * 3600_000) }),
     });
   }

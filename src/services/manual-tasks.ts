@@ -32,12 +32,14 @@ export class TaskConflict extends RequestError {
 
 type TaskDoc = {
   _id: string; actionId: unknown; spaceId: unknown; providerId: unknown; status: ManualTaskStatus; operatorId?: string | null; round?: number | null;
-  createdAt?: Date | null; claimedAt?: Date | null; openedAt?: Date | null;
+  createdAt?: Date | null; claimedAt?: Date | null; openedAt?: Date | null; completedAt?: Date | null;
 } & Record<string, unknown>;
 
 const recordOf = (t: TaskDoc): ManualTaskRecord => {
   const { _id, details: _details, ...rest } = t;
-  return { id: String(_id), ...rest } as ManualTaskRecord;
+  // The API promises these (null until set); a task stored without them (an upsert that skipped the schema's
+  // defaults) must not answer without them.
+  return { id: String(_id), ...rest, operatorId: t.operatorId ?? null, claimedAt: t.claimedAt ?? null, completedAt: t.completedAt ?? null } as ManualTaskRecord;
 };
 
 const claimKey = (taskId: string, round: number) => (round === 0 ? `manual-task:${taskId}:claim` : `manual-task:${taskId}:claim:${round}`);

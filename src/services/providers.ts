@@ -6,20 +6,13 @@
 import type mongoose from 'mongoose';
 import { notFound } from '../engine/errors.js';
 import type { IntegrationType } from '../engine/types.js';
-import { Item, Provider, type ProviderDoc } from '../storage/models.js';
+import { Item, Provider, type ProviderDoc, type Timestamps } from '../storage/models.js';
 
 export interface SpaceScope { spaceId: string }
 
-export interface ProviderFields {
-  name: string;
-  timezone: string;
-  currency: string;
-  orderPrefix: string;
-  contactEmail?: string | null;
-  contactPhone?: string | null;
-  prepMinutes: number;
-  chainOrder?: IntegrationType[] | null;
-}
+/** What onboarding sets on a provider: its stored fields (ProviderDoc is the one list), with a prep time always given. */
+export type ProviderFields = Omit<ProviderDoc, '_id' | 'spaceId' | keyof Timestamps | 'prepMinutes' | 'chainOrder'>
+  & { prepMinutes: number; chainOrder?: IntegrationType[] | null };
 
 /** `null` clears contactEmail and chainOrder (back to the default api → webhook → email → manual). */
 export type ProviderPatch = Partial<ProviderFields>;

@@ -1,11 +1,11 @@
 /** Lookups the inbound integration routers need, scoped by provider. */
 import mongoose from 'mongoose';
 import { insertOnce } from './insert-once.js';
-import type { ProviderView } from '../engine/types.js';
+import type { IntegrationType, IntegrationView, ProviderView } from '../engine/types.js';
 import { actionExists, loadAction } from './action-state.js';
 import { findExecution } from './executions.js';
 import { Action, ActionLive, ExternalRef, Integration, IntegrationSecret, ProcessedEvent, type ActionDoc } from './models.js';
-import { loadProviderView } from './views.js';
+import { loadIntegrationWithSecrets, loadProviderView } from './views.js';
 
 const isId = (v: string) => mongoose.isValidObjectId(v) && /^[a-f0-9]{24}$/.test(v);
 
@@ -38,14 +38,23 @@ export async function recordExternalRef(providerId: string, externalRef: string,
   await insertOnce(ExternalRef, { _id: `${providerId}:${externalRef}`, actionId });
 }
 
+/** The provider's enabled integration of a handler, with its secrets (the first by priority). */
+export async function enabledIntegration(providerId: string, handlerName: string): Promise<IntegrationView | null> {
+  if (!isId(providerId)) return null;
+  const integration = await Integration.findOne({ providerId, name: handlerName, enabled: true }, { _id: 1, type: 1 }).sort({ priority: 1 }).lean();
+  return integration ? loadIntegrationWithSecrets(integration._id, { type: integration.type as IntegrationType, name: handlerName }) : null;
+}
+
 /**
- * True while the provider has an action that is not done. An event about an order we do not know yet may be
- * about one of these (placed, but its id not recorded yet: a worker died between the provider's answer and
- * the record): such events are answered "retry later" rather than dropped.
+ * Whether an action is the provider's and still being worked on (in the live collection), or done.
  */
-export async function providerHasLiveActions(providerId: string): Promise<boolean> {
-  if (!isId(providerId)) return false;
-  return !!(await ActionLive.exists({ providerId }));
+export async function actionState(providerId: string, actionId: string): Promise<'live' | 'done' | null> {
+  if (!isId(providerId) || !isId(actionId)) return null;
+  if (await ActionLive.exists({ _id: actionId, providerId })) return 'live';
+  const action = await Action.findOne({ _id: actionId, providerId }, { phase: 1 }).lean();
+  if (!action) return null;
+  // An Action document of the earlier layout was inserted at creation: live until its phase says done.
+  return action.phase === 'done' ? 'done' : 'live';
 }
 
 /** True the first time an inbound event id is seen (insert on a unique _id). */

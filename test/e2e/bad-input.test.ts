@@ -107,6 +107,45 @@ const corpus: Array<[string, () => Promise<RawResponse>]> = [
   ['bad list cursor', () => rawRequest(['GET /actions?cursor=%00 HTTP/1.1', auth()])],
 ];
 
+const sendJson = (method: string, path: string, body: unknown) => {
+  const text = JSON.stringify(body);
+  return rawRequest([`${method} ${path} HTTP/1.1`, auth(), 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(text)}`], text);
+};
+const provider = { name: 'Harbor Tacos', timezone: 'America/Los_Angeles', currency: 'USD', orderPrefix: 'HT' };
+const catalog = (item: Record<string, unknown> = {}, modifier: Record<string, unknown> = {}) => ({
+  items: [{ sku: 'LAT', name: 'Latte', price_cents: 550, ...item }],
+  modifiers: [{ id: 'oat', name: 'oat milk', ...modifier }],
+});
+const LONE_SURROGATE = '\\ud800'; // JSON-escaped: JSON.stringify would write the lone half as a literal code unit
+
+/** The same text rules on every name a request carries (not only order fields), and who may set what: 400 naming the field. */
+const names: Array<[string, string, () => Promise<RawResponse>]> = [
+  ['a provider name with a bidi override', 'name', () => sendJson('POST', '/providers', { ...provider, name: 'Tacos\u202Egpj.exe' })],
+  ['a provider renamed with NUL', 'name', () => sendJson('PATCH', `/providers/${svc.creds.providerId}`, { name: 'Caf\u0000e' })],
+  ['a catalog item name with a control character', 'items[0].name', () => sendJson('PUT', `/providers/${svc.creds.providerId}/catalog`, catalog({ name: 'Lat\u0007te' }))],
+  ['a catalog alias with a bidi isolate', 'items[0].aliases[0]', () => sendJson('PUT', `/providers/${svc.creds.providerId}/catalog`, catalog({ aliases: ['\u2066latte'] }))],
+  ['a catalog category with a control character', 'items[0].category', () => sendJson('PUT', `/providers/${svc.creds.providerId}/catalog`, catalog({ category: 'drinks\u001b[31m' }))],
+  ['a modifier name with an unpaired surrogate', 'modifiers[0].name', () => {
+    const text = JSON.stringify(catalog()).replace('"oat milk"', `"oat${LONE_SURROGATE}"`);
+    return rawRequest([`PUT /providers/${svc.creds.providerId}/catalog HTTP/1.1`, auth(), 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(text)}`], text);
+  }],
+  ['an integration name with a bidi override', 'name', () => sendJson('POST', `/providers/${svc.creds.providerId}/integrations`, { type: 'email', name: 'email\u202E', priority: 5 })],
+  // Only the bots (through the engine service) create actions with a chat origin: the bot would post into that thread.
+  ['an API client claiming a Slack origin', 'origin.channel', () => postJson('/actions', order(SEED_ORDER, { origin: { channel: 'slack', ref: { workspace: 'T1', channel: 'C1', thread: '1.2' } } }), orderHeaders)],
+  ['an API client claiming a Telegram origin', 'origin.channel', () => postJson('/actions', order(SEED_ORDER, { origin: { channel: 'telegram', ref: { chat: '42' } } }), orderHeaders)],
+  ['an operator id with a control character', 'operatorId', () => sendJson('POST', '/manual-tasks/0123456789abcdef01234567/claim', { operatorId: 'op\u0007' })],
+];
+
+describe('names everywhere: control characters, bidi controls and lone surrogates are a 400 naming the field', () => {
+  test.each(names)('%s', async (_name, field, send) => {
+    const before = await allDocuments();
+    const res = await send();
+    expect(res.status).toBe(400);
+    expect((JSON.parse(res.body) as { error: { field?: string } }).error.field).toBe(field);
+    expect(await allDocuments()).toEqual(before);
+  });
+});
+
 describe('bad-input corpus: 4xx JSON, nothing written', () => {
   test.each(corpus)('%s', async (_name, send) => {
     const before = await allDocuments();
@@ -130,6 +169,16 @@ test('a client that sends headers and stalls mid-body is answered 408 and droppe
   await waitFor(() => socket.destroyed || socket.readableEnded, 'the server to drop the stalled connection', 10_000);
   await closed;
   expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 408/);
+});
+
+test('provider and catalog names are stored NFC-normalised', async () => {
+  const res = await svc.api<{ provider: { id: string; name: string } }>('POST', '/providers', { body: { ...provider, name: 'Cafe\u0301 Zoe\u0301' } });
+  expect(res.status).toBe(201);
+  expect(res.body.provider.name).toBe('Caf\u00e9 Zo\u00e9');
+  const put = await svc.api('PUT', `/providers/${res.body.provider.id}/catalog`, { body: catalog({ name: 'Cre\u0300me Latte' }) });
+  expect(put.status).toBe(200);
+  const menu = await svc.api<{ items: Array<{ name: string }> }>('GET', `/providers/${res.body.provider.id}/catalog`);
+  expect(menu.body.items.map((i) => i.name)).toEqual(['Cr\u00e8me Latte']);
 });
 
 test('names are stored NFC-normalised', async () => {

@@ -6,9 +6,12 @@
  * applied whenever it comes. Both arrival orders, in one process and across a worker kill.
  */
 import { jest } from '@jest/globals';
+import { SquareClient } from 'square';
+import { buildCreateOrderRequest } from '../../handlers/square/order-request.js';
 import { startSquareSimulator, type SquareSimulator } from '../../handlers/square/simulator.js';
 import { generateWebhookSecret } from '../../handlers/webhook/signing.js';
 import { ExternalRef, Integration, IntegrationSecret } from '../../src/storage/models.js';
+import { pricedOrder } from '../support/square-fixtures.js';
 import { SEED_ORDER, startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
 import { createSimulatorHttpClient, startTwilioSimulator, type TwilioSimulator } from '../support/twilio-simulator.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -65,6 +68,20 @@ describe('one process', () => {
     expect((await square.redeliver(early.eventId)).status).toBe(200);
     const status = await readyReported(svc, id);
     expect(status.statusUpdates.map((u) => u.status).slice(-2)).toEqual(['completed', 'ready']);
+  });
+
+  test('an order id we have no record of is looked up in Square: an in-store order is acknowledged (200) even while ours are in flight', async () => {
+    square.setFault({ kind: 'slow', ms: 1500, count: 1 });
+    const id = (await svc.order()).body.action.id;
+    // Ours is in flight (the POS call is slow) while an in-store order changes state.
+    await waitFor(async () => ((await svc.status(id)).action.executions.some((e) => e.status === 'running') ? true : null), 'our POS call in flight');
+    const client = new SquareClient({ token: square.accessToken, baseUrl: square.baseUrl });
+    const walkIn = await client.orders.create(buildCreateOrderRequest({
+      idempotencyKey: `walk-in-${id}`, actionId: 'walk-in-7', orderNumber: 'POS-7', order: pricedOrder(), locationId: 'L1', prepMinutes: 5, catalogMap: undefined,
+    }));
+    await square.advanceFulfillment(walkIn.order!.id!, 'PREPARED');
+    expect(square.webhookDeliveries().at(-1)!.status).toBe(200); // not ours: Square must not redeliver it for a day
+    await waitForStatus(svc, id, 'completed');
   });
 });
 

@@ -5,12 +5,13 @@
  * injected clock. Changes reach operator notifiers through durable jobs, once per change.
  */
 import { jest } from '@jest/globals';
+import mongoose from 'mongoose';
 import type { OperatorNotifier, OperatorTaskChange, OperatorTaskEvent } from '../../src/operators/events.js';
 import type { OperatorTaskView } from '../../src/operators/task-view.js';
 import { waitFor, waitForStatus, type TestService } from '../support/harness.js';
 import { startOperatorService, type OperatorService } from '../support/operators.js';
 import { OPERATOR_JOB } from '../../src/jobs/operator-jobs.js';
-import { Claim } from '../../src/storage/models.js';
+import { Claim, ManualTask } from '../../src/storage/models.js';
 
 jest.setTimeout(60_000);
 
@@ -195,4 +196,12 @@ test('operators of a space: the channel and an optional list, set and read throu
   dir.useChannelMembers('slack', async (c) => (c.id === 'C0OPS' ? ['slack:T0DEMO:U0BO'] : []));
   expect(await dir.isOperator(svc.creds.spaceId, 'slack:T0DEMO:U0BO')).toBe(true);
   expect(await dir.isOperator(svc.creds.spaceId, 'slack:T0DEMO:U0ANA')).toBe(false);
+});
+
+test('a task stored without its optional fields is still listed with them (null), as the API documents', async () => {
+  const id = '0123456789abcdef0123abcd:9:1';
+  await ManualTask.collection.insertOne({ _id: id as never, actionId: new mongoose.Types.ObjectId(), spaceId: new mongoose.Types.ObjectId(svc.creds.spaceId), providerId: new mongoose.Types.ObjectId(svc.creds.providerId), status: 'open', summary: 'bare' });
+  const listed = (await svc.api<{ tasks: Array<Record<string, unknown>> }>('GET', '/manual-tasks')).body.tasks.find((t) => t.id === id);
+  expect(listed).toMatchObject({ id, operatorId: null, claimedAt: null, completedAt: null });
+  await ManualTask.deleteOne({ _id: id });
 });

@@ -29,6 +29,19 @@ function reply(req: Request, res: Response, status: number, title: string, messa
   }
 }
 
+const CANCELLED_TITLE = 'Order cancelled — nothing to prepare';
+
+/**
+ * A link to an order that is no longer waiting for the café. Cancelled: the page a person opens says so plainly
+ * (200: nothing is wrong with the link), a decision or a JSON client gets 409 `order_cancelled`.
+ */
+function notOpen(req: Request, res: Response, status: string, byCafe = false): void {
+  if (status !== 'cancelled') return reply(req, res, 409, 'Already handled', `This order is already ${status.replace('_', ' ')}.`, 'already_handled');
+  const message = byCafe ? 'This order was cancelled in your system — nothing to prepare.' : 'This order was cancelled by the customer — nothing to prepare.';
+  const asPage = req.method === 'GET' && req.accepts(['html', 'json']) !== 'json';
+  reply(req, res, asPage ? 200 : 409, CANCELLED_TITLE, message, 'order_cancelled');
+}
+
 export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: string; now: () => Date }): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb' });
@@ -51,7 +64,7 @@ export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: s
     const found = await check(req, res, 'confirm');
     if (!found) return;
     const summary = summarizeOrder(toActionView(found.action));
-    if (!found.open) return reply(req, res, 409, 'Already handled', `This order is already ${found.action.status.replace('_', ' ')}.`, 'already_handled');
+    if (!found.open) return notOpen(req, res, found.action.status, found.action.fulfillment === 'cancelled');
     res.type('html').send(page(`Confirm order for ${found.provider?.name ?? 'your café'}`, `<p>${esc(summary)}</p>
 <form method="post"><p><label>Ready in (minutes) <input name="ready_in_minutes" type="number" min="0" max="1440" value="${found.provider?.prepMinutes ?? 10}"></label></p>
 <p><label>Your order number (optional) <input name="order_number" maxlength="40"></label></p>
@@ -64,14 +77,14 @@ export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: s
     const body = ConfirmForm.safeParse(req.body ?? {});
     if (!body.success) return reply(req, res, 400, 'Check the form', `${body.error.issues[0]?.path.join('.')}: ${body.error.issues[0]?.message}`, 'validation_failed');
     const outcome = await deps.outcomes.confirm(found.executionId, { orderNumber: body.data.order_number, readyInMinutes: body.data.ready_in_minutes, externalRef: `email:${found.executionId}` });
-    if (!outcome.applied) return reply(req, res, 409, 'Already handled', `This order is already ${outcome.status.replace('_', ' ')}.`, 'already_handled');
+    if (!outcome.applied) return notOpen(req, res, outcome.status);
     reply(req, res, 200, 'Order confirmed — thank you!', 'The customer has been told their order is confirmed.', 'confirmed', { action: outcome });
   });
 
   router.get('/decline/:token', async (req, res) => {
     const found = await check(req, res, 'decline');
     if (!found) return;
-    if (!found.open) return reply(req, res, 409, 'Already handled', `This order is already ${found.action.status.replace('_', ' ')}.`, 'already_handled');
+    if (!found.open) return notOpen(req, res, found.action.status, found.action.fulfillment === 'cancelled');
     res.type('html').send(page('Decline this order?', `<p>${esc(summarizeOrder(toActionView(found.action)))}</p>
 <form method="post"><p><label>Reason (optional) <input name="reason" maxlength="300"></label></p>
 <p><button type="submit" style="background:#cf222e;color:#fff;padding:10px 18px;border:0;border-radius:6px">Decline order</button></p></form>`));
@@ -83,7 +96,7 @@ export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: s
     const body = DeclineForm.safeParse(req.body ?? {});
     if (!body.success) return reply(req, res, 400, 'Check the form', 'reason is too long', 'validation_failed');
     const outcome = await deps.outcomes.decline(found.executionId, body.data.reason);
-    if (!outcome.applied) return reply(req, res, 409, 'Already handled', `This order is already ${outcome.status.replace('_', ' ')}.`, 'already_handled');
+    if (!outcome.applied) return notOpen(req, res, outcome.status);
     reply(req, res, 200, 'Order declined', 'Thanks for letting us know; we will place it another way.', 'declined', { action: outcome });
   });
 
