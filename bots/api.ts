@@ -16,7 +16,7 @@ import { errors, isoDate, jsonBody, ok, op, spaceHeader } from '../src/api/opena
 import { fromZod } from '../src/engine/errors.js';
 import { RequestError } from '../src/engine/errors.js';
 import { Provider } from '../src/storage/models.js';
-import { bindingId, connect, connectionSpace, forgetConnection, newLinkCode } from './connections.js';
+import { bindingId, connect, connectionSpace, forgetBindings, forgetConnection, newLinkCode } from './connections.js';
 import { ChatBinding, ChatConnection, ChatSecret } from './storage/models.js';
 
 const SlackConnectionBody = z.object({
@@ -159,11 +159,13 @@ export function chatApiRouter(deps: {
     const existing = await ChatBinding.findById(id, { spaceId: 1 }).lean();
     if (existing && String(existing.spaceId) !== req.spaceId) throw new RequestError(409, 'bound_elsewhere', 'this channel is bound in another space');
     await ChatBinding.updateOne({ _id: id }, { $set: { spaceId: req.spaceId, platform: body.platform, workspace: body.workspace, channel: body.channel, providerId: body.providerId } }, { upsert: true });
+    forgetBindings(req.spaceId);
     res.json({ binding: { id, ...body } });
   });
 
   router.delete('/chat/bindings/:id', async (req, res) => {
     const { deletedCount } = await ChatBinding.deleteOne({ _id: req.params.id, spaceId: req.spaceId });
+    forgetBindings(String(req.spaceId));
     if (!deletedCount) throw new RequestError(404, 'not_found', 'binding not found');
     res.status(204).end();
   });

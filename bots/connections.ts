@@ -46,9 +46,26 @@ export async function connect(spaceId: string, t: Pick<ThreadRef, 'platform' | '
   return { ok: true, id, existing: false };
 }
 
-export async function boundProvider(t: ThreadRef): Promise<string | null> {
-  const b = await ChatBinding.findById(bindingId(t), { providerId: 1 }).lean();
-  return b ? String(b.providerId) : null;
+/** Each space's bindings (binding id → provider id), read whole: a new thread's first message needs them. */
+const bindings = new Map<string, { byId: Promise<Map<string, string>>; until: number }>();
+/** How long another process's binding change may take to be seen here (this process forgets at once). */
+const BINDING_CACHE_MS = 5_000;
+
+/** The provider a channel/chat of the space is bound to, or null. */
+export async function boundProvider(spaceId: string, t: ThreadRef): Promise<string | null> {
+  let hit = bindings.get(spaceId);
+  if (!hit || hit.until <= Date.now()) {
+    const byId = ChatBinding.find({ spaceId }, { providerId: 1 }).lean().then((rows) => new Map(rows.map((b) => [String(b._id), String(b.providerId)])));
+    hit = { byId, until: Date.now() + BINDING_CACHE_MS };
+    if (bindings.size > 10_000) bindings.clear();
+    bindings.set(spaceId, hit);
+    byId.catch(() => bindings.delete(spaceId));
+  }
+  return (await hit.byId).get(bindingId(t)) ?? null;
+}
+
+export function forgetBindings(spaceId: string): void {
+  bindings.delete(spaceId);
 }
 
 /** A one-time code for `/start <code>`: 16 url-safe characters, valid for `ttlMs`. */

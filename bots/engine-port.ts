@@ -11,7 +11,7 @@ import { CatalogSchema } from '../src/parser/index.js';
 import { chatOrigin } from '../src/services/actions.js';
 import { isObjectId, loadProvider } from '../src/services/providers.js';
 import { loadMenu } from '../src/storage/catalog-store.js';
-import { Item, Provider, Receipt, type ActionDoc } from '../src/storage/models.js';
+import { Item, onConfigWrite, Provider, Receipt, type ActionDoc } from '../src/storage/models.js';
 import type { ChatOrigin, OrderView, OrderingPort, ProviderMenu, ProviderSummary } from './conversation/ports.js';
 
 type ProviderLean = { _id: { toString(): string }; name: string; timezone: string; currency: string; orderPrefix: string };
@@ -25,8 +25,28 @@ async function orNull<T>(fn: () => Promise<T>): Promise<T | null> {
   }
 }
 
+/**
+ * Read on every chat message (which providers a space has, the listing item to order): cached like the
+ * engine's configuration (src/storage/config-cache.ts), cleared by this process's writes, and seen from
+ * other processes' writes within CACHE_MS.
+ */
+const CACHE_MS = 5000;
+const spaceConfig = new Map<string, { at: number; value: Promise<unknown> }>();
+onConfigWrite(() => spaceConfig.clear());
+function cachedRead<T>(key: string, load: () => Promise<T>): Promise<T> {
+  const hit = spaceConfig.get(key);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.value as Promise<T>;
+  const value = (async () => load())();
+  spaceConfig.set(key, { at: Date.now(), value });
+  value.catch(() => spaceConfig.delete(key));
+  if (spaceConfig.size > 10_000) spaceConfig.delete(spaceConfig.keys().next().value!);
+  return value;
+}
+
 export function engineOrderingPort(services: Pick<EngineServices, 'actions'>): OrderingPort {
   const actions = services.actions;
+  const listingItem = (spaceId: string, providerId: string) =>
+    cachedRead(`item:${spaceId}:${providerId}`, async () => (await Item.findOne({ spaceId, providerId }, { _id: 1 }).lean())?._id.toString() ?? null);
   const providerCache = new Map<string, { at: number; value: ProviderSummary }>();
   const providerOf = async (providerId: unknown): Promise<ProviderSummary | null> => {
     const key = String(providerId);
@@ -63,8 +83,7 @@ export function engineOrderingPort(services: Pick<EngineServices, 'actions'>): O
 
   return {
     async providers(spaceId) {
-      const ps = await Provider.find({ spaceId }).sort({ _id: 1 }).lean();
-      return ps.map(summary);
+      return cachedRead(`providers:${spaceId}`, async () => (await Provider.find({ spaceId }).sort({ _id: 1 }).lean()).map(summary));
     },
 
     async menu(spaceId, providerId) {
@@ -88,14 +107,14 @@ export function engineOrderingPort(services: Pick<EngineServices, 'actions'>): O
     },
 
     async place({ spaceId, userId, providerId, request, idempotencyKey, origin }) {
-      const item = await Item.findOne({ spaceId, providerId }, { _id: 1 }).lean();
-      if (!item) return { ok: false, code: 'item_not_found', message: 'this provider takes no orders' };
+      const itemId = await listingItem(spaceId, providerId);
+      if (!itemId) return { ok: false, code: 'item_not_found', message: 'this provider takes no orders' };
       const stored = chatOrigin({ platform: origin.platform, workspace: origin.workspace, channel: origin.channel, thread: origin.thread ?? undefined, user: origin.user });
       try {
         const { action, replayed } = await actions.createAndStart({
           spaceId, userId, idempotencyKey,
           request: {
-            itemId: item._id.toString(), type: 'order',
+            itemId, type: 'order',
             parameters: {
               items: request.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, modifications: l.modifications })),
               pickup_time: request.pickupTime,

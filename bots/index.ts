@@ -96,6 +96,7 @@ export function createChatExtension(o: ChatExtensionOptions): ChatExtension {
 
     async close() {
       for (const bot of bots) await bot.close().catch(() => undefined);
+      await outbox?.close();
     },
   };
 }

@@ -63,14 +63,14 @@ export class ChatRuntime implements ChatInbound {
   async handleMessage(m: InboundMessage): Promise<void> {
     await this.handle(m.thread, m.user.id, m.eventId, async (spaceId) => {
       const now = this.now();
-      return this.conversation.onMessage({ spaceId, boundProviderId: await boundProvider(m.thread), thread: m.thread, user: m.user, now }, m.text);
+      return this.conversation.onMessage({ spaceId, boundProviderId: await boundProvider(spaceId, m.thread), thread: m.thread, user: m.user, now }, m.text);
     });
   }
 
   async handleButton(b: InboundButton): Promise<void> {
     await this.handle(b.thread, b.user.id, b.eventId, async (spaceId) => {
       const now = this.now();
-      return this.conversation.onButton({ spaceId, boundProviderId: await boundProvider(b.thread), thread: b.thread, user: b.user, now }, b.value);
+      return this.conversation.onButton({ spaceId, boundProviderId: await boundProvider(spaceId, b.thread), thread: b.thread, user: b.user, now }, b.value);
     });
   }
 
@@ -122,15 +122,18 @@ export class ChatRuntime implements ChatInbound {
       await this.send(thread, userId, eventId, [{ reply: say(`This chat isn't connected to an ordering space yet. ${hint}`) }]);
       return;
     }
+    // The replies are placed in the thread as of when the message arrived, not when the work ended: placing an
+    // order starts it, and its later news (stamped by the engine) must not overtake the "placing" said here.
+    const at = this.now();
     const replies = await run(spaceId);
-    await this.send(thread, userId, eventId, replies);
+    await this.send(thread, userId, eventId, replies, at);
   }
 
-  private async send(thread: ThreadRef, userId: string, eventId: string, replies: ConversationReply[]): Promise<void> {
+  private async send(thread: ThreadRef, userId: string, eventId: string, replies: ConversationReply[], at = this.now()): Promise<void> {
     if (replies.length === 0) return;
-    const at = this.now();
+    // Durable once enqueued: the sending runs on without holding up this thread's next message.
     await this.o.outbox.enqueue(replies.map((r, i) => ({
       id: r.key ?? `${thread.platform}:${eventId}:${i}`, thread, userId, reply: r.reply, seq: seqAt(at, i),
-    })));
+    })), { drain: 'background' });
   }
 }

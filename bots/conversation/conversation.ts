@@ -56,7 +56,8 @@ export class Conversation {
 
   async onMessage(ctx: ConversationInput, text: string): Promise<ConversationReply[]> {
     const key = threadKey(ctx.thread);
-    const record = await this.openDraft(key, ctx.now);
+    const stored = await ChatDraft.findById(key).lean<DraftRecord>();
+    const record = stored && stored.expiresAt.getTime() >= ctx.now.getTime() ? stored : null;
     if (record && record.userId !== ctx.user.id) {
       return [{ reply: { ...say('This thread is someone else\'s order. Message me directly (or start a new thread) to order for yourself.'), ephemeral: true } }];
     }
@@ -64,7 +65,7 @@ export class Conversation {
     if (!providerId) {
       const providers = await this.o.ordering.providers(ctx.spaceId);
       if (providers.length === 0) return [{ reply: say('There is nothing to order from in this space yet.') }];
-      await this.saveDraft(key, ctx, null, { draft: emptyDraft(), pendingText: text }, record);
+      await this.saveDraft(key, ctx, null, { draft: emptyDraft(), pendingText: text }, stored);
       return [{ reply: chooseProvider(providers) }];
     }
     const loaded = await this.menu(ctx.spaceId, providerId);
@@ -83,7 +84,7 @@ export class Conversation {
     }
 
     const draft = record?.state === 'open' ? reviseDraft(parser, text, record.draft, ctx.now) : draftFromParse(parsed, text);
-    const saved = await this.saveDraft(key, ctx, providerId, { draft }, record);
+    const saved = await this.saveDraft(key, ctx, providerId, { draft }, stored);
     if (draft.lines.length === 0) {
       const missing = draft.unrecognized.length ? `Sorry, there's no ${draft.unrecognized.join(' or ')} on the menu. ` : '';
       return [{ reply: say(`${missing}${draft.question && !missing ? draft.question : 'What would you like to order? Say "menu" to see it.'}`) }];
@@ -216,9 +217,8 @@ export class Conversation {
    * Writes the thread's draft: a change of an open draft bumps its version (older cards stop working); a new
    * draft after a placed/cancelled/expired one starts the next round (a new card).
    */
-  private async saveDraft(key: string, ctx: ConversationInput, providerId: string | null, change: { draft: OrderDraft; pendingText?: string }, current: DraftRecord | null): Promise<DraftRecord> {
+  private async saveDraft(key: string, ctx: ConversationInput, providerId: string | null, change: { draft: OrderDraft; pendingText?: string }, existing: DraftRecord | null): Promise<DraftRecord> {
     const expiresAt = new Date(ctx.now.getTime() + this.o.draftTtlMs);
-    const existing = current ?? (await ChatDraft.findById(key).lean<DraftRecord>());
     const continuing = existing && existing.state === 'open' && existing.expiresAt.getTime() >= ctx.now.getTime();
     const next: DraftRecord = {
       _id: key, spaceId: ctx.spaceId, providerId: providerId ?? existing?.providerId ?? null, userId: ctx.user.id,

@@ -39,10 +39,26 @@ export const say = (text: string): Reply => reply(text, [{ type: 'text', text }]
 /** "8:15 AM", with the weekday when not today, in the provider's time zone. */
 export function localTime(at: Date | string, timezone: string, now: Date): string {
   const d = typeof at === 'string' ? new Date(at) : at;
-  const day = new Intl.DateTimeFormat('en-US', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const day = dateFormat(timezone, 'day');
   const sameDay = day.format(d) === day.format(now);
-  return new Intl.DateTimeFormat('en-US', { timeZone: timezone, hour: 'numeric', minute: '2-digit', ...(sameDay ? {} : { weekday: 'short' }) })
-    .format(d).replace(/[\u202f\u00a0]/g, ' ');
+  return dateFormat(timezone, sameDay ? 'time' : 'weekdayTime').format(d).replace(/[\u202f\u00a0]/g, ' ');
+}
+
+// Building an Intl formatter costs far more than formatting with it: one per (time zone, shape).
+const SHAPES = {
+  day: { year: 'numeric', month: '2-digit', day: '2-digit' },
+  time: { hour: 'numeric', minute: '2-digit' },
+  weekdayTime: { hour: 'numeric', minute: '2-digit', weekday: 'short' },
+} as const satisfies Record<string, Intl.DateTimeFormatOptions>;
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(timeZone: string, shape: keyof typeof SHAPES): Intl.DateTimeFormat {
+  const key = `${timeZone}|${shape}`;
+  let f = dateFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, ...SHAPES[shape] });
+    if (dateFormats.size < 1000) dateFormats.set(key, f);
+  }
+  return f;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

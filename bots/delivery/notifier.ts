@@ -44,24 +44,30 @@ export function createChatNotifier(deps: { ordering: OrderingPort; outbox: ChatO
         log.warn({ actionId: context.action.id, platform: thread.platform }, 'action origin names a chat outside its space; not notified');
         return 'skipped';
       }
+      const { status, fulfillment } = statusOf(event);
+      const stage = stageOf(status, fulfillment);
+      // The card already says "placing" from the moment Place order was pressed: edits start with later news.
+      const cardKey = ref.card && stage > 1 ? `${context.action.id}:card:${context.statusUpdateId ?? event.type}` : null;
+      const newsKey = status !== 'queued' ? stageKey(context.action.id, stage, thread) : null;
+      // What this process already queued (the conversation says "placing" itself) needs no reading of the order.
+      const wanted = { card: !!cardKey && !deps.outbox.alreadyQueued(cardKey), news: !!newsKey && !deps.outbox.alreadyQueued(newsKey) };
+      if (!wanted.card && !wanted.news) return 'skipped';
       const order = await deps.ordering.order(context.action.spaceId, context.action.id);
       if (!order) return 'skipped';
       const at = new Date((event as { timestamp?: string }).timestamp ?? now());
       const messages = [];
-      const { status, fulfillment } = statusOf(event);
-      const stage = stageOf(status, fulfillment);
-      // The card already says "placing" from the moment Place order was pressed: edits start with later news.
-      if (ref.card && stage > 1) {
-        messages.push({ id: `${order.id}:card:${context.statusUpdateId ?? event.type}`, thread, userId: order.userId, seq: seqAt(at, 0), reply: orderCard(order, ref.card, now()) });
+      if (wanted.card && cardKey && ref.card) {
+        // After the news: the thread reply is what the customer is waiting for; the card follows it.
+        messages.push({ id: cardKey, thread, userId: order.userId, seq: seqAt(at, 1), reply: orderCard(order, ref.card, now()) });
       }
       // "Placing" or "waiting" news that arrives after the order moved on is stale: the later news says more.
       const stale = stage <= 2 && stageOf(order.status, order.fulfillment) > stage;
-      if (!stale && status !== 'queued') {
+      if (!stale && wanted.news && newsKey) {
         const asOfEvent: OrderView = { ...order, status: status as OrderView['status'], fulfillment: fulfillment as OrderView['fulfillment'] };
-        messages.push({ id: stageKey(order.id, stage, thread), thread, userId: order.userId, seq: seqAt(at, 1), reply: statusNews(asOfEvent, now(), context.trackingUrl ?? null) });
+        messages.push({ id: newsKey, thread, userId: order.userId, seq: seqAt(at, 0), reply: statusNews(asOfEvent, now(), context.trackingUrl ?? null) });
       }
       if (messages.length === 0) return 'skipped';
-      await deps.outbox.enqueue(messages);
+      await deps.outbox.enqueue(messages, { drain: 'background' });
       return 'sent';
     },
   };

@@ -99,11 +99,18 @@ const ChatDeliverySchema = new Schema({
 ChatDeliverySchema.index({ createdAt: 1 });
 export const ChatDelivery = model('ChatDelivery', ChatDeliverySchema);
 
-/** Deliveries not yet sent (small: deleted when sent), with their retry state. `_id` = delivery id. */
+/**
+ * Deliveries not yet sent (small: deleted when sent), with their retry state. `_id` = delivery id. It carries
+ * the message itself, so sending reads nothing else (rows written before it did are read from ChatDelivery).
+ */
 const ChatPendingSchema = new Schema({
   _id: { type: String, required: true },
   threadKey: { type: String, required: true },
   seq: { type: Number, required: true },
+  thread: { type: Schema.Types.Mixed, default: null },
+  userId: { type: String, default: null },
+  reply: { type: Schema.Types.Mixed, default: null },
+  native: { type: Schema.Types.Mixed, default: null },
   attempts: { type: Number, default: 0 },
   notBefore: { type: Date, default: null },
   lastError: { type: String, default: null },
@@ -111,7 +118,7 @@ const ChatPendingSchema = new Schema({
   uncertain: { type: Boolean, default: false },
   /** Native live renders of the same card/home share this key: a queued later one makes an earlier one redundant. */
   coalesce: { type: String, default: null },
-}, { timestamps: true, versionKey: false });
+}, { timestamps: true, versionKey: false, minimize: false });
 ChatPendingSchema.index({ threadKey: 1, seq: 1 });
 export const ChatPending = model('ChatPending', ChatPendingSchema);
 

@@ -4,6 +4,7 @@ import { createLogger } from '../../src/logger.js';
 import { ChatOutbox, seqAt } from '../../bots/delivery/outbox.js';
 import { cleanupChatRecords } from '../../bots/cleanup.js';
 import { ChatInboundEvent, ChatPending } from '../../bots/storage/models.js';
+import { Claim } from '../../src/storage/models.js';
 import { TransportError, type ChatTransport, type Reply, type ThreadRef, type TransportFailure } from '../../bots/conversation/types.js';
 import { startTestService, waitFor, type TestService } from '../support/harness.js';
 
@@ -44,11 +45,12 @@ test('each key is sent once; a thread is sent in seq order and waits behind a fa
   const at = Date.now();
   await box.enqueue([{ id: 'a', thread: t, userId: null, reply: reply('first'), seq: seqAt(at, 0) }, { id: 'b', thread: t, userId: null, reply: reply('second'), seq: seqAt(at, 1) }]);
   expect(sent).toEqual([]); // the head failed: nothing overtakes it
-  await box.enqueue([{ id: 'a', thread: t, userId: null, reply: reply('first again'), seq: seqAt(at, 2) }]);
+  // A batch claims each message on its own: the repeated key is dropped, the new one is queued.
+  await box.enqueue([{ id: 'a', thread: t, userId: null, reply: reply('first again'), seq: seqAt(at, 2) }, { id: 'c', thread: t, userId: null, reply: reply('third'), seq: seqAt(at, 3) }]);
   await new Promise((r) => setTimeout(r, 120));
   await box.sweep();
   await waitFor(async () => (await ChatPending.countDocuments({ threadKey: 'slack:T1:D1:1.0' })) === 0, 'the thread drained');
-  expect(sent.map((s) => s.text)).toEqual(['first', 'second']);
+  expect(sent.map((s) => s.text)).toEqual(['first', 'second', 'third']);
 });
 
 test('cards are posted once then edited; "not modified" counts as delivered; a refused message is dropped and the thread goes on', async () => {
@@ -56,14 +58,56 @@ test('cards are posted once then edited; "not modified" counts as delivered; a r
   const box = outbox(transport);
   const t = thread(2);
   const at = Date.now();
-  await box.enqueue([
-    { id: 'c1', thread: t, userId: null, reply: reply('card v1', 'order-1'), seq: seqAt(at, 0) },
-    { id: 'c2', thread: t, userId: null, reply: reply('card v1', 'order-1'), seq: seqAt(at, 1) },
-    { id: 'x', thread: t, userId: null, reply: reply('refused'), seq: seqAt(at, 2) },
-    { id: 'c3', thread: t, userId: null, reply: reply('card v2', 'order-1'), seq: seqAt(at, 3) },
-  ]);
+  // One at a time, so no two edits of the card wait together (those are coalesced: next test).
+  await box.enqueue([{ id: 'c1', thread: t, userId: null, reply: reply('card v1', 'order-1'), seq: seqAt(at, 0) }]);
+  await box.enqueue([{ id: 'c2', thread: t, userId: null, reply: reply('card v1', 'order-1'), seq: seqAt(at, 1) }]);
+  await box.enqueue([{ id: 'x', thread: t, userId: null, reply: reply('refused'), seq: seqAt(at, 2) }]);
+  await box.enqueue([{ id: 'c3', thread: t, userId: null, reply: reply('card v2', 'order-1'), seq: seqAt(at, 3) }]);
   expect(sent).toEqual([{ op: 'post', text: 'card v1', messageId: 'm1' }, { op: 'edit', text: 'card v2', messageId: 'm1' }]);
   expect(await ChatPending.countDocuments({ threadKey: 'slack:T1:D2:1.0' })).toBe(0);
+});
+
+test('edits of one card waiting together are coalesced: the card gets its latest content once, at the first edit\'s place', async () => {
+  const { transport, sent } = scripted([null, { kind: 'unavailable', message: 'HTTP 503' }]);
+  const box = outbox(transport);
+  const t = thread(4);
+  const at = Date.now();
+  await box.enqueue([{ id: 'k1', thread: t, userId: null, reply: reply('card: draft', 'order-1'), seq: seqAt(at, 0) }]);
+  // The platform is down for the next send: placing, its news, then completion and the receipt pile up behind it.
+  await box.enqueue([
+    { id: 'k2', thread: t, userId: null, reply: reply('card: placing', 'order-1'), seq: seqAt(at, 1) },
+    { id: 'n1', thread: t, userId: null, reply: reply('Placing your order'), seq: seqAt(at, 2) },
+  ]);
+  await box.enqueue([
+    { id: 'k3', thread: t, userId: null, reply: reply('card: confirmed', 'order-1'), seq: seqAt(at, 3) },
+    { id: 'n2', thread: t, userId: null, reply: reply('Confirmed!'), seq: seqAt(at, 4) },
+  ], { drain: false });
+  expect(sent.map((s) => `${s.op} ${s.text}`)).toEqual(['post card: draft']);
+  await new Promise((r) => setTimeout(r, 120));
+  await box.sweep();
+  await waitFor(async () => (await ChatPending.countDocuments({ threadKey: 'slack:T1:D4:1.0' })) === 0, 'the thread drained');
+  expect(sent).toEqual([
+    { op: 'post', text: 'card: draft', messageId: 'm1' },
+    { op: 'edit', text: 'card: confirmed', messageId: 'm1' },
+    { op: 'post', text: 'Placing your order', messageId: 'm2' },
+    { op: 'post', text: 'Confirmed!', messageId: 'm3' },
+  ]);
+});
+
+test('a drain that finds another worker sending the thread\'s head looks again shortly, without waiting for the sweeper', async () => {
+  const { transport, sent } = scripted([]);
+  const box = outbox(transport);
+  const t = thread(5);
+  const at = Date.now();
+  // Another worker holds the head's send claim (it is posting "h" right now).
+  await Claim.create({ _id: 'chat-send:h:0', by: 'another worker' });
+  await box.enqueue([{ id: 'h', thread: t, userId: null, reply: reply('head'), seq: seqAt(at, 0) }, { id: 'n', thread: t, userId: null, reply: reply('next'), seq: seqAt(at, 1) }]);
+  expect(sent).toEqual([]); // nothing overtakes the head
+  // The other worker finishes "h" (its pending row goes); this process picks up "n" on its own.
+  await ChatPending.deleteOne({ _id: 'h' });
+  await waitFor(() => (sent.length ? sent : null), 'the next message');
+  expect(sent.map((s) => s.text)).toEqual(['next']);
+  await box.close();
 });
 
 test('a 429 waits its Retry-After before the retry', async () => {

@@ -10,6 +10,7 @@ import { createChatExtension, type ChatExtension } from '../../bots/index.js';
 import { slackBot } from '../../bots/slack/bot.js';
 import { createSlackDriver, startSlackSimulator, type SlackDriver, type SlackSimulator } from '../../bots/slack/simulator/index.js';
 import type { BotEvent } from '../../bots/slack/simulator/index.js';
+import type { ServiceOverrides } from '../../src/service.js';
 import { startTestService, type TestService } from './harness.js';
 
 export interface ChatTestService {
@@ -23,6 +24,8 @@ export interface ChatTestService {
 
 export async function startChatTestService(o: {
   env?: Record<string, string>; subscriptions?: BotEvent[]; backoff?: { initialMs: number; factor: number; maxMs: number }; dbName?: string;
+  /** SMS through a Twilio simulator (with TWILIO_* in env). */
+  twilioHttpClient?: ServiceOverrides['twilioHttpClient'];
   /** A restart: keep this Slack simulator (and the database named by dbName, already seeded and connected). */
   reuse?: { slack: SlackSimulator };
   /** OAuth installs instead of the simulator's workspace token (no workspace is connected up front). */
@@ -38,7 +41,7 @@ export async function startChatTestService(o: {
     backoff: o.backoff ?? { initialMs: 200, factor: 2, maxMs: 2000 },
     sweepEvery: '2 seconds',
   });
-  const svc = await startTestService({ env: o.env, extensions: [chat], ...(o.dbName ? { dbName: o.dbName } : {}) });
+  const svc = await startTestService({ env: o.env, extensions: [chat], ...(o.dbName ? { dbName: o.dbName } : {}), ...(o.twilioHttpClient ? { twilioHttpClient: o.twilioHttpClient } : {}) });
   const square = await startSquareSimulator({ webhook: { url: `${svc.baseUrl}/integrations/square/webhooks/${svc.creds.providerId}`, signatureKey: 'sq-key' } });
   const existing = o.reuse ? await Integration.findOne({ providerId: svc.creds.providerId, name: 'square' }) : null;
   if (existing) {
