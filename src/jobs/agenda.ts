@@ -46,7 +46,7 @@ export function createScheduler(agenda: Agenda, steps: StepDispatcher | null, no
   const inFlight = new Set<Promise<unknown>>();
   return {
     settled: async () => { await Promise.allSettled([...inFlight]); },
-    enqueueStep: async (actionId, _stepSeq, runAt) => steps?.offer({ actionId, kind: 'step' }, runAt),
+    enqueueStep: async (actionId, _stepSeq, runAt, known) => steps?.offer({ actionId, kind: 'step', known }, runAt),
     scheduleConfirmTimeout: async (actionId, stepSeq, at) => steps?.offer({ actionId, kind: 'confirm-timeout', stepSeq }, at),
     // Rolling a transition forward may enqueue this twice: the job's own claim makes the second a no-op.
     enqueueProviderCancel: async (actionId, executionId) => void (await agenda.now(JOB.providerCancel, { actionId, executionId })),
@@ -55,9 +55,10 @@ export function createScheduler(agenda: Agenda, steps: StepDispatcher | null, no
       // (a crash), and removed once it did. Notifiers dedupe, so the rare double delivery attempt is harmless.
       const data = { actionId, eventType, statusUpdateId };
       if (!now) return void (await agenda.now(JOB.notify, data));
-      const job = await agenda.schedule(new Date(Date.now() + fallbackAfterMs), JOB.notify, data);
+      // No job when no notifier can have anything to send (no chat thread, no phone number): 2 writes saved.
+      const job = notifiers.mayDeliver(now.action, now.event) ? await agenda.schedule(new Date(Date.now() + fallbackAfterMs), JOB.notify, data) : null;
       const sending = notifiers.dispatchEvent(now.action, now.event, statusUpdateId)
-        .then(() => job.remove())
+        .then(() => job?.remove())
         .catch((err: Error) => logger.warn({ actionId, err: err.message }, 'notification failed; its job retries it'))
         .finally(() => inFlight.delete(sending));
       inFlight.add(sending);

@@ -43,7 +43,7 @@ export function createJobs(connection: mongoose.Connection, s: JobSettings, deps
   const agenda = createAgenda(connection, { processEveryMs: Math.max(s.pollEveryMs, AGENDA_POLL_FLOOR_MS), lockLifetimeMs: s.lockLifetimeMs, concurrency: s.concurrency, inProcessNotifications: s.inProcess });
   let service: ActionExecutionService | null = null;
   const steps = s.runsWorkers ? new StepDispatcher({
-    runStep: (id) => service!.runStep(id),
+    runStep: (id, known) => service!.runStep(id, known),
     confirmationTimeout: async (id, seq) => { await service!.confirmationTimeout(id, seq); },
   }, { pollEveryMs: s.pollEveryMs, concurrency: s.concurrency, logger: deps.logger, onWorkStart: deps.onWorkStart }) : null;
   const scheduler = createScheduler(agenda, steps, deps.notifiers, deps.logger, s.notifyFallbackAfterMs);
