@@ -6,7 +6,8 @@
  *   raw      the same database's insert ceiling (small documents, 16 concurrent inserters)
  *   history  burst 4 again after 20,000 finished actions (with executions, status updates, receipts) were
  *            written directly, as stored history
- * plus operations per action (driver command monitoring) and efficiency = actions/s ÷ (raw inserts/s ÷ ops per action).
+ * plus operations per action (driver command monitoring) and efficiency = actions/s ÷ (raw inserts/s ÷ ops per action),
+ * each burst against a raw measurement taken right after it (the load of a shared machine drifts).
  * The provider is the Square simulator through the real SDK, so "completed" includes a real HTTP order.
  * Knobs: BENCH_ACTIONS (default 200), BENCH_MODE=paced or BENCH_CONCURRENCY=n run that one phase only,
  * BENCH_HISTORY (default 20000). Bounded: every phase stops at its count or after 3 minutes.
@@ -90,7 +91,9 @@ async function phase(label: string, o: { paced?: boolean; concurrency: number; n
   console.log(`POST /actions → 201: p50 ${ms(pct(delays(responded), 50))}  p99 ${ms(pct(delays(responded), 99))}`);
   console.log(`submit → executing: p50 ${ms(pct(toStart, 50))}  p99 ${ms(pct(toStart, 99))}  max ${ms(Math.max(...toStart))}`);
   console.log(`submit → completed: p50 ${ms(pct(toDone, 50))}  p99 ${ms(pct(toDone, 99))}  max ${ms(Math.max(...toDone))}`);
-  console.log(`ops per action: ${opsPerAction.toFixed(1)}  ${JSON.stringify(Object.fromEntries(Object.entries(ops.byKey()).slice(0, 12).map(([k, v]) => [k, +(v / Math.max(1, completed.size)).toFixed(2)])))}`);
+  console.log(`ops per action: ${opsPerAction.toFixed(1)}  ${JSON.stringify(Object.fromEntries(Object.entries(ops.byKey()).slice(0, 24).map(([k, v]) => [k, +(v / Math.max(1, completed.size)).toFixed(2)])))}`);
+  const perAction = (m: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(m).slice(0, 8).map(([k, v]) => [k, +(v / Math.max(1, completed.size)).toFixed(2)])));
+  console.log(`database ms per action (command sent → reply, summed): ${perAction(ops.msByKey())}`);
   console.log(`square simulator orders: ${square.orders().length}`);
   await square.close();
   await mongoose.connection.dropDatabase().catch(() => undefined);
@@ -149,18 +152,28 @@ async function rawInsertCeiling(): Promise<number> {
 
 console.log(`database: ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'}; ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on this machine slows every figure)`);
 if (process.env.BENCH_MODE === 'paced') await phase('paced', { paced: true, concurrency: 1, n: Math.min(N, 50) });
+else if (process.env.BENCH_MODE === 'history') {
+  // The history comparison alone: burst 4 on an empty database, then burst 4 after HISTORY finished actions.
+  const empty = await phase('burst 4', { concurrency: 4, n: N });
+  const history = await phase(`history (${HISTORY} finished actions stored), burst 4`, { concurrency: 4, n: N, history: HISTORY });
+  console.log(`\nhistory p50 ÷ empty p50 (submit → completed, burst 4): ${(history.toDoneP50 / empty.toDoneP50).toFixed(2)} (${ms(history.toDoneP50)} ÷ ${ms(empty.toDoneP50)}); ${history.perSecond.toFixed(1)} vs ${empty.perSecond.toFixed(1)} actions/s`);
+}
 else if (process.env.BENCH_CONCURRENCY) await phase(`burst ${process.env.BENCH_CONCURRENCY}`, { concurrency: Number(process.env.BENCH_CONCURRENCY), n: N });
 else {
   const paced = await phase('paced', { paced: true, concurrency: 1, n: Math.min(N, 50) });
+  // The machine's load drifts over minutes (other work): each burst gets its own raw-insert measurement,
+  // taken right after it, and efficiency compares the two.
   const b4 = await phase('burst 4', { concurrency: 4, n: N });
+  const raw4 = await rawInsertCeiling();
   const b16 = await phase('burst 16', { concurrency: 16, n: N });
-  const raw = await rawInsertCeiling();
+  const raw16 = await rawInsertCeiling();
   const history = await phase(`history (${HISTORY} finished actions stored), burst 4`, { concurrency: 4, n: N, history: HISTORY });
-  const efficiency = (r: PhaseResult) => (100 * r.perSecond) / (raw / r.opsPerAction);
+  const rawH = await rawInsertCeiling();
+  const efficiency = (r: PhaseResult, raw: number) => (100 * r.perSecond) / (raw / r.opsPerAction);
   console.log('\nsummary');
   console.log(`paced: submit → executing p50 ${ms(paced.toStartP50)}, submit → completed p50 ${ms(paced.toDoneP50)}`);
-  for (const r of [b4, b16, history]) {
-    console.log(`${r.label}: ${r.completed}/${r.submitted} completed, ${r.errors} errors, ${r.perSecond.toFixed(1)} actions/s, ${r.opsPerAction.toFixed(1)} ops/action, efficiency ${efficiency(r).toFixed(0)}%, submit → completed p50 ${ms(r.toDoneP50)}`);
+  for (const [r, raw] of [[b4, raw4], [b16, raw16], [history, rawH]] as const) {
+    console.log(`${r.label}: ${r.completed}/${r.submitted} completed, ${r.errors} errors, ${r.perSecond.toFixed(1)} actions/s, ${r.opsPerAction.toFixed(1)} ops/action, raw ${raw.toFixed(0)} inserts/s, efficiency ${efficiency(r, raw).toFixed(0)}%, submit → completed p50 ${ms(r.toDoneP50)}`);
   }
   console.log(`history p50 ÷ empty p50 (submit → completed, burst 4): ${(history.toDoneP50 / b4.toDoneP50).toFixed(2)}`);
 }

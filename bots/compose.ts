@@ -50,7 +50,8 @@ export function chatAddOn(env: NodeJS.ProcessEnv = process.env): AddOn {
       if (platforms.length === 0) return { extensions: [] };
       return {
         // The operators extension first: the Slack bot it extends is built during the chat extension's setup.
-        extensions: [operators, (chatExtension = createChatExtension({ config: chat, platforms }))],
+        // Only with a Slack bot: without one this process leaves task changes to a process that has it.
+        extensions: [...(slackConfigured || demo ? [operators] : []), (chatExtension = createChatExtension({ config: chat, platforms }))],
         ...(demo ? {
           afterSeed: (d: { spaceId: string; baseUrl: string; dataDir: string }) => demo.connect(d),
           close: () => demo.close(),

@@ -5,7 +5,7 @@
  */
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
-import type { ExtensionContext, ServiceExtension } from '../src/extensions.js';
+import type { ServiceExtension } from '../src/extensions.js';
 import { chatApiPaths, chatApiRouter } from './api.js';
 import { cleanupChatRecords } from './cleanup.js';
 import type { ChatConfig } from './config.js';
@@ -46,7 +46,6 @@ export function createChatExtension(o: ChatExtensionOptions): ChatExtension {
   let outbox: ChatOutbox | null = null;
   let agenda: Agenda | null = null;
   let logger: Logger | null = null;
-  let ctx: ExtensionContext | null = null;
   const bots: PlatformBot[] = [];
 
   return {
@@ -56,7 +55,6 @@ export function createChatExtension(o: ChatExtensionOptions): ChatExtension {
     bots: () => bots,
 
     async setup(c) {
-      ctx = c;
       logger = c.logger;
       agenda = c.agenda;
       await Promise.all(CHAT_MODELS.map((m) => m.createIndexes()));
@@ -74,14 +72,14 @@ export function createChatExtension(o: ChatExtensionOptions): ChatExtension {
         runtime.useTransport(bot.transport);
         bots.push(bot);
       }
-      if (c.runsWorkers) {
-        const box = outbox;
-        const inbound = runtime;
-        c.agenda.define<{ threadKey: string }>(CHAT_JOB.deliver, async (job) => { await box.drain(job.attrs.data.threadKey); }, { removeOnComplete: true });
-        c.agenda.define<{ id: string }>(CHAT_JOB.retryInbound, async (job) => { await inbound.retryDue(job.attrs.data.id); }, { removeOnComplete: true });
-        c.agenda.define(CHAT_JOB.sweep, async () => { await inbound.sweepInbound(); await box.sweep(); });
-        c.agenda.define(CHAT_JOB.cleanup, async () => { await cleanupChatRecords(c.now()); });
-      }
+      // Any process with chat bots retries and sweeps its outbox and its inbound updates, whatever its role: with
+      // split roles the bots may live only in the API process (a worker without chat settings leaves chat work to it).
+      const box = outbox;
+      const inbound = runtime;
+      c.agenda.define<{ threadKey: string }>(CHAT_JOB.deliver, async (job) => { await box.drain(job.attrs.data.threadKey); }, { removeOnComplete: true });
+      c.agenda.define<{ id: string }>(CHAT_JOB.retryInbound, async (job) => { await inbound.retryDue(job.attrs.data.id); }, { removeOnComplete: true });
+      c.agenda.define(CHAT_JOB.sweep, async () => { await inbound.sweepInbound(); await box.sweep(); });
+      c.agenda.define(CHAT_JOB.cleanup, async () => { await cleanupChatRecords(c.now()); });
       const telegram = () => (bots.find((b) => b.platform === 'telegram') as (PlatformBot & { username?: () => string | null }) | undefined)?.username?.() ?? null;
       const slackInstallUrl = (bots.find((b) => b.platform === 'slack') as SlackPlatformBot | undefined)?.installUrl ?? null;
       const routers = c.servesHttp ? [...bots.flatMap((b) => b.routers), chatApiRouter({ guards: c.apiGuards, now: c.now, telegramUsername: telegram, slackInstallUrl })] : [];
@@ -92,7 +90,7 @@ export function createChatExtension(o: ChatExtensionOptions): ChatExtension {
     async start(info) {
       const notes: string[] = [];
       for (const bot of bots) notes.push(...((await bot.start()) ?? []));
-      if (ctx?.runsWorkers && agenda) {
+      if (agenda) {
         await agenda.every(o.sweepEvery ?? '10 seconds', CHAT_JOB.sweep);
         await agenda.every('1 hour', CHAT_JOB.cleanup);
       }

@@ -171,12 +171,10 @@ export async function startService(config: Config, logger: Logger, o: ServiceOve
   // The engine (and so the dispatcher) exists before the extensions, which are built on it.
   notifiers.add(parts.flatMap((p) => p.notifiers ?? []));
   await jobs.start(service);
-  if (runsWorkers) {
-    await defineOperatorJobs(agenda, {
-      dispatcher: operatorNotifiers, tasks: services.manualTasks, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger, sweepEvery: `${config.OPERATOR_SWEEP_SECONDS} seconds`,
-      nudges: { nudgeAfterMs: config.OPERATOR_NUDGE_MINUTES * 60_000, remindAfterMs: config.OPERATOR_REMIND_MINUTES * 60_000 },
-    });
-  }
+  await defineOperatorJobs(agenda, {
+    dispatcher: operatorNotifiers, tasks: services.manualTasks, lockLifetimeMs: config.AGENDA_LOCK_LIFETIME_MS, logger, sweepEvery: `${config.OPERATOR_SWEEP_SECONDS} seconds`,
+    nudges: { nudgeAfterMs: config.OPERATOR_NUDGE_MINUTES * 60_000, remindAfterMs: config.OPERATOR_REMIND_MINUTES * 60_000 }, runsWorkers,
+  });
 
   let server: http.Server | null = null;
   let io: SocketServer | null = null;

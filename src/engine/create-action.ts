@@ -4,9 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
-import { Action, ActionLive, IdempotencyRecord, type ActionDoc } from '../storage/models.js';
+import { ActionLive, IdempotencyRecord, type ActionDoc } from '../storage/models.js';
 import { cachedCatalog, cachedItem, cachedProvider } from '../storage/config-cache.js';
-import { loadAction, liveFieldsOf } from '../storage/action-state.js';
+import { loadAction } from '../storage/action-state.js';
 import { insertOnce } from '../storage/insert-once.js';
 import { buildChain } from './chain.js';
 import { RequestError, badRequest, notFound } from './errors.js';
@@ -70,7 +70,8 @@ export async function createAction(input: CreateActionInput): Promise<CreateActi
   }
   const { customer_phone: customerPhone, ...storedParams } = p;
   try {
-    const doc = await Action.create({
+    // One insert, into the live collection (see storage/action-state.ts); the Action document is written when it is done.
+    const doc = await ActionLive.create({
       _id: actionId, spaceId, userId, itemId: item._id, providerId: provider._id, type: body.type,
       parameters: storedParams,
       order: {
@@ -80,11 +81,9 @@ export async function createAction(input: CreateActionInput): Promise<CreateActi
       status: 'queued', origin: { channel: body.origin?.channel ?? 'api', ref: body.origin?.ref ?? null },
       idempotencyKey: input.idempotencyKey ?? null,
       chain: chain.map((c) => ({ ...c, integrationId: c.integrationId ? new mongoose.Types.ObjectId(c.integrationId) : null })),
-      nextStepAt: now,
+      nextStepAt: now, wakeAt: now,
     });
-    const action = doc.toObject() as ActionDoc;
-    await insertOnce(ActionLive, { _id: actionId, spaceId, ...liveFieldsOf(action as unknown as Record<string, unknown>) });
-    return { action, replayed: false };
+    return { action: doc.toObject() as unknown as ActionDoc, replayed: false };
   } catch (err) {
     if (idemId) await IdempotencyRecord.deleteOne({ _id: idemId, actionId });
     throw err;

@@ -7,7 +7,8 @@
  * idempotency key.
  */
 import type { Logger } from 'pino';
-import { type ActionDoc, ActionExecution, Integration } from '../storage/models.js';
+import { type ActionDoc, ActionExecutionLive, Integration } from '../storage/models.js';
+import { updateExecution } from '../storage/executions.js';
 import { allocateOrderNumber } from '../storage/order-numbers.js';
 import { StepLease } from '../storage/step-lease.js';
 import { insertOnce } from '../storage/insert-once.js';
@@ -63,16 +64,20 @@ export class ActionExecutionService implements ExternalOutcomes {
   }
 
   /** Called once, right after the action was stored: records "queued" and enqueues the first step. */
-  async start(action: Pick<ActionDoc, '_id' | 'spaceId'>): Promise<void> {
+  async start(action: ActionDoc): Promise<void> {
     await Promise.all([
       this.log.recordCreated(action, 'Request received; finding the best way to place it...'),
-      this.scheduler.enqueueStep(action._id.toString(), 0),
+      this.scheduler.enqueueStep(action._id.toString(), 0, undefined, action),
     ]);
   }
 
-  /** Runs the action's current step if it is due and nobody holds it. Safe to call any number of times. */
-  async runStep(actionId: string): Promise<void> {
-    const action = await this.log.load(actionId);
+  /**
+   * Runs the action's current step if it is due and nobody holds it. Safe to call any number of times.
+   * `known` is the action as this process last wrote it (no read then); if another writer moved it since, the
+   * claim below loses its insert and nothing runs.
+   */
+  async runStep(actionId: string, known?: ActionDoc): Promise<void> {
+    const action = known ?? await this.log.load(actionId);
     if (!action || TERMINAL.has(action.status) || action.phase === 'awaiting') return;
     const now = this.now();
     if (action.phase === 'running') {
@@ -94,7 +99,7 @@ export class ActionExecutionService implements ExternalOutcomes {
     const can = !handler || !integration ? { ok: false as const, reason: `handler "${entry.name}" is not available` } : handler.canHandle(view, provider, integration);
     if (!can.ok || !handler || !integration) {
       const skipped = `${actionId}:${action.chainIndex}:${action.attempt}`;
-      await ActionExecution.updateOne({ _id: skipped }, {
+      await ActionExecutionLive.updateOne({ _id: skipped }, {
         $setOnInsert: { ...this.executionBase(action, entry), startedAt: now },
         $set: { status: 'skipped', finishedAt: now, error: { code: 'unavailable', message: can.ok ? 'unavailable' : can.reason } },
       }, { upsert: true });
@@ -111,11 +116,12 @@ export class ActionExecutionService implements ExternalOutcomes {
     // Persist before calling out: the execution record and its idempotency key exist before the handler runs.
     const executionId = `${actionId}:${action.chainIndex}:${action.attempt}`;
     const base = this.executionBase(action, entry);
-    // An insert in the normal case (updates scan their collection on FerretDB); a takeover bumps `runs`.
-    const fresh = await insertOnce(ActionExecution, { _id: executionId, ...base, status: 'running', startedAt: now, runs: 1 });
-    const previous = fresh ? null : await ActionExecution.findById(executionId).lean();
-    if (previous) await ActionExecution.updateOne({ _id: executionId }, { $inc: { runs: 1 } });
+    // An insert in the normal case (into the live executions: small, see storage/executions.ts); a takeover bumps `runs`.
+    const fresh = await insertOnce(ActionExecutionLive, { _id: executionId, ...base, status: 'running', startedAt: now, runs: 1 });
+    const previous = fresh ? null : await ActionExecutionLive.findById(executionId).lean();
+    if (previous) await ActionExecutionLive.updateOne({ _id: executionId }, { $inc: { runs: 1 } });
     let result: HandlerResult;
+    const recorded = new Set<string>(); // external refs the handler already recorded (one insert each)
     if (previous?.result) {
       result = reviveResult(previous.result as HandlerResult);
     } else {
@@ -123,7 +129,7 @@ export class ActionExecutionService implements ExternalOutcomes {
         action: view, provider, integration,
         execution: { id: executionId, attempt: action.attempt, idempotencyKey: base.idempotencyKey },
         orderNumber: () => this.allocateOrderNumber(actionId, provider),
-        recordExternalRef: (ref) => recordExternalRef(provider.id, ref, actionId),
+        recordExternalRef: async (ref) => { await recordExternalRef(provider.id, ref, actionId); recorded.add(ref); },
         touch: async () => undefined, // replaced in execute() by the lease's renew
         publicBaseUrl: this.opts.publicBaseUrl,
         logger: this.opts.logger.child({ actionId, handler: handler.name }),
@@ -134,7 +140,7 @@ export class ActionExecutionService implements ExternalOutcomes {
     const retry = result.kind === 'retryable'
       ? this.opts.registry.retryDecision(entry.name ?? '', integration.config, action.attempt, result.retryAfterMs)
       : null;
-    if ('externalRef' in result && result.externalRef) await recordExternalRef(provider.id, result.externalRef, actionId);
+    if ('externalRef' in result && result.externalRef && !recorded.has(result.externalRef)) await recordExternalRef(provider.id, result.externalRef, actionId);
     if (!previous?.result) {
       await this.saveResult(executionId, result, retry, previous?.startedAt ?? now);
       await this.recordHealth(entry.integrationId?.toString() ?? null, actionId, result);
@@ -176,11 +182,9 @@ export class ActionExecutionService implements ExternalOutcomes {
     const error = 'error' in result ? { code: result.error.code, message: result.error.message } : { code: null, message: null };
     const stored = 'error' in result ? { ...result, error: { code: result.error.code, message: result.error.message } } : result;
     const finishedAt = this.now();
-    await ActionExecution.updateOne({ _id: executionId }, {
-      $set: {
-        status, error, result: stored, externalRef: 'externalRef' in result ? result.externalRef ?? null : null,
-        finishedAt, durationMs: finishedAt.getTime() - new Date(startedAt).getTime(),
-      },
+    await updateExecution(executionId, {
+      status, error, result: stored, externalRef: 'externalRef' in result ? result.externalRef ?? null : null,
+      finishedAt, durationMs: finishedAt.getTime() - new Date(startedAt).getTime(),
     });
   }
 

@@ -12,7 +12,8 @@
 import type { Logger } from 'pino';
 import { loadAction } from '../storage/action-state.js';
 import { insertOnce } from '../storage/insert-once.js';
-import { ActionExecution, Claim, OrderNumber } from '../storage/models.js';
+import { findExecution } from '../storage/executions.js';
+import { Claim, OrderNumber } from '../storage/models.js';
 import { loadIntegrationWithSecrets, loadProviderView, toActionView } from '../storage/views.js';
 import type { HandlerRegistry } from './registry.js';
 import { HandlerError, type IntegrationType } from './types.js';
@@ -50,7 +51,7 @@ export async function tellProviderCancelled(deps: ProviderCancelDeps, job: { act
     return outcome;
   };
 
-  const [action, execution] = await Promise.all([loadAction({ _id: job.actionId }), ActionExecution.findById(job.executionId).lean()]);
+  const [action, execution] = await Promise.all([loadAction({ _id: job.actionId }), findExecution(job.executionId)]);
   if (!action || action.status !== 'cancelled' || !execution) return finish('not_told');
   if (execution.status === 'running') {
     // The handler may be talking to the provider right now: wait for its result. A step that outlived its time

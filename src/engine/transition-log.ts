@@ -8,7 +8,8 @@
 import type { Logger } from 'pino';
 import { insertOnce } from '../storage/insert-once.js';
 import { loadAction, writeActionState } from '../storage/action-state.js';
-import { ActionExecution, ActionStatusUpdate, Receipt, Transition, type ActionDoc } from '../storage/models.js';
+import { ActionStatusUpdate, Receipt, Transition, type ActionDoc } from '../storage/models.js';
+import { updateExecution } from '../storage/executions.js';
 import type { StatusBus } from './status-bus.js';
 import type { ActionEvent, ActionStatus, ReceiptData } from './types.js';
 
@@ -27,7 +28,8 @@ function notifyEventOf(update: NonNullable<TransitionPlan['update']>): NotifyEve
 }
 
 export interface StepScheduler {
-  enqueueStep(actionId: string, stepSeq: number, runAt?: Date): Promise<void>;
+  /** `known`: the action as the caller just wrote it, so a step run in this process need not read it back. */
+  enqueueStep(actionId: string, stepSeq: number, runAt?: Date, known?: ActionDoc): Promise<void>;
   scheduleConfirmTimeout(actionId: string, stepSeq: number, at: Date): Promise<void>;
   /**
    * Sends the event's notifications. `statusUpdateId` holds the event, for a later (durable) delivery; `now`
@@ -100,19 +102,20 @@ export class TransitionLog {
 
   private async apply(action: ActionDoc, seq: number, plan: TransitionPlan): Promise<ActionDoc> {
     const actionId = action._id.toString();
-    // The action, its execution and receipt first (independent, so together); the status update — which
-    // broadcasts — last, so a client reacting to an event reads the state that event describes.
+    // The execution first (a transition that ends the action moves its executions to history), then the action
+    // and its receipt (independent, so together); the status update — which broadcasts — last, so a client
+    // reacting to an event reads the state that event describes.
+    if (plan.execution) await updateExecution(plan.execution.id, plan.execution.set);
     await Promise.all([
       writeActionState(action, seq, plan.set),
-      plan.execution ? ActionExecution.updateOne({ _id: plan.execution.id }, { $set: plan.execution.set }) : null,
       plan.receipt ? insertOnce(Receipt, { actionId: action._id, spaceId: action.spaceId, status: 'issued', ...plan.receipt }) : null,
     ]);
     const events = plan.update ? await this.writeUpdate(action, `${actionId}:${seq}`, plan.update) : undefined;
     const s = plan.schedule;
-    if (s?.stepAt) await this.scheduler.enqueueStep(actionId, seq + 1, s.stepAt);
+    const next = { ...action, ...plan.set, stepSeq: seq + 1 } as ActionDoc;
+    if (s?.stepAt) await this.scheduler.enqueueStep(actionId, seq + 1, s.stepAt, next);
     if (s?.confirmTimeoutAt) await this.scheduler.scheduleConfirmTimeout(actionId, seq + 1, s.confirmTimeoutAt);
     if (s?.providerCancel) await this.scheduler.enqueueProviderCancel(actionId, s.providerCancel);
-    const next = { ...action, ...plan.set, stepSeq: seq + 1 } as ActionDoc;
     const notify = s?.notify ?? (plan.update && followsEveryStatus(action) ? notifyEventOf(plan.update) : undefined);
     const event = events?.find((e) => e.type === notify);
     if (notify) await this.scheduler.enqueueNotify(actionId, notify, `${actionId}:${seq}`, event ? { action: next, event } : undefined);

@@ -247,6 +247,11 @@ export interface Notifier {
   readonly name: string;
   /** Return false to ignore an event cheaply (e.g. no phone number). */
   wants(event: ActionEvent): boolean;
+  /**
+   * Optional: false when this action can never need this notifier (the SMS notifier: no phone number), so the
+   * engine keeps no durable fallback job for an event only such notifiers want.
+   */
+  concerns?(action: ActionView): boolean;
   /** Resolves to what happened ('skipped' when there was nothing to send or it was already sent); throwing counts as 'failed'. */
   notify(event: ActionEvent, context: NotifyContext): Promise<NotifyOutcome | void>;
 }

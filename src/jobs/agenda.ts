@@ -46,7 +46,7 @@ export function createScheduler(agenda: Agenda, steps: StepDispatcher | null, no
   const inFlight = new Set<Promise<unknown>>();
   return {
     settled: async () => { await Promise.allSettled([...inFlight]); },
-    enqueueStep: async (actionId, _stepSeq, runAt) => steps?.offer({ actionId, kind: 'step' }, runAt),
+    enqueueStep: async (actionId, _stepSeq, runAt, known) => steps?.offer({ actionId, kind: 'step', known }, runAt),
     scheduleConfirmTimeout: async (actionId, stepSeq, at) => steps?.offer({ actionId, kind: 'confirm-timeout', stepSeq }, at),
     // Rolling a transition forward may enqueue this twice: the job's own claim makes the second a no-op.
     enqueueProviderCancel: async (actionId, executionId) => void (await agenda.now(JOB.providerCancel, { actionId, executionId })),
@@ -55,9 +55,10 @@ export function createScheduler(agenda: Agenda, steps: StepDispatcher | null, no
       // (a crash), and removed once it did. Notifiers dedupe, so the rare double delivery attempt is harmless.
       const data = { actionId, eventType, statusUpdateId };
       if (!now) return void (await agenda.now(JOB.notify, data));
-      const job = await agenda.schedule(new Date(Date.now() + fallbackAfterMs), JOB.notify, data);
+      // No job when no notifier can have anything to send (no chat thread, no phone number): 2 writes saved.
+      const job = notifiers.mayDeliver(now.action, now.event) ? await agenda.schedule(new Date(Date.now() + fallbackAfterMs), JOB.notify, data) : null;
       const sending = notifiers.dispatchEvent(now.action, now.event, statusUpdateId)
-        .then(() => job.remove())
+        .then(() => job?.remove())
         .catch((err: Error) => logger.warn({ actionId, err: err.message }, 'notification failed; its job retries it'))
         .finally(() => inFlight.delete(sending));
       inFlight.add(sending);
@@ -87,11 +88,18 @@ export function defineJobs(agenda: Agenda, deps: {
     const n = await deps.cleanup();
     if (n) deps.logger.info({ actions: n }, 'removed the step bookkeeping of finished actions');
   }, { lockLifetime: deps.lockLifetimeMs, lockLimit: 1, concurrency: 1 });
+}
+
+/**
+ * Logs Agenda's errors and failed jobs (every role: an API process with an operator notifier runs operator
+ * jobs too, and an unhandled 'error' event would stop the process).
+ */
+export function watchAgenda(agenda: Agenda, logger: Logger): void {
   agenda.on('error', (err) => {
     // Agenda's job lock is a conditional update, which FerretDB does not run atomically: the same job can be
     // run twice and the second save finds it removed. Notifiers dedupe, so the duplicate is a no-op.
-    if (/cannot be updated in the database/.test(err.message)) return void deps.logger.debug({ err: err.message }, 'duplicate job run');
-    deps.logger.error({ err: err.message }, 'agenda error');
+    if (/cannot be updated in the database/.test(err.message)) return void logger.debug({ err: err.message }, 'duplicate job run');
+    logger.error({ err: err.message }, 'agenda error');
   });
-  agenda.on('fail', (err: Error | string, job: { attrs?: { name?: string } }) => deps.logger.error({ job: job.attrs?.name, err: typeof err === 'string' ? err : err.message }, 'job failed'));
+  agenda.on('fail', (err: Error | string, job: { attrs?: { name?: string } }) => logger.error({ job: job.attrs?.name, err: typeof err === 'string' ? err : err.message }, 'job failed'));
 }

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { ActionExecutionService, StepScheduler } from '../engine/execution-service.js';
 import type { NotifierDispatcher } from '../notify/dispatcher.js';
 import { removeFinishedBookkeeping } from '../storage/retention.js';
-import { createAgenda, createScheduler, defineJobs } from './agenda.js';
+import { createAgenda, createScheduler, defineJobs, watchAgenda } from './agenda.js';
 import { JOB } from './names.js';
 import { StepDispatcher } from './step-dispatcher.js';
 
@@ -43,10 +43,11 @@ export function createJobs(connection: mongoose.Connection, s: JobSettings, deps
   const agenda = createAgenda(connection, { processEveryMs: Math.max(s.pollEveryMs, AGENDA_POLL_FLOOR_MS), lockLifetimeMs: s.lockLifetimeMs, concurrency: s.concurrency, inProcessNotifications: s.inProcess });
   let service: ActionExecutionService | null = null;
   const steps = s.runsWorkers ? new StepDispatcher({
-    runStep: (id) => service!.runStep(id),
+    runStep: (id, known) => service!.runStep(id, known),
     confirmationTimeout: async (id, seq) => { await service!.confirmationTimeout(id, seq); },
   }, { pollEveryMs: s.pollEveryMs, concurrency: s.concurrency, logger: deps.logger, onWorkStart: deps.onWorkStart }) : null;
   const scheduler = createScheduler(agenda, steps, deps.notifiers, deps.logger, s.notifyFallbackAfterMs);
+  watchAgenda(agenda, deps.logger);
   if (s.runsWorkers) {
     defineJobs(agenda, {
       dispatcher: deps.notifiers, lockLifetimeMs: s.lockLifetimeMs, concurrency: s.concurrency, logger: deps.logger,

@@ -9,10 +9,10 @@
  * in the same slot right after (the "next step" folded into the running one).
  */
 import type { Logger } from 'pino';
-import { ActionLive } from '../storage/models.js';
+import { ActionLive, type ActionDoc } from '../storage/models.js';
 
 export interface DueWorkRunner {
-  runStep(actionId: string): Promise<void>;
+  runStep(actionId: string, known?: ActionDoc): Promise<void>;
   confirmationTimeout(actionId: string, stepSeq: number): Promise<void>;
 }
 
@@ -27,7 +27,8 @@ export interface DispatcherSettings {
   now?: () => Date;
 }
 
-type Work = ({ actionId: string; kind: 'step' } | { actionId: string; kind: 'confirm-timeout'; stepSeq: number }) & { dueAt?: Date };
+/** `known`: the action as the process that offered the step just wrote it (saves reading it back). */
+type Work = ({ actionId: string; kind: 'step'; known?: ActionDoc } | { actionId: string; kind: 'confirm-timeout'; stepSeq: number }) & { dueAt?: Date };
 
 export class StepDispatcher {
   private readonly running = new Map<string, Promise<void>>();
@@ -94,7 +95,7 @@ export class StepDispatcher {
         this.again.delete(next.actionId);
         this.settings.onWorkStart?.(next.kind === 'step' ? 'action.step' : 'action.confirm-timeout', next.dueAt ?? this.now());
         try {
-          if (next.kind === 'step') await this.runner.runStep(next.actionId);
+          if (next.kind === 'step') await this.runner.runStep(next.actionId, next.known);
           else await this.runner.confirmationTimeout(next.actionId, next.stepSeq);
         } catch (err) {
           // A database hiccup: the state is unchanged, so the poll offers the work again.

@@ -2,7 +2,8 @@
 import type { Logger } from 'pino';
 import type { NotifyEventType } from '../engine/execution-service.js';
 import type { ActionEvent, Notifier, NotifyOutcome } from '../engine/types.js';
-import { Action, ActionStatusUpdate, type ActionDoc } from '../storage/models.js';
+import { ActionStatusUpdate, type ActionDoc } from '../storage/models.js';
+import { loadAction } from '../storage/action-state.js';
 import { loadProviderView, toActionView } from '../storage/views.js';
 
 export class NotifierDispatcher {
@@ -24,10 +25,18 @@ export class NotifierDispatcher {
 
   async dispatch(actionId: string, eventType: NotifyEventType, statusUpdateId: string): Promise<void> {
     if (this.notifiers.length === 0) return;
-    const [action, update] = await Promise.all([Action.findById(actionId).lean(), ActionStatusUpdate.findById(statusUpdateId).lean()]);
+    const [action, update] = await Promise.all([loadAction({ _id: actionId }), ActionStatusUpdate.findById(statusUpdateId).lean()]);
     const event = (update?.events as ActionEvent[] | undefined)?.find((e) => e.type === eventType);
     if (!action || !event) return;
     await this.dispatchEvent(action, event, statusUpdateId);
+  }
+
+  /** Whether any notifier may have something to send for this event of this action (else no fallback job is kept). */
+  mayDeliver(action: ActionDoc, event: ActionEvent): boolean {
+    const wanting = this.notifiers.filter((n) => n.wants(event));
+    if (!wanting.length) return false;
+    const view = toActionView(action);
+    return wanting.some((n) => n.concerns?.(view) ?? true);
   }
 
   /** The same, for a caller that already holds the action (as of the event) and the event. */

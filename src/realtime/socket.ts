@@ -10,7 +10,7 @@ import type { StatusBus } from '../engine/status-bus.js';
 import type { ActionEvent } from '../engine/types.js';
 import type { AuthFailureLimiter } from '../api/auth.js';
 import { spaceForKey } from '../storage/api-keys.js';
-import { Action } from '../storage/models.js';
+import { actionExists } from '../storage/action-state.js';
 import { verifyTrackingToken } from '../tracking/token.js';
 
 const isObjectId = (v: unknown): v is string => typeof v === 'string' && /^[a-f0-9]{24}$/.test(v);
@@ -58,7 +58,7 @@ export function attachSocketServer(http: HttpServer, bus: StatusBus, logger: Log
     next();
   });
 
-  const owns = async (spaceId: string, actionId: unknown) => isObjectId(actionId) && !!(await Action.exists({ _id: actionId, spaceId }));
+  const owns = async (spaceId: string, actionId: unknown) => isObjectId(actionId) && (await actionExists({ _id: actionId as string, spaceId }));
 
   io.on('connection', async (socket) => {
     if (socket.data.trackingActionId) {

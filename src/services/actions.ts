@@ -8,8 +8,9 @@ import { RequestError } from '../engine/errors.js';
 import { createAction, type ActionRequest } from '../engine/create-action.js';
 import type { ActionExecutionService } from '../engine/execution-service.js';
 import type { ActionOrigin, ActionStatus, OriginChannel } from '../engine/types.js';
-import { loadAction, withLiveState } from '../storage/action-state.js';
-import { Action, ActionExecution, ActionLive, ActionStatusUpdate, OrderNumber, Receipt, type ActionDoc } from '../storage/models.js';
+import { actionExists, loadAction } from '../storage/action-state.js';
+import { executionsOf } from '../storage/executions.js';
+import { Action, ActionLive, ActionStatusUpdate, OrderNumber, Receipt, type ActionDoc } from '../storage/models.js';
 import { isObjectId, type SpaceScope } from './providers.js';
 
 export type { ActionRequest };
@@ -64,17 +65,21 @@ export class ActionService {
   async list(scope: RequesterScope, q: ListActionsInput): Promise<{ actions: ActionDoc[]; nextCursor: string | null }> {
     const filter: Record<string, unknown> = { spaceId: scope.spaceId, ...(scope.userId ? { userId: scope.userId } : {}) };
     if (q.cursor) filter._id = { $lt: q.cursor };
-    let docs: ActionDoc[];
-    if (q.status && !TERMINAL_STATUSES.has(q.status)) {
-      // Live statuses are only current on the live documents.
-      const liveFilter: Record<string, unknown> = { spaceId: scope.spaceId, ...(q.cursor ? { _id: filter._id } : {}), status: q.status };
-      const live = await ActionLive.find(liveFilter, { _id: 1 }).sort({ _id: -1 }).limit(q.limit + 1).lean();
-      const byId = new Map((await Action.find({ _id: { $in: live.map((l) => l._id) }, ...(scope.userId ? { userId: scope.userId } : {}) }).lean<ActionDoc[]>()).map((a) => [a._id.toString(), a]));
-      docs = live.map((l) => byId.get(l._id.toString())).filter((a): a is ActionDoc => !!a);
-    } else {
-      docs = await Action.find(q.status ? { ...filter, status: q.status } : filter).sort({ _id: -1 }).limit(q.limit + 1).lean<ActionDoc[]>();
-    }
-    docs = await withLiveState(docs);
+    // Live actions and finished ones are in two collections (storage/action-state.ts): read both, merge newest first.
+    const wantsLive = !q.status || !TERMINAL_STATUSES.has(q.status);
+    const wantsDone = !q.status || TERMINAL_STATUSES.has(q.status);
+    const withStatus = q.status ? { ...filter, status: q.status } : filter;
+    const [live, done] = await Promise.all([
+      wantsLive ? ActionLive.find(withStatus).sort({ _id: -1 }).limit(q.limit + 1).lean<ActionDoc[]>() : [],
+      wantsDone ? Action.find(withStatus).sort({ _id: -1 }).limit(q.limit + 1).lean<ActionDoc[]>() : [],
+    ]);
+    // Live documents from before the live/done split hold only the changing fields: loadAction overlays them.
+    const current = await Promise.all(live.map(async (l) => (l.type ? l : await loadAction({ _id: l._id }))));
+    const byId = new Map<string, ActionDoc>();
+    for (const a of current) if (a) byId.set(a._id.toString(), a);
+    // The final copy wins mid-move; an unfinished Action of the earlier layout loses to its live state.
+    for (const a of done) if (a.phase === 'done' || !byId.has(a._id.toString())) byId.set(a._id.toString(), a);
+    const docs = [...byId.values()].sort((a, b) => b._id.toString().localeCompare(a._id.toString())).slice(0, q.limit + 1);
     const page = docs.slice(0, q.limit);
     return { actions: page, nextCursor: docs.length > q.limit ? page.at(-1)!._id.toString() : null };
   }
@@ -105,7 +110,7 @@ export class ActionService {
     if (!actionId) {
       const allocated = await OrderNumber.find({ orderNumber: wanted }, { _id: 1 }).sort({ _id: -1 }).limit(20).lean();
       for (const a of allocated) {
-        if (await Action.exists({ _id: a._id, spaceId: scope.spaceId, ...owner })) { actionId = a._id.toString(); break; }
+        if (await actionExists({ _id: a._id, spaceId: scope.spaceId, ...owner })) { actionId = a._id.toString(); break; }
       }
     }
     return actionId ? this.statusDetail(scope, actionId) : null;
@@ -121,7 +126,7 @@ export class ActionService {
 
   private async detailOf(action: ActionDoc): Promise<ActionStatusDetail> {
     const [executions, receipts, updates] = await Promise.all([
-      ActionExecution.find({ actionId: action._id }).sort({ chainIndex: 1, attempt: 1 }).lean(),
+      executionsOf(action._id),
       Receipt.find({ actionId: action._id }).lean(),
       ActionStatusUpdate.find({ actionId: action._id }).sort({ timestamp: 1 }).lean(),
     ]);

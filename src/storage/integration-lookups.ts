@@ -2,8 +2,9 @@
 import mongoose from 'mongoose';
 import { insertOnce } from './insert-once.js';
 import type { IntegrationType, IntegrationView, ProviderView } from '../engine/types.js';
-import { loadAction } from './action-state.js';
-import { Action, ActionExecution, ExternalRef, Integration, IntegrationSecret, ProcessedEvent, type ActionDoc } from './models.js';
+import { actionExists, loadAction } from './action-state.js';
+import { findExecution } from './executions.js';
+import { Action, ActionLive, ExternalRef, Integration, IntegrationSecret, ProcessedEvent, type ActionDoc } from './models.js';
 import { loadIntegrationWithSecrets, loadProviderView } from './views.js';
 
 const isId = (v: string) => mongoose.isValidObjectId(v) && /^[a-f0-9]{24}$/.test(v);
@@ -20,15 +21,15 @@ export async function integrationSecret(providerId: string, handlerName: string,
 
 export async function executionBelongsTo(executionId: string, providerId: string): Promise<boolean> {
   if (!isId(providerId)) return false;
-  const execution = await ActionExecution.findById(executionId, { actionId: 1 }).lean();
-  return !!execution && !!(await Action.exists({ _id: execution.actionId, providerId }));
+  const execution = await findExecution(executionId);
+  return !!execution && (await actionExists({ _id: execution.actionId, providerId }));
 }
 
 export async function actionIdByExternalRef(providerId: string, externalRef: string): Promise<string | null> {
   if (!isId(providerId)) return null;
   const recorded = await ExternalRef.findById(`${providerId}:${externalRef}`, { actionId: 1 }).lean();
   if (recorded) return recorded.actionId.toString();
-  const action = await Action.findOne({ providerId, externalRef }, { _id: 1 }).lean();
+  const action = (await ActionLive.findOne({ providerId, externalRef }, { _id: 1 }).lean()) ?? (await Action.findOne({ providerId, externalRef }, { _id: 1 }).lean());
   return action ? action._id.toString() : null;
 }
 
@@ -45,14 +46,15 @@ export async function enabledIntegration(providerId: string, handlerName: string
 }
 
 /**
- * Whether an action is the provider's and still being worked on. (The Action document keeps its initial status
- * until the action is done; live state is in ActionLive.)
+ * Whether an action is the provider's and still being worked on (in the live collection), or done.
  */
 export async function actionState(providerId: string, actionId: string): Promise<'live' | 'done' | null> {
   if (!isId(providerId) || !isId(actionId)) return null;
-  const action = await Action.findOne({ _id: actionId, providerId }, { status: 1 }).lean();
+  if (await ActionLive.exists({ _id: actionId, providerId })) return 'live';
+  const action = await Action.findOne({ _id: actionId, providerId }, { phase: 1 }).lean();
   if (!action) return null;
-  return action.status === 'queued' ? 'live' : 'done';
+  // An Action document of the earlier layout was inserted at creation: live until its phase says done.
+  return action.phase === 'done' ? 'done' : 'live';
 }
 
 /** True the first time an inbound event id is seen (insert on a unique _id). */
@@ -67,7 +69,7 @@ export async function forgetEvent(eventId: string): Promise<void> {
 
 /** What a confirm/decline link points at: the action, its provider, and whether that step still awaits an answer. */
 export async function confirmationTarget(executionId: string): Promise<{ executionId: string; action: ActionDoc; provider: ProviderView | null; open: boolean } | null> {
-  const execution = await ActionExecution.findById(executionId).lean();
+  const execution = await findExecution(executionId);
   const action = execution ? await loadAction({ _id: execution.actionId }) : null;
   if (!execution || !action) return null;
   const provider = await loadProviderView(action.providerId);

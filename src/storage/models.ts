@@ -152,8 +152,8 @@ const ChainEntrySchema = new Schema({
 }, { _id: false });
 
 /**
- * The fields of an action that change as its chain runs: kept on ActionLive while the action is live and
- * copied onto the Action document when it is done (src/storage/action-state.ts).
+ * The fields of an action that change as its chain runs (the transition log writes them: on ActionLive while
+ * the action is live, in the final Action document when it is done; src/storage/action-state.ts).
  */
 export const actionStateFields = {
   status: { type: String, enum: ACTION_STATUSES, required: true, default: 'queued' },
@@ -182,7 +182,8 @@ export const actionStateFields = {
   completedAt: { type: Date, default: null },
 } as const;
 
-const ActionSchema = new Schema({
+/** What was asked: fixed when the action is created. */
+const actionRequestFields = {
   spaceId: { type: Schema.Types.ObjectId, required: true },
   userId: { type: String, required: true },
   itemId: { type: Schema.Types.ObjectId, required: true },
@@ -203,8 +204,16 @@ const ActionSchema = new Schema({
   idempotencyKey: { type: String, default: null },
   /** The handler chain, fixed when the action was created. */
   chain: [ChainEntrySchema],
-  ...actionStateFields,
-}, { ...opts, minimize: false });
+};
+
+/**
+ * An action lives in one of two collections (src/storage/action-state.ts reads both: live first):
+ * - ActionLive while it is not done: the whole document, so the hot path reads and writes only this small
+ *   collection (on FerretDB 1.24 every find, update and delete scans its collection, see the README);
+ * - Action once it is done: the final document, written by one insert (the transition that ends it), then
+ *   changed only by the rare event after the end (a provider's "ready" or "cancelled").
+ */
+const ActionSchema = new Schema({ ...actionRequestFields, ...actionStateFields }, { ...opts, minimize: false });
 ActionSchema.index({ spaceId: 1, _id: -1 });
 ActionSchema.index({ spaceId: 1, status: 1, _id: -1 });
 ActionSchema.index({ providerId: 1, externalRef: 1 });
@@ -212,18 +221,14 @@ ActionSchema.index({ spaceId: 1, orderNumber: 1 });
 export const Action = model('Action', ActionSchema);
 export type ActionDoc = InferSchemaType<typeof ActionSchema> & { _id: mongoose.Types.ObjectId };
 
-/**
- * The changing part of an action while it is live (not yet done). On FerretDB every update scans its whole
- * collection, so the state that changes on every step lives in this small collection; when the action is
- * done its final state is copied onto the Action document (one update) and this document is deleted.
- */
 const ActionLiveSchema = new Schema({
-  _id: { type: Schema.Types.ObjectId, required: true }, // the action id
-  spaceId: { type: Schema.Types.ObjectId, required: true },
+  _id: { type: Schema.Types.ObjectId, required: true },
+  ...actionRequestFields,
   ...actionStateFields,
-}, { timestamps: true, versionKey: false });
+}, { ...opts, minimize: false });
 ActionLiveSchema.index({ spaceId: 1, status: 1, _id: -1 });
 ActionLiveSchema.index({ wakeAt: 1 });
+ActionLiveSchema.index({ providerId: 1 });
 export const ActionLive = model('ActionLive', ActionLiveSchema);
 
 /** Same key + same body → same action; the _id is `${spaceId}:${key}` so the claim is one atomic insert. */
@@ -258,7 +263,13 @@ const ActionExecutionSchema = new Schema({
   result: { type: Schema.Types.Mixed, default: null },
 }, { ...opts, minimize: false });
 ActionExecutionSchema.index({ actionId: 1, chainIndex: 1, attempt: 1 });
+/**
+ * Like actions, executions are kept in a small collection while their action is live (the engine inserts and
+ * updates them there) and moved to ActionExecution, by inserts, when it is done (src/storage/executions.ts).
+ */
 export const ActionExecution = model('ActionExecution', ActionExecutionSchema);
+export const ActionExecutionLive = model('ActionExecutionLive', ActionExecutionSchema.clone());
+export type ExecutionDoc = InferSchemaType<typeof ActionExecutionSchema> & { _id: string };
 
 const ReceiptSchema = new Schema({
   actionId: { type: Schema.Types.ObjectId, required: true, unique: true },
@@ -406,7 +417,7 @@ OperatorSettingsSchema.index({ 'channel.platform': 1, 'channel.id': 1 });
 OperatorSettingsSchema.index({ 'channel.platform': 1, 'channel.workspaceId': 1 });
 export const OperatorSettings = model('OperatorSettings', OperatorSettingsSchema);
 
-export const ALL_MODELS = [ActionLive, Transition, OrderNumberAllocation, OrderCounterHint, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
+export const ALL_MODELS = [ActionLive, ActionExecutionLive, Transition, OrderNumberAllocation, OrderCounterHint, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
   IdempotencyRecord, ActionExecution, Receipt, ActionStatusUpdate, ManualTask, OperatorSettings, Notification, ProcessedEvent, ExternalRef];
 
 // ---- plain shapes of documents as read with .lean() (for services and serializers)

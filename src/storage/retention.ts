@@ -5,7 +5,8 @@
  * and its order-number claim (the number itself is on the action) — plus API idempotency keys and inbound
  * event ids older than a day. Collections read on the hot path then stay bounded by recent work.
  */
-import { Action, IdempotencyRecord, OrderNumber, ProcessedEvent, Transition } from './models.js';
+import { Action, ActionExecutionLive, ActionLive, IdempotencyRecord, OrderNumber, ProcessedEvent, Transition } from './models.js';
+import { moveExecutions } from './executions.js';
 
 export interface RetentionSettings {
   /** Bookkeeping of an action is kept this long after its last transition (stale workers must be long gone). */
@@ -26,6 +27,11 @@ export async function removeFinishedBookkeeping(s: RetentionSettings, now = new 
     await Transition.deleteMany({ actionId: { $in: doneIds } });
     await OrderNumber.deleteMany({ _id: { $in: doneIds } });
   }
+  // A worker that lost its lease can record a run after its action ended: such a live execution is archived too.
+  const stale = await ActionExecutionLive.find({ createdAt: { $lt: cutoff } }, { actionId: 1 }).limit(s.batch ?? 1000).lean();
+  const staleActions = [...new Map(stale.map((e) => [e.actionId.toString(), e.actionId])).values()];
+  const stillLive = new Set((staleActions.length ? await ActionLive.find({ _id: { $in: staleActions } }, { _id: 1 }).lean() : []).map((a) => a._id.toString()));
+  for (const actionId of staleActions) if (!stillLive.has(actionId.toString())) await moveExecutions(actionId);
   const dedupeCutoff = new Date(now.getTime() - s.dedupeMs);
   await IdempotencyRecord.deleteMany({ createdAt: { $lt: dedupeCutoff } });
   await ProcessedEvent.deleteMany({ createdAt: { $lt: dedupeCutoff } });

@@ -4,7 +4,8 @@
  * itself completes; two spaces in two workspaces never see each other.
  */
 import { jest } from '@jest/globals';
-import { Action, Integration, Item, MenuItem, Provider, Space } from '../../src/storage/models.js';
+import { Integration, Item, MenuItem, Provider, Space } from '../../src/storage/models.js';
+import { findStoredAction } from '../../src/storage/action-state.js';
 import { createApiKey } from '../../src/storage/api-keys.js';
 import { waitFor, waitForStatus } from '../support/harness.js';
 import { startChatTestService, type ChatTestService } from '../support/chat.js';
@@ -50,7 +51,7 @@ test('Slack down, then back: the action completes meanwhile and every message ar
   const { user, channel, message, card } = await startOrder('dan', 'a croissant');
   t.slack.setFault({ kind: 'down' });
   await t.driver.clickButton({ user: user.id, channel, messageTs: card.ts, actionId: 'rouh_place' });
-  const action = await waitFor(() => Action.findOne({ userId: `slack:${t.slack.workspace.teamId}:${user.id}` }).lean(), 'the action');
+  const action = await waitFor(() => findStoredAction({ userId: `slack:${t.slack.workspace.teamId}:${user.id}` }), 'the action');
   await waitForStatus(t.svc, action._id.toString(), 'completed');
   expect(repliesOf(channel, message.ts).filter((m) => m.ts !== card.ts)).toHaveLength(0);
   t.slack.setFault(null);
@@ -94,7 +95,7 @@ test('two spaces in two workspaces: each sees only its own menu, orders and thre
   // The first workspace's customers see the café, never Harbor's order.
   const cam = t.slack.addUser({ name: 'cam' });
   const camDm = t.slack.openDm(cam.id).id;
-  const harborOrder = await waitFor(() => Action.findOne({ spaceId: space._id }).lean(), 'harbor action');
+  const harborOrder = await waitFor(() => findStoredAction({ spaceId: space._id }), 'harbor action');
   expect(harborOrder.userId).toBe(`slack:${other.teamId}:${pat.id}`);
   const ask = await t.driver.sendMessage({ user: cam.id, channel: camDm, text: "where's my order" });
   const answer = await waitFor(() => repliesOf(camDm, ask.message.ts)[0], 'cam\'s answer');

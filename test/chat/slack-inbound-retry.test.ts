@@ -7,7 +7,7 @@ import { jest } from '@jest/globals';
 import { ChatInboundEvent, ChatInboundPending } from '../../bots/storage/models.js';
 import { INBOUND_APOLOGY } from '../../bots/runtime.js';
 import { slackUserId } from '../../bots/conversation/types.js';
-import { Action } from '../../src/storage/models.js';
+import { storedActions } from '../../src/storage/action-state.js';
 import { waitFor } from '../support/harness.js';
 import { startChatTestService, type ChatTestService } from '../support/chat.js';
 
@@ -57,7 +57,7 @@ test('a failed Place order, retried by us while Slack redelivers the click, make
     await t.driver.redeliver(click);
     await waitFor(() => repliesOf(channel, message.ts).find((m) => /Confirmed! Order #DC-/.test(m.text)), 'the receipt');
     await waitFor(noPending, 'the update marked handled');
-    expect(await Action.countDocuments({ userId: slackUserId(t.slack.workspace.teamId, kim.id) })).toBe(1);
+    expect((await storedActions({ userId: slackUserId(t.slack.workspace.teamId, kim.id) })).length).toBe(1);
     expect(repliesOf(channel, message.ts).filter((m) => m.text.startsWith('Placing'))).toHaveLength(1);
     expect(spy).toHaveBeenCalledTimes(2);
   } finally {

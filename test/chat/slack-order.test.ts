@@ -4,7 +4,7 @@
  * marks it PREPARED. Plus follow-ups, status/cancel/menu/help, other customers' orders, and repeats.
  */
 import { jest } from '@jest/globals';
-import { Action } from '../../src/storage/models.js';
+import { storedActions, findStoredAction } from '../../src/storage/action-state.js';
 import { waitFor } from '../support/harness.js';
 import { startChatTestService, type ChatTestService } from '../support/chat.js';
 import type { SimSlackMessage } from '../../bots/slack/simulator/index.js';
@@ -43,7 +43,7 @@ test('DM order → card → Place order → placing → receipt (DC-n, $8.75) �
   const receipt = await waitFor(() => newsOf(channel, message.ts).find((m) => /Confirmed! Order #DC-\d+/.test(m.text)), 'the receipt');
   expect(receipt.text).toContain('$8.75');
   expect(receipt.text).toMatch(/Receipt RCP-/);
-  const action = await waitFor(() => Action.findOne({ userId: `slack:${t.slack.workspace.teamId}:${sam.id}` }).lean(), 'the action');
+  const action = await waitFor(() => findStoredAction({ userId: `slack:${t.slack.workspace.teamId}:${sam.id}` }), 'the action');
   expect(action.origin).toMatchObject({ channel: 'slack', ref: { workspace: t.slack.workspace.teamId, channel, thread: message.ts, user: `slack:${t.slack.workspace.teamId}:${sam.id}` } });
   // The receipt links the customer's live order page ("Track your order"), which opens without an API key.
   const trackingUrl = JSON.stringify(receipt.blocks ?? []).match(/<(http[^|>]+\/o\/[\w-]+)\|Track your order>/)?.[1] ?? '';
@@ -133,7 +133,7 @@ test('cancel from chat while the café has not confirmed: confirm button → the
   await t.driver.clickButton({ user: kim.id, channel: ask.channel, messageTs: question.ts, actionId: 'rouh_cancel_confirm' });
   await waitFor(() => repliesOf(ask.channel, ask.message.ts).find((m) => /was cancelled/.test(m.text)), 'cancelled in the asking thread');
   await waitFor(() => repliesOf(channel, message.ts).find((m) => /was cancelled/.test(m.text)), 'cancelled in the order thread');
-  const action = await Action.findOne({ userId: `slack:${t.slack.workspace.teamId}:${kim.id}` }).lean();
+  const action = await findStoredAction({ userId: `slack:${t.slack.workspace.teamId}:${kim.id}` });
   expect(action?.status).toBe('cancelled');
 });
 
@@ -148,7 +148,7 @@ test('a retried event and a double tap on Place order make one action', async ()
   expect(taps.every((d) => d.ok)).toBe(true);
   await waitFor(() => newsOf(channel, message.ts).find((m) => /Confirmed!/.test(m.text)), 'the receipt');
   await new Promise((r) => setTimeout(r, 500));
-  expect(await Action.countDocuments({ userId: `slack:${t.slack.workspace.teamId}:${zoe.id}` })).toBe(1);
+  expect((await storedActions({ userId: `slack:${t.slack.workspace.teamId}:${zoe.id}` })).length).toBe(1);
   const cards = repliesOf(channel, message.ts).filter((m: SimSlackMessage) => m.ts === card.ts || JSON.stringify(m.blocks ?? []).includes('rouh_place'));
   expect(cards).toHaveLength(1);
   expect(repliesOf(channel, message.ts).filter((m) => /^Placing/.test(m.text))).toHaveLength(1);
@@ -157,14 +157,14 @@ test('a retried event and a double tap on Place order make one action', async ()
 test('forged signature or stale timestamp → 401 and nothing written', async () => {
   const eve = t.slack.addUser({ name: 'eve' });
   const channel = t.slack.openDm(eve.id).id;
-  const before = await Action.countDocuments({});
+  const before = (await storedActions({})).length;
   const forged = await t.driver.sendMessage({ user: eve.id, channel, text: 'a latte' }, { signingSecret: 'not-the-secret' });
   expect(forged.deliveries[0]!.status).toBe(401);
   const stale = await t.driver.sendMessage({ user: eve.id, channel, text: 'a latte' }, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
   expect(stale.deliveries[0]!.status).toBe(401);
   await new Promise((r) => setTimeout(r, 300));
   expect(t.slack.messages({ channel }).filter((m) => m.botId)).toHaveLength(0);
-  expect(await Action.countDocuments({})).toBe(before);
+  expect((await storedActions({})).length).toBe(before);
   const { ChatInboundEvent } = await import('../../bots/storage/models.js');
   expect(await ChatInboundEvent.countDocuments({ _id: { $in: forged.deliveries.concat(stale.deliveries).map((d) => `slack:${d.eventId}`) } })).toBe(0);
 });

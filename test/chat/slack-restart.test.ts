@@ -3,7 +3,7 @@
  * service on the same database delivers each reply exactly once, in order, when Slack is back.
  */
 import { jest } from '@jest/globals';
-import { Action } from '../../src/storage/models.js';
+import { findStoredAction } from '../../src/storage/action-state.js';
 import { startChatTestService, type ChatTestService } from '../support/chat.js';
 import { waitFor, waitForStatus } from '../support/harness.js';
 
@@ -27,7 +27,7 @@ test('replies pending when the worker stops arrive exactly once after restart', 
 
   t.slack.setFault({ kind: 'down' });
   await t.driver.clickButton({ user: sam.id, channel, messageTs: card.ts, actionId: 'rouh_place' });
-  const action = await waitFor(() => Action.findOne({ userId: `slack:${t.slack.workspace.teamId}:${sam.id}` }).lean(), 'the action');
+  const action = await waitFor(() => findStoredAction({ userId: `slack:${t.slack.workspace.teamId}:${sam.id}` }), 'the action');
   await waitForStatus(t.svc, action._id.toString(), 'completed');
   await t.svc.stop();
 

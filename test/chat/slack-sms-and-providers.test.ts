@@ -5,7 +5,8 @@
  * The SMS test runs first: the second café joins the space in the last test.
  */
 import { jest } from '@jest/globals';
-import { Action, Integration, Item, MenuItem, Provider } from '../../src/storage/models.js';
+import { Integration, Item, MenuItem, Provider } from '../../src/storage/models.js';
+import { storedActions, findStoredAction } from '../../src/storage/action-state.js';
 import { waitFor } from '../support/harness.js';
 import { startChatTestService, type ChatTestService } from '../support/chat.js';
 import { createSimulatorHttpClient, startTwilioSimulator, type TwilioSimulator } from '../support/twilio-simulator.js';
@@ -44,7 +45,7 @@ test('an order from chat that gives a phone number gets the SMS as well as the t
   const [sms] = await waitFor(() => { const m = twilioSim.messages().filter((x) => x.to === '+14155550134'); return m.length ? m : null; }, 'the SMS');
   expect(sms!.body).toContain(`Order #${orderNumber} confirmed`);
   expect(sms!.from).toBe(TWILIO.from);
-  const action = await Action.findOne({ userId: `slack:${t.slack.workspace.teamId}:${kai.id}` }).lean();
+  const action = await findStoredAction({ userId: `slack:${t.slack.workspace.teamId}:${kai.id}` });
   expect(action?.order?.customerPhone).toBe('+14155550134');
   // The thread never shows the number back (phone numbers stay out of chat texts and logs).
   expect(repliesOf(channel, message.ts).map((m) => m.text).join('\n')).not.toContain('555 0134');
@@ -76,8 +77,8 @@ test('a space with two cafés and no binding: the bot asks which one, the button
 
   await t.driver.clickButton({ user: lee.id, channel, messageTs: card.ts, actionId: 'rouh_place' });
   await waitFor(() => repliesOf(channel, message.ts).find((m) => m.text.startsWith('Placing your order with Harbor Tacos')), 'placing with Harbor Tacos');
-  const action = await waitFor(() => Action.findOne({ userId: `slack:${t.slack.workspace.teamId}:${lee.id}` }).lean(), 'the action');
+  const action = await waitFor(() => findStoredAction({ userId: `slack:${t.slack.workspace.teamId}:${lee.id}` }), 'the action');
   expect(String(action.providerId)).toBe(harbor._id.toString());
   expect(action.order?.totalCents).toBe(900);
-  expect(await Action.countDocuments({ userId: `slack:${t.slack.workspace.teamId}:${lee.id}` })).toBe(1);
+  expect((await storedActions({ userId: `slack:${t.slack.workspace.teamId}:${lee.id}` })).length).toBe(1);
 });

@@ -8,7 +8,7 @@ import { connect } from '../../bots/connections.js';
 import { createChatExtension } from '../../bots/index.js';
 import { slackBot } from '../../bots/slack/bot.js';
 import { createSlackDriver, startSlackSimulator, type SlackSimulator } from '../../bots/slack/simulator/index.js';
-import { Action } from '../../src/storage/models.js';
+import { storedActions } from '../../src/storage/action-state.js';
 import { startTestService, waitFor, type TestService } from '../support/harness.js';
 
 jest.setTimeout(60_000);
@@ -45,5 +45,5 @@ test('a Socket Mode redelivery of the same event_id is handled once; the button 
   expect(click.acked).toBe(true);
   await driver.redeliver(click);
   await waitFor(() => slack.thread(channel, message.ts).find((m) => /Confirmed!|Waiting for/.test(m.text) && m.ts !== card.ts), 'news of the order');
-  expect(await Action.countDocuments({ userId: `slack:${slack.workspace.teamId}:${sam.id}` })).toBe(1);
+  expect((await storedActions({ userId: `slack:${slack.workspace.teamId}:${sam.id}` })).length).toBe(1);
 });

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import { jest } from '@jest/globals';
 import mongoose from 'mongoose';
-import { Action } from '../../src/storage/models.js';
+import { loadAction } from '../../src/storage/action-state.js';
 import { SEED_ORDER, startTestService, waitFor, type TestService } from '../support/harness.js';
 
 jest.setTimeout(60_000);
@@ -184,6 +184,6 @@ test('provider and catalog names are stored NFC-normalised', async () => {
 test('names are stored NFC-normalised', async () => {
   const res = await svc.order({ ...SEED_ORDER, customer_name: 'Zoe\u0301' });
   expect(res.status).toBe(201);
-  const stored = await Action.findById(res.body.action.id).lean();
+  const stored = await loadAction({ _id: res.body.action.id });
   expect(stored?.order?.customerName).toBe('Zo\u00e9');
 });

@@ -10,7 +10,7 @@ import { telegramPlatform, type TelegramBotSettings } from '../../bots/telegram/
 import { createTelegramDriver, startTelegramSimulator, type SimTgMessage, type TelegramDriver, type TelegramSimulator, type TgUser } from '../../bots/telegram/simulator/index.js';
 import type { SquareSimulator } from '../../handlers/square/simulator.js';
 import { startDemoSquare } from '../../src/seed/demo-square.js';
-import { Action } from '../../src/storage/models.js';
+import { storedActions, findStoredAction } from '../../src/storage/action-state.js';
 import { startTestService, waitFor, type TestService } from '../support/harness.js';
 
 jest.setTimeout(90_000);
@@ -96,7 +96,7 @@ describe('long polling', () => {
     expect(receipt.text).toContain('$8.75');
     expect(orderNumber).toBeDefined();
 
-    const action = await Action.findOne({ orderNumber }).lean();
+    const action = await findStoredAction({ orderNumber });
     expect(action?.userId).toBe(`telegram:${sam.id}`);
     const squareOrder = square.orders().find((o) => o.reference_id === String(action?._id)) ?? square.orders().at(-1);
     await square.advanceFulfillment(squareOrder!.id, 'PREPARED');
@@ -133,7 +133,7 @@ describe('long polling', () => {
 
     await driver.pressButton({ from: ivy.id, chatId: ivy.id, messageId: card.messageId, text: 'Place order' });
     await tg.waitForMessage((m) => m.chatId === ivy.id && m.text.startsWith('Confirmed!'), 20_000);
-    const action = await Action.findOne({ userId: `telegram:${ivy.id}` }).lean();
+    const action = await findStoredAction({ userId: `telegram:${ivy.id}` });
     expect(action?.origin).toMatchObject({ channel: 'telegram' });
     expect(action?.parameters).toMatchObject({ items: [{ sku: 'latte', quantity: 2, modifications: ['oat-milk'] }] });
   });
@@ -196,7 +196,7 @@ describe('long polling', () => {
     await tg.waitForDelivered(press.updateId);
     await driver.pressButton({ from: kim.id, chatId: kim.id, messageId: card.messageId, text: 'Place order' }).catch(() => undefined);
     await tg.waitForMessage((m) => m.chatId === kim.id && m.text.startsWith('Confirmed!'), 20_000);
-    expect(await Action.countDocuments({ userId: `telegram:${kim.id}` })).toBe(1);
+    expect((await storedActions({ userId: `telegram:${kim.id}` })).length).toBe(1);
     expect(fromBot(tg, kim.id, card.messageId).filter((m) => m.text.startsWith('Placing'))).toHaveLength(1);
   });
 
@@ -225,7 +225,7 @@ describe('long polling', () => {
     const card = await orderCard(s, lee);
     tg.setFault({ kind: 'down', method: 'sendMessage' });
     await driver.pressButton({ from: lee.id, chatId: lee.id, messageId: card.messageId, text: 'Place order' });
-    const action = await waitFor(async () => Action.findOne({ userId: `telegram:${lee.id}`, status: 'completed' }).lean(), 'the order to complete while Telegram is down', 20_000);
+    const action = await waitFor(async () => findStoredAction({ userId: `telegram:${lee.id}`, status: 'completed' }), 'the order to complete while Telegram is down', 20_000);
     expect(fromBot(tg, lee.id, card.messageId)).toEqual([]);
 
     tg.setFault(null);
@@ -284,7 +284,7 @@ describe('webhook', () => {
       expect(duplicate.delivery?.status).toBe(200);
       await tg.waitForMessage((m) => m.chatId === ola.id && m.text.startsWith('Confirmed!'), 20_000);
       await waitFor(async () => (await ChatInboundPending.countDocuments({})) === 0, 'the update marked handled');
-      expect(await Action.countDocuments({ userId: `telegram:${ola.id}` })).toBe(1);
+      expect((await storedActions({ userId: `telegram:${ola.id}` })).length).toBe(1);
       expect(fromBot(tg, ola.id, card.messageId).filter((m) => m.text.startsWith('Placing'))).toHaveLength(1);
       expect(spy).toHaveBeenCalledTimes(2);
     } finally {

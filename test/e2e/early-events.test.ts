@@ -5,7 +5,6 @@
  * marked seen, so the provider's own redelivery is processed once the action is there. A cancellation is
  * applied whenever it comes. Both arrival orders, in one process and across a worker kill.
  */
-import type { ChildProcess } from 'node:child_process';
 import { jest } from '@jest/globals';
 import { SquareClient } from 'square';
 import { buildCreateOrderRequest } from '../../handlers/square/order-request.js';
@@ -16,7 +15,7 @@ import { pricedOrder } from '../support/square-fixtures.js';
 import { SEED_ORDER, startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
 import { createSimulatorHttpClient, startTwilioSimulator, type TwilioSimulator } from '../support/twilio-simulator.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { kill, startWorker } from '../support/workers.js';
+import { smsWorkerEnv, Workers } from '../support/workers.js';
 
 jest.setTimeout(120_000);
 
@@ -92,7 +91,7 @@ describe('across a worker kill', () => {
   let receiver: WebhookReceiver;
   let twilioSim: TwilioSimulator;
   let squareIntegrationId: string;
-  const workers: ChildProcess[] = [];
+  const workers = new Workers();
 
   beforeAll(async () => {
     twilioSim = await startTwilioSimulator({ accountSid: TWILIO.sid, authToken: TWILIO.token });
@@ -100,32 +99,31 @@ describe('across a worker kill', () => {
     svc = await startTestService({ env: { ROLE: 'api', TWILIO_ACCOUNT_SID: TWILIO.sid, TWILIO_AUTH_TOKEN: TWILIO.token, TWILIO_FROM: TWILIO.from }, twilioHttpClient: createSimulatorHttpClient(twilioSim.url) });
     ({ square, integrationId: squareIntegrationId } = await withSquare(svc));
   });
-  afterEach(async () => { for (const w of workers.splice(0)) await kill(w); });
+  afterEach(async () => { await workers.killAll(); });
   afterAll(async () => {
     await svc?.close();
     await Promise.all([square?.close(), receiver?.close(), twilioSim?.close()]);
   });
 
-  const workerEnv = () => ({
-    MONGODB_URI: process.env.TEST_MONGODB_URI!, TEST_DB_NAME: svc.dbName, DATA_DIR: svc.dataDir, TWILIO_SIM_URL: twilioSim.url,
-    TWILIO_ACCOUNT_SID: TWILIO.sid, TWILIO_AUTH_TOKEN: TWILIO.token, TWILIO_FROM: TWILIO.from, PUBLIC_BASE_URL: svc.baseUrl,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', AGENDA_LOCK_LIFETIME_MS: '3000', AGENDA_PROCESS_EVERY_MS: '200', STEP_TIMEOUT_MS: '2500', NOTIFY_FALLBACK_AFTER_MS: '3000',
-  });
+  const env = () => smsWorkerEnv(svc, { url: twilioSim.url, ...TWILIO }, { NOTIFY_FALLBACK_AFTER_MS: '3000' });
 
   test('POS accepts → worker killed → the café cancels → takeover completes → the redelivered cancel reaches the customer', async () => {
     const phone = '+14155550166';
     square.setFault({ kind: 'accept_then_hang', count: 1 });
-    workers.push(await startWorker(workerEnv()));
+    await workers.one(env());
     const id = (await svc.order({ ...SEED_ORDER, customer_phone: phone })).body.action.id;
     const order = await waitFor(() => square.orders().find((o) => o.reference_id === id), 'Square to accept the order');
-    await kill(workers.pop()!);
+    await workers.killAll();
 
     await square.advanceFulfillment(order.id, 'CANCELED');
     const early = square.webhookDeliveries().at(-1)!;
     expect(early.status).toBe(503); // not "ignored: unknown order" any more
 
-    workers.push(await startWorker(workerEnv()));
+    await workers.one(env());
     await waitForStatus(svc, id, 'completed', 60_000);
+    // The worker texts "confirmed" just after the status is written: wait for it, so the cancellation (sent by
+    // the API process) cannot overtake it on a loaded machine.
+    await waitFor(() => twilioSim.messages().some((m) => m.to === phone && /confirmed/.test(m.body)), 'the confirmation SMS', 60_000);
     expect((await square.redeliver(early.eventId)).status).toBe(200);
     const status = await waitForStatus(svc, id, 'cancelled');
     expect(status.statusUpdates.map((u) => u.status).slice(-2)).toEqual(['completed', 'cancelled']);
@@ -143,17 +141,17 @@ describe('across a worker kill', () => {
     const wh = await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'webhook', name: 'webhook', priority: 20, config: { url: receiver.url, timeoutSeconds: 10 } });
     await IntegrationSecret.create({ _id: wh._id, values: { signingSecret: secret } });
 
-    workers.push(await startWorker(workerEnv()));
+    await workers.one(env());
     const id = (await svc.order()).body.action.id;
     const delivery = await waitFor(() => receiver.deliveries().find((d) => d.webhookId.startsWith(id)), 'the receiver to get the order');
-    await kill(workers.pop()!);
+    await workers.killAll();
 
     const early = await receiver.confirmAsync(delivery.webhookId);
     expect(early.status).toBe(503);
     expect((await svc.status(id)).action.status).toBe('executing');
 
     receiver.setMode('accept'); // the re-run delivery is answered 202; the receiver's retried confirmation completes it
-    workers.push(await startWorker(workerEnv()));
+    await workers.one(env());
     await waitForStatus(svc, id, 'awaiting_confirmation', 60_000);
     expect((await receiver.confirmAsync(delivery.webhookId)).status).toBe(200);
     await waitForStatus(svc, id, 'completed');

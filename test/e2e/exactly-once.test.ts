@@ -3,15 +3,15 @@
  * before our result was saved; a new worker resumes the step. Square ends with one order and the customer
  * with one SMS; the webhook receiver sees one webhook-id.
  */
-import type { ChildProcess } from 'node:child_process';
 import { jest } from '@jest/globals';
 import { startSquareSimulator, type SquareSimulator } from '../../handlers/square/simulator.js';
 import { generateWebhookSecret } from '../../handlers/webhook/signing.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { startTwilioSimulator, type TwilioSimulator } from '../support/twilio-simulator.js';
-import { ActionExecution, Integration, IntegrationSecret, Notification, Receipt } from '../../src/storage/models.js';
+import { Integration, IntegrationSecret, Notification, Receipt } from '../../src/storage/models.js';
+import { executionsOf } from '../../src/storage/executions.js';
 import { SEED_ORDER, startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
-import { kill, startWorker } from '../support/workers.js';
+import { kill, smsWorkerEnv, Workers } from '../support/workers.js';
 
 jest.setTimeout(120_000);
 
@@ -21,7 +21,7 @@ let svc: TestService;
 let square: SquareSimulator;
 let receiver: WebhookReceiver;
 let twilioSim: TwilioSimulator;
-const workers: ChildProcess[] = [];
+const workers = new Workers();
 let squareIntegrationId: string;
 let webhookIntegrationId: string;
 
@@ -43,29 +43,24 @@ beforeAll(async () => {
   ]);
 });
 afterEach(async () => {
-  for (const w of workers.splice(0)) await kill(w); // each test starts with no worker running
+  await workers.killAll(); // each test starts with no worker running
 });
 afterAll(async () => {
   await svc?.close();
   await Promise.all([square?.close(), receiver?.close(), twilioSim?.close()]);
 });
 
-const workerEnv = () => ({
-  MONGODB_URI: process.env.TEST_MONGODB_URI!, TEST_DB_NAME: svc.dbName, DATA_DIR: svc.dataDir, TWILIO_SIM_URL: twilioSim.url,
-  TWILIO_ACCOUNT_SID: TWILIO.sid, TWILIO_AUTH_TOKEN: TWILIO.token, TWILIO_FROM: TWILIO.from, PUBLIC_BASE_URL: svc.baseUrl,
-  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', AGENDA_LOCK_LIFETIME_MS: '3000', AGENDA_PROCESS_EVERY_MS: '200', STEP_TIMEOUT_MS: '2500', NOTIFY_FALLBACK_AFTER_MS: '3000',
-});
+const env = () => smsWorkerEnv(svc, { url: twilioSim.url, ...TWILIO }, { NOTIFY_FALLBACK_AFTER_MS: '3000' });
 
 async function crashAndResume(accepted: () => boolean, beforeResume: () => void): Promise<string> {
-  const first = await startWorker(workerEnv());
-  workers.push(first);
+  const first = await workers.one(env());
   const { body } = await svc.order({ ...SEED_ORDER, customer_phone: PHONE });
   const id = body.action.id;
   await waitFor(accepted, 'the provider to accept the order');
   await kill(first);
-  expect(await ActionExecution.findOne({ actionId: id }).sort({ chainIndex: -1 }).lean()).toMatchObject({ status: 'running', runs: 1 });
+  expect((await executionsOf(id)).at(-1)).toMatchObject({ status: 'running', runs: 1 });
   beforeResume();
-  workers.push(await startWorker(workerEnv()));
+  await workers.one(env());
   await waitForStatus(svc, id, 'completed', 60_000);
   return id;
 }
@@ -81,7 +76,7 @@ test('Square: killed after Square accepted the order → one Square order, one r
   expect(square.orders()).toHaveLength(1);
   expect(square.ordersForIdempotencyKey(`${id}:${squareIntegrationId}`)).toBe(1);
   expect(status.action.executions).toEqual([expect.objectContaining({ handlerName: 'square', status: 'completed', externalRef: squareOrder.id })]);
-  expect(await ActionExecution.findOne({ actionId: id }).lean()).toMatchObject({ runs: 2 });
+  expect((await executionsOf(id))[0]).toMatchObject({ runs: 2 });
   expect(await Receipt.countDocuments({ actionId: id })).toBe(1);
   expect(status.action.receipts[0]!.data).toMatchObject({ total: '$8.75', total_cents: 875 });
 
@@ -112,15 +107,14 @@ describe('SMS: the worker is killed while Twilio has the send in hand', () => {
 
   async function killedMidSend(phone: string, accepted: boolean): Promise<string> {
     twilioSim.hangNext(1, accepted);
-    const first = await startWorker(workerEnv());
-    workers.push(first);
+    const first = await workers.one(env());
     const { body } = await svc.order({ ...SEED_ORDER, customer_phone: phone });
     const id = body.action.id;
     await waitFor(async () => (await Notification.findOne({ actionId: id, channel: 'sms' }).lean())?.status === 'claimed', 'the SMS to be claimed');
     if (accepted) await waitFor(() => twilioSim.messages().some((m) => m.to === phone), 'Twilio to accept the SMS');
     else await new Promise((r) => setTimeout(r, 300)); // the request is at the simulator, which holds it without creating anything
     await kill(first);
-    workers.push(await startWorker(workerEnv()));
+    await workers.one(env());
     await waitFor(async () => (await Notification.findOne({ actionId: id, channel: 'sms' }).lean())?.status === 'sent', 'the SMS to be recorded as sent', 60_000); // the fallback job: due 3 s later, Agenda polls every 10 s
     await new Promise((r) => setTimeout(r, 1000)); // a second SMS would have been sent by now
     return id;

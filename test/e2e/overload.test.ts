@@ -7,9 +7,10 @@ import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
-import { Action, Integration } from '../../src/storage/models.js';
+import { storedActions } from '../../src/storage/action-state.js';
 import { startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
 import { kill, startWorker } from '../support/workers.js';
+import { addPosIntegration } from '../support/pos.js';
 
 jest.setTimeout(120_000);
 
@@ -22,7 +23,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => pos.listen(0, '127.0.0.1', () => r()));
   // The queue counts as behind once 2 actions are due (for any time at all): small numbers for a quick test.
   svc = await startTestService({ env: { ROLE: 'api', OVERLOAD_MAX_OVERDUE_ACTIONS: '2', OVERLOAD_OVERDUE_AFTER_MS: '0' } });
-  await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'http-pos', priority: 1, enabled: true, config: {} });
+  await addPosIntegration(svc);
 });
 afterAll(async () => {
   if (worker) await kill(worker);
@@ -46,7 +47,7 @@ test('a queue that is behind sheds new actions with 503 + Retry-After; the accep
   expect(refused!.status).toBe(503);
   expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
   expect(refused!.body).toMatchObject({ error: { code: 'overloaded' } });
-  expect(await Action.countDocuments()).toBe(2); // the refused request wrote nothing
+  expect((await storedActions({})).length).toBe(2); // the refused request wrote nothing
 
   worker = await startWorker({
     MONGODB_URI: process.env.TEST_MONGODB_URI!, TEST_DB_NAME: svc.dbName, POS_URL: `http://127.0.0.1:${(pos.address() as AddressInfo).port}`,

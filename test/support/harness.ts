@@ -13,6 +13,8 @@ import { startService, type RunningService, type ServiceOverrides } from '../../
 
 export interface TestService extends RunningService {
   creds: DemoCredentials;
+  /** The database server it runs on (worker processes connect there too). */
+  uri: string;
   dbName: string;
   dataDir: string;
   api<T = Record<string, unknown>>(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; key?: string | null; raw?: string }): Promise<{ status: number; body: T; headers: Headers }>;
@@ -32,8 +34,9 @@ export const SEED_ORDER = {
   customer_name: 'Sam',
 };
 
-export async function startTestService(o: ServiceOverrides & { env?: Record<string, string> } = {}): Promise<TestService> {
-  const uri = process.env.TEST_MONGODB_URI;
+/** `uri`: another database server than the test run's (a load test that must not slow the other files down). */
+export async function startTestService(o: ServiceOverrides & { env?: Record<string, string>; uri?: string } = {}): Promise<TestService> {
+  const uri = o.uri ?? process.env.TEST_MONGODB_URI;
   if (!uri) throw new Error('TEST_MONGODB_URI is not set: run tests through `npm test` (jest globalSetup starts the database)');
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'rouh-test-'));
   const port = await freePort();
@@ -57,7 +60,7 @@ export async function startTestService(o: ServiceOverrides & { env?: Record<stri
   };
 
   return {
-    ...running, creds, dbName, dataDir, api,
+    ...running, creds, uri, dbName, dataDir, api,
     order: (parameters = SEED_ORDER, headers = {}) => api('POST', '/actions', {
       body: { itemId: creds.itemId, type: 'order', parameters },
       headers: { 'x-space-id': creds.spaceId, 'x-user-id': 'user-1', ...headers },

@@ -8,7 +8,8 @@ import { jest } from '@jest/globals';
 import { connect } from '../../connections.js';
 import { createSlackDriver, startSlackSimulator, type SlackDriver, type SlackSimulator } from '../simulator/index.js';
 import { startSquareSimulator, type SquareSimulator } from '../../../handlers/square/simulator.js';
-import { Action, Integration, IntegrationSecret } from '../../../src/storage/models.js';
+import { Integration, IntegrationSecret } from '../../../src/storage/models.js';
+import { findStoredAction } from '../../../src/storage/action-state.js';
 import { startTestService, waitFor, waitForStatus, type TestService } from '../../../test/support/harness.js';
 import { slackWithOperators } from '../../../test/support/operators.js';
 import { ACTION, FIELD, VIEW } from './card.js';
@@ -49,7 +50,7 @@ test('a Slack order the café cannot take reaches #ops; the operator completes i
   const { message } = await driver.sendMessage({ user: sam.id, channel: dm, text: "an americano, name's Sam" });
   const orderCard = await waitFor(() => slack.thread(dm, message.ts).find((m) => JSON.stringify(m.blocks ?? []).includes('rouh_place')), 'the order card');
   await driver.clickButton({ user: sam.id, channel: dm, messageTs: orderCard.ts, actionId: 'rouh_place' });
-  const action = await waitFor(() => Action.findOne({ userId: `slack:${slack.workspace.teamId}:${sam.id}` }).lean(), 'the action');
+  const action = await waitFor(() => findStoredAction({ userId: `slack:${slack.workspace.teamId}:${sam.id}` }), 'the action');
   const actionId = action._id.toString();
   await waitFor(async () => (await svc.status(actionId)).action.executions.some((e) => e.handlerName === 'email' && e.status === 'awaiting'), 'the email step');
   await svc.service.decline(`${actionId}:1:1`, 'no americanos today');

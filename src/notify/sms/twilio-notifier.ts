@@ -95,6 +95,7 @@ export function createSmsNotifier(deps: SmsNotifierDeps): Notifier {
 
     // The phone number lives on the action, which `wants` does not see; `notify` checks it.
     wants: (event) => isSmsEvent(event),
+    concerns: (action) => isE164(action.order.customerPhone),
 
     async notify(event: ActionEvent, context: NotifyContext): Promise<NotifyOutcome> {
       if (!isSmsEvent(event)) return 'skipped';

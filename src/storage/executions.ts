@@ -1,0 +1,48 @@
+/**
+ * An action's executions (one per handler attempt): in ActionExecutionLive while the action is live — the
+ * engine inserts and updates them there — and in ActionExecution once it is done, moved by inserts when the
+ * action ends (see action-state.ts). Readers look at both.
+ */
+import type { Types } from 'mongoose';
+import { ActionExecution, ActionExecutionLive, type ExecutionDoc } from './models.js';
+import { isDuplicateKey } from './insert-once.js';
+
+/** One execution by id (live first). */
+export async function findExecution(executionId: string): Promise<ExecutionDoc | null> {
+  return (await ActionExecutionLive.findById(executionId).lean<ExecutionDoc>()) ?? ActionExecution.findById(executionId).lean<ExecutionDoc>();
+}
+
+/** An action's executions in chain order (a copy in both places, mid-move, counts once). */
+export async function executionsOf(actionId: string | Types.ObjectId, projection?: Record<string, 1>): Promise<ExecutionDoc[]> {
+  const [live, done] = await Promise.all([
+    ActionExecutionLive.find({ actionId }, projection).lean<ExecutionDoc[]>(),
+    ActionExecution.find({ actionId }, projection).lean<ExecutionDoc[]>(),
+  ]);
+  const byId = new Map([...live, ...done].map((e) => [String(e._id), e]));
+  return [...byId.values()].sort((a, b) => a.chainIndex - b.chainIndex || a.attempt - b.attempt);
+}
+
+/**
+ * Moves a finished action's executions to the history collection: `copy` inserts them (a re-run after a crash
+ * skips copies already there); the returned `drop` deletes the live ones — call it only once every copy landed.
+ */
+export async function archiveExecutions(actionId: Types.ObjectId): Promise<{ copy: Promise<void>; drop: () => Promise<void> }> {
+  const live = await ActionExecutionLive.find({ actionId }).lean();
+  const copy = Promise.all(live.map((e) => ActionExecution.collection.insertOne(e as never).catch((err: unknown) => {
+    if (!isDuplicateKey(err)) throw err;
+  }))).then(() => undefined);
+  return { copy, drop: async () => { if (live.length) await ActionExecutionLive.deleteMany({ actionId }); } };
+}
+
+/** archiveExecutions, start to end. */
+export async function moveExecutions(actionId: Types.ObjectId): Promise<void> {
+  const { copy, drop } = await archiveExecutions(actionId);
+  await copy;
+  await drop();
+}
+
+/** Sets fields of an execution: the live copy, or the archived one when the action has ended meanwhile (a step that finished after a cancel). */
+export async function updateExecution(executionId: string, set: Record<string, unknown>): Promise<void> {
+  const live = await ActionExecutionLive.updateOne({ _id: executionId }, { $set: set });
+  if (live.matchedCount === 0) await ActionExecution.updateOne({ _id: executionId }, { $set: set });
+}
