@@ -36,7 +36,10 @@ export type ProviderCancelOutcome = 'sent' | 'not_told' | 'unsupported' | 'dupli
 export const providerCancelClaimId = (executionId: string) => `provider-cancel:${executionId}`;
 
 /** Thrown while the step that may have told the provider is still running: the job retries later. */
-export class StepStillRunning extends Error {}
+export class StepStillRunning extends Error {
+  /** A planned wait, not a fault: job logging keeps it out of the error level. */
+  readonly expected = true;
+}
 
 export async function tellProviderCancelled(deps: ProviderCancelDeps, job: { actionId: string; executionId: string; jobId: string }): Promise<ProviderCancelOutcome> {
   const claimId = providerCancelClaimId(job.executionId);

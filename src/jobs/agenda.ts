@@ -101,5 +101,10 @@ export function watchAgenda(agenda: Agenda, logger: Logger): void {
     if (/cannot be updated in the database/.test(err.message)) return void logger.debug({ err: err.message }, 'duplicate job run');
     logger.error({ err: err.message }, 'agenda error');
   });
-  agenda.on('fail', (err: Error | string, job: { attrs?: { name?: string } }) => logger.error({ job: job.attrs?.name, err: typeof err === 'string' ? err : err.message }, 'job failed'));
+  agenda.on('fail', (err: Error | string, job: { attrs?: { name?: string } }) => {
+    const fields = { job: job.attrs?.name, err: typeof err === 'string' ? err : err.message };
+    // A job that throws on purpose to be retried later (e.g. waiting for a running step) is not an error.
+    if (typeof err === 'object' && (err as { expected?: boolean }).expected) return void logger.info(fields, 'job will retry');
+    logger.error(fields, 'job failed');
+  });
 }
