@@ -16,8 +16,10 @@ fi
 DATA="$(mktemp -d)"
 PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 # Schemathesis sends many deliberately unauthenticated requests from one address: lift the failed-auth limit.
+# The service runs as `npm start` runs it (node itself, no npx/tsx wrapper), so $! is its pid and the SIGTERM
+# below stops it and its FerretDB; through npx the service outlived the script.
 DATA_DIR="$DATA" PORT="$PORT" HOST=127.0.0.1 LOG_LEVEL=warn DEMO_PREP_SECONDS=1 EMAIL_CONFIRM_TIMEOUT_MINUTES=1 AUTH_FAILURES_PER_MINUTE=1000000 \
-  npx tsx main.ts > "$DATA/server.log" 2>&1 &
+  node --import tsx main.ts > "$DATA/server.log" 2>&1 &
 SERVER=$!
 stop() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$DATA"; }
 trap stop EXIT
