@@ -21,6 +21,8 @@ export const ErrorBody = z.object({
   }),
 }).meta({ id: 'Error', description: 'Every error: a stable code, a message for people, and the field at fault when there is one.' });
 
+/** The 503 of the email's confirm/decline links. */
+const EARLY_CLICK = 'The order is still being placed (the email arrived before its step was recorded, and 5 s passed); see Retry-After';
 /** The 409 of the email's confirm/decline links. */
 const LINK_CONFLICT = 'The order is no longer waiting for the café: `order_cancelled` when the customer cancelled it (nothing to prepare), else `already_handled`';
 
@@ -363,8 +365,8 @@ export function buildOpenApiDocument(opts: { serverUrl: string; seedItemId?: str
               'application/x-www-form-urlencoded': { schema: kind === 'confirm' ? z.object({ order_number: z.string().optional(), ready_in_minutes: z.string().optional() }) : z.object({ reason: z.string().optional() }) },
             },
           },
-          responses: Object.fromEntries(['200', '400', '404', '409', '410', '413', '415'].map((c) => [c, {
-            description: c === '200' ? 'Decided' : c === '409' ? LINK_CONFLICT : ERROR_TEXT[c]!,
+          responses: Object.fromEntries(['200', '400', '404', '409', '410', '413', '415', '503'].map((c) => [c, {
+            description: c === '200' ? 'Decided' : c === '409' ? LINK_CONFLICT : c === '503' ? EARLY_CLICK : ERROR_TEXT[c]!,
             content: { 'text/html': { schema: z.string() }, 'application/json': { schema: c === '200' ? z.object({ status: z.string(), message: z.string() }).loose() : ErrorBody } },
           }])),
         }),

@@ -3,6 +3,7 @@
  * create → queued → executing → awaiting_confirmation → provider clicks Confirm → completed with a receipt.
  */
 import { jest } from '@jest/globals';
+import { ActionExecutionService } from '../../src/engine/execution-service.js';
 import { listen, startTestService, waitFor, waitForStatus, type EventLog, type TestService } from '../support/harness.js';
 import { confirmLink, startSmtpSink, type SmtpSink } from '../support/smtp.js';
 
@@ -112,4 +113,35 @@ test('decline link falls through to a manual task; the operator completes it', a
   expect(status.statusUpdates.some((u) => u.message.includes("The order wasn't accepted via email"))).toBe(true);
   expect(status.statusUpdates.some((u) => u.message.includes('oat milk'))).toBe(false); // the café's reason is for the team
   expect(status.action.executions[0]!.error).toMatchObject({ code: 'declined', message: 'out of oat milk' });
+});
+
+test('a decline clicked before its step is recorded waits for it and applies; one that stays too early gets 503 + Retry-After', async () => {
+  const before = smtp.messages.length;
+  const { body } = await svc.order({ items: [{ name: 'Latte', quantity: 1 }], customer_name: 'Noor' });
+  const mail = await waitFor(() => smtp.messages[before], 'the order email');
+  await waitForStatus(svc, body.action.id, 'awaiting_confirmation');
+  const post = () => fetch(confirmLink(mail, 'decline'), { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body: 'reason=closing+early' });
+  const early = { applied: false, status: 'executing' as const, retryLater: true };
+
+  // The café's click beat our record of the email twice over: the link waits, then the decline applies.
+  const spy = jest.spyOn(ActionExecutionService.prototype, 'decline').mockResolvedValueOnce(early).mockResolvedValueOnce(early);
+  try {
+    const declined = await post();
+    expect(declined.status).toBe(200);
+    expect(spy).toHaveBeenCalledTimes(3);
+  } finally {
+    spy.mockRestore();
+  }
+  await waitFor(async () => (await svc.api<{ tasks: Array<{ actionId: string }> }>('GET', '/manual-tasks')).body.tasks.find((t) => String(t.actionId) === body.action.id), 'the fall-through to a manual task');
+
+  // Still too early after the bounded wait: 503 with Retry-After, nothing decided (not a misleading 409).
+  const always = jest.spyOn(ActionExecutionService.prototype, 'decline').mockResolvedValue(early);
+  try {
+    const late = await post();
+    expect(late.status).toBe(503);
+    expect(late.headers.get('retry-after')).toBe('5');
+    expect(((await late.json()) as { error: { code: string } }).error.code).toBe('not_ready');
+  } finally {
+    always.mockRestore();
+  }
 });

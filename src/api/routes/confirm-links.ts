@@ -5,7 +5,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { summarizeOrder } from '../../engine/order-summary.js';
-import type { ExternalOutcomes } from '../../engine/types.js';
+import type { ExternalOutcomes, OutcomeResult } from '../../engine/types.js';
 import { confirmationTarget } from '../../storage/integration-lookups.js';
 import { toActionView } from '../../storage/views.js';
 import { verifyLink, type LinkPurpose } from '../links.js';
@@ -42,6 +42,27 @@ function notOpen(req: Request, res: Response, status: string, byCafe = false): v
   reply(req, res, asPage ? 200 : 409, CANCELLED_TITLE, message, 'order_cancelled');
 }
 
+/** How long a click waits for the step that sent the email to record it (the café can be faster than our write). */
+const EARLY_CLICK_WAIT_MS = 5_000;
+const EARLY_CLICK_POLL_MS = 200;
+const RETRY_AFTER_SECONDS = 5;
+
+/** Runs a decision, waiting (bounded) while it is too early: the email is out but its step is not yet recorded. */
+async function decideWhenReady(decide: () => Promise<OutcomeResult>): Promise<OutcomeResult> {
+  const deadline = Date.now() + EARLY_CLICK_WAIT_MS;
+  let outcome = await decide();
+  while (outcome.retryLater && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, EARLY_CLICK_POLL_MS));
+    outcome = await decide();
+  }
+  return outcome;
+}
+
+function tooEarly(req: Request, res: Response): void {
+  res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  reply(req, res, 503, 'One moment', `The order is still being placed; try again in ${RETRY_AFTER_SECONDS} seconds.`, 'not_ready');
+}
+
 export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: string; now: () => Date }): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb' });
@@ -76,7 +97,9 @@ export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: s
     if (!found) return;
     const body = ConfirmForm.safeParse(req.body ?? {});
     if (!body.success) return reply(req, res, 400, 'Check the form', `${body.error.issues[0]?.path.join('.')}: ${body.error.issues[0]?.message}`, 'validation_failed');
-    const outcome = await deps.outcomes.confirm(found.executionId, { orderNumber: body.data.order_number, readyInMinutes: body.data.ready_in_minutes, externalRef: `email:${found.executionId}` });
+    const completion = { orderNumber: body.data.order_number, readyInMinutes: body.data.ready_in_minutes, externalRef: `email:${found.executionId}` };
+    const outcome = await decideWhenReady(() => deps.outcomes.confirm(found.executionId, completion));
+    if (outcome.retryLater) return tooEarly(req, res);
     if (!outcome.applied) return notOpen(req, res, outcome.status);
     reply(req, res, 200, 'Order confirmed — thank you!', 'The customer has been told their order is confirmed.', 'confirmed', { action: outcome });
   });
@@ -95,7 +118,8 @@ export function confirmLinksRouter(deps: { outcomes: ExternalOutcomes; secret: s
     if (!found) return;
     const body = DeclineForm.safeParse(req.body ?? {});
     if (!body.success) return reply(req, res, 400, 'Check the form', 'reason is too long', 'validation_failed');
-    const outcome = await deps.outcomes.decline(found.executionId, body.data.reason);
+    const outcome = await decideWhenReady(() => deps.outcomes.decline(found.executionId, body.data.reason));
+    if (outcome.retryLater) return tooEarly(req, res);
     if (!outcome.applied) return notOpen(req, res, outcome.status);
     reply(req, res, 200, 'Order declined', 'Thanks for letting us know; we will place it another way.', 'declined', { action: outcome });
   });
