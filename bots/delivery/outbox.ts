@@ -218,6 +218,9 @@ export class ChatOutbox {
 
   /** Sends a thread's due messages in order. Safe to call any number of times, from any process. */
   async drain(key: string): Promise<void> {
+    // After close a drain (a late job, the sweeper) would claim a send that the closing database can no longer
+    // record as failed, and the next process would wait out the lease: leave it to the next process's sweeper.
+    if (this.closed) return;
     const running = this.draining.get(key);
     if (running) {
       running.again = true;
@@ -267,6 +270,7 @@ export class ChatOutbox {
           await this.o.scheduleDrain?.(key, head.notBefore);
           return;
         }
+        if (this.closed) return;
         if (!(await insertOnce(Claim, { _id: sendClaimId(head), by: 'chat-outbox' }))) { // another worker holds this attempt
           this.lookAgainSoon(key);
           return;

@@ -110,6 +110,23 @@ test('a drain that finds another worker sending the thread\'s head looks again s
   await box.close();
 });
 
+test('a closed outbox claims nothing: a late drain job leaves the message for the next process to send at once', async () => {
+  const { transport, sent } = scripted([]);
+  const box = outbox(transport);
+  const t = thread(6);
+  await box.enqueue([{ id: 'late', thread: t, userId: null, reply: reply('after restart'), seq: seqAt(Date.now()) }], { drain: false });
+  await box.close();
+  await box.drain('slack:T1:D6:1.0'); // e.g. a chat.deliver job that fires between close() and the database closing
+  await box.sweep();
+  expect(sent).toEqual([]);
+  // No send claim was left behind, so the next process does not wait out a dead sender's lease.
+  expect(await Claim.exists({ _id: 'chat-send:late:0' })).toBeNull();
+  const next = outbox(transport);
+  await next.sweep();
+  expect(sent.map((s) => s.text)).toEqual(['after restart']);
+  await next.close();
+});
+
 test('a 429 waits its Retry-After before the retry', async () => {
   const { transport, sent } = scripted([{ kind: 'rate_limited', retryAfterMs: 400 }]);
   const box = outbox(transport);
