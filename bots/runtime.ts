@@ -144,7 +144,10 @@ export class ChatRuntime implements ChatInbound {
   async retryDue(id: string): Promise<void> {
     if (this.closed) return;
     const row = await ChatInboundPending.findById(id).lean<PendingRow>();
-    if (!row || row.notBefore.getTime() > this.now().getTime()) return;
+    if (!row) return;
+    // A timer may fire a little early (or the row's lease was renewed): look again when it is due, rather than
+    // leave it to the sweeper.
+    if (row.notBefore.getTime() > this.now().getTime()) return void (await this.o.scheduleRetry?.(id, row.notBefore));
     await this.retryRow(row);
   }
 
