@@ -186,7 +186,8 @@ else {
   // BENCH_MODE=burst: the two bursts and their raw ceilings only (the efficiency comparison, in a minute or two).
   const burstsOnly = process.env.BENCH_MODE === 'burst';
   const paced = burstsOnly ? null : await phase('paced', { paced: true, concurrency: 1, n: Math.min(N, 50) });
-  if (burstsOnly) await phase('warm-up (not counted: the first phase of a process pays for compiling its code)', { concurrency: 4, n: Math.min(N, 50) });
+  // Not counted: the first phase of a process also pays for compiling its code.
+  if (burstsOnly) await phase('warm-up', { concurrency: 4, n: Math.min(N, 50) });
   // The machine's load drifts over minutes (other work): each burst gets its own raw-insert measurement,
   // taken right after it, and efficiency compares the two.
   const b4 = await phase('burst 4', { concurrency: 4, n: N });

@@ -1,0 +1,17 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import mongoose from 'mongoose';
+import { startEmbeddedDatabase } from '../src/db/embedded.js';
+import { createLogger } from '../src/logger.js';
+const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rouh-ops-'));
+const db = await startEmbeddedDatabase(dir, createLogger('warn'));
+const conn = await mongoose.createConnection(db.uri, { dbName: 'ops' }).asPromise();
+const d = conn.db!;
+const ids = Array.from({ length: 20 }, () => new mongoose.Types.ObjectId());
+await d.collection('live').insertMany(ids.map((_id, n) => ({ _id, n, stepSeq: 0 })));
+await d.collection('s').insertMany(ids.map((_id, n) => ({ _id: `s${n}`, n, stepSeq: 0 })));
+console.log(JSON.stringify((await d.collection('live').find({ _id: ids[3] }).explain()).queryPlanner));
+console.log(JSON.stringify((await d.collection('s').find({ _id: 's3' }).explain()).queryPlanner));
+console.log(await d.collection('s').deleteMany({ _id: { $regex: '^s1' } }));
+await conn.close(); await db.stop(); process.exit(0);
