@@ -1,6 +1,8 @@
 /**
  * The engine under load, side by side in one run (each phase on a fresh database of the same server):
- *   paced    one action at a time: submit → executing / completed latency without queueing
+ *   paced    one action at a time: submit → executing / completed latency without queueing (BENCH_PACED actions,
+ *            default 200 so that p99 is not just the maximum, after 3 uncounted warm-up actions: the first action
+ *            of a fresh database creates its collections and fills the process's caches)
  *   burst 4  BENCH_ACTIONS actions from 4 concurrent submitters: throughput
  *   burst 16 the same from 16 submitters
  *   raw      the same database's insert ceiling (small documents, 16 concurrent inserters)
@@ -30,13 +32,15 @@ import { Action, ActionExecution, ActionStatusUpdate, Integration, Receipt } fro
 
 const N = Number(process.env.BENCH_ACTIONS ?? 200);
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 20_000);
+const PACED = Number(process.env.BENCH_PACED ?? 200);
+const pacedPhase = () => phase('paced', { paced: true, warmup: 3, concurrency: 1, n: PACED });
 const PHASE_CAP_MS = 3 * 60_000;
 const quiet = createLogger('warn');
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rouh-bench-'));
 const db = process.env.MONGODB_URI ? null : await startEmbeddedDatabase(dir, quiet);
 const uri = process.env.MONGODB_URI ?? db!.uri;
 
-interface PhaseResult { label: string; submitted: number; completed: number; perSecond: number; opsPerAction: number; toStartP50: number; toDoneP50: number; errors: number }
+interface PhaseResult { label: string; submitted: number; completed: number; perSecond: number; opsPerAction: number; toStartP50: number; toStartP99: number; toDoneP50: number; errors: number }
 
 /**
  * CPU seconds the embedded FerretDB has used so far (Linux /proc; null elsewhere or with MONGODB_URI): the cost
@@ -54,7 +58,7 @@ async function databaseCpuSeconds(): Promise<number | null> {
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
-async function phase(label: string, o: { paced?: boolean; concurrency: number; n: number; history?: number }): Promise<PhaseResult> {
+async function phase(label: string, o: { paced?: boolean; warmup?: number; concurrency: number; n: number; history?: number }): Promise<PhaseResult> {
   const port = await freePort();
   const config = loadConfig({ ...process.env, PORT: String(port), MONGODB_URI: uri, DATA_DIR: dir, LOG_LEVEL: 'warn' });
   const svc = await startService(config, quiet, { dbName: `bench_${label.replace(/\W/g, '')}_${Date.now()}` });
@@ -85,6 +89,10 @@ async function phase(label: string, o: { paced?: boolean; concurrency: number; n
     while (o.paced && !completed.has(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   };
 
+  for (let w = 0; w < (o.warmup ?? 0); w++) await submit().catch(() => { errors++; });
+  while (completed.size < submitted.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  for (const m of [submitted, responded, started, completed]) m.clear();
+
   const ops = countOperations(svc.db.connection);
   const cpu0 = { db: await databaseCpuSeconds(), node: process.cpuUsage() };
   const t = performance.now();
@@ -105,7 +113,7 @@ async function phase(label: string, o: { paced?: boolean; concurrency: number; n
   const perSecond = completed.size / (wall / 1000);
   const opsPerAction = ops.total() / Math.max(1, completed.size);
   console.log(`\n[${label}]`);
-  console.log(`actions: ${submitted.size} submitted, ${toStart.length} started, ${toDone.length} completed via the Square simulator; ${o.paced ? 'paced (one at a time)' : `${o.concurrency} concurrent submitters`}; ${perSecond.toFixed(1)} actions/s; ${errors} errors`);
+  console.log(`actions: ${submitted.size} submitted, ${toStart.length} started, ${toDone.length} completed via the Square simulator; ${o.paced ? 'paced (one at a time)' : `${o.concurrency} concurrent submitters`}; ${perSecond.toFixed(1)} actions/s; ${errors} errors${o.warmup ? ` (after ${o.warmup} warm-up actions, not counted)` : ''}`);
   console.log(`POST /actions → 201: p50 ${ms(pct(delays(responded), 50))}  p99 ${ms(pct(delays(responded), 99))}`);
   console.log(`submit → executing: p50 ${ms(pct(toStart, 50))}  p99 ${ms(pct(toStart, 99))}  max ${ms(Math.max(...toStart))}`);
   console.log(`submit → completed: p50 ${ms(pct(toDone, 50))}  p99 ${ms(pct(toDone, 99))}  max ${ms(Math.max(...toDone))}`);
@@ -118,7 +126,7 @@ async function phase(label: string, o: { paced?: boolean; concurrency: number; n
   await square.close();
   await mongoose.connection.dropDatabase().catch(() => undefined);
   await svc.close();
-  return { label, submitted: submitted.size, completed: completed.size, perSecond, opsPerAction, toStartP50: pct(toStart, 50), toDoneP50: pct(toDone, 50), errors };
+  return { label, submitted: submitted.size, completed: completed.size, perSecond, opsPerAction, toStartP50: pct(toStart, 50), toStartP99: pct(toStart, 99), toDoneP50: pct(toDone, 50), errors };
 }
 
 /** Finished actions as stored history: written directly (not run through the engine), in batches. */
@@ -174,7 +182,7 @@ async function rawInsertCeiling(): Promise<number> {
 }
 
 console.log(`database: ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'}; ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on this machine slows every figure)`);
-if (process.env.BENCH_MODE === 'paced') await phase('paced', { paced: true, concurrency: 1, n: Math.min(N, 50) });
+if (process.env.BENCH_MODE === 'paced') await pacedPhase();
 else if (process.env.BENCH_MODE === 'history') {
   // The history comparison alone: burst 4 on an empty database, then burst 4 after HISTORY finished actions.
   const empty = await phase('burst 4', { concurrency: 4, n: N });
@@ -185,7 +193,7 @@ else if (process.env.BENCH_CONCURRENCY) await phase(`burst ${process.env.BENCH_C
 else {
   // BENCH_MODE=burst: the two bursts and their raw ceilings only (the efficiency comparison, in a minute or two).
   const burstsOnly = process.env.BENCH_MODE === 'burst';
-  const paced = burstsOnly ? null : await phase('paced', { paced: true, concurrency: 1, n: Math.min(N, 50) });
+  const paced = burstsOnly ? null : await pacedPhase();
   // Not counted: the first phase of a process also pays for compiling its code.
   if (burstsOnly) await phase('warm-up', { concurrency: 4, n: Math.min(N, 50) });
   // The machine's load drifts over minutes (other work): each burst gets its own raw-insert measurement,
@@ -198,7 +206,7 @@ else {
   const rawH = history ? await rawInsertCeiling() : 0;
   const efficiency = (r: PhaseResult, raw: number) => (100 * r.perSecond) / (raw / r.opsPerAction);
   console.log('\nsummary');
-  if (paced) console.log(`paced: submit → executing p50 ${ms(paced.toStartP50)}, submit → completed p50 ${ms(paced.toDoneP50)}`);
+  if (paced) console.log(`paced (${paced.completed} actions): submit → executing p50 ${ms(paced.toStartP50)} p99 ${ms(paced.toStartP99)}, submit → completed p50 ${ms(paced.toDoneP50)}`);
   for (const [r, raw] of [[b4, raw4], [b16, raw16], ...(history ? [[history, rawH] as const] : [])] as const) {
     console.log(`${r.label}: ${r.completed}/${r.submitted} completed, ${r.errors} errors, ${r.perSecond.toFixed(1)} actions/s, ${r.opsPerAction.toFixed(1)} ops/action, raw ${raw.toFixed(0)} inserts/s, efficiency ${efficiency(r, raw).toFixed(0)}%, submit → completed p50 ${ms(r.toDoneP50)}`);
   }

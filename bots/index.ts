@@ -101,6 +101,7 @@ export function createChatExtension(o: ChatExtensionOptions): ChatExtension {
 
     async close() {
       for (const bot of bots) await bot.close().catch(() => undefined);
+      runtime?.close();
       await outbox?.close();
     },
   };

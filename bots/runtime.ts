@@ -63,6 +63,7 @@ export class ChatRuntime implements ChatInbound {
   readonly conversation: Conversation;
   private readonly now: () => Date;
   private readonly retry: InboundRetryPolicy;
+  private closed = false;
 
   constructor(private readonly o: ChatRuntimeOptions) {
     this.now = o.now ?? (() => new Date());
@@ -141,6 +142,7 @@ export class ChatRuntime implements ChatInbound {
    * the attempt by insert so that one process runs it. Safe to call any number of times, from any process.
    */
   async retryDue(id: string): Promise<void> {
+    if (this.closed) return;
     const row = await ChatInboundPending.findById(id).lean<PendingRow>();
     if (!row || row.notBefore.getTime() > this.now().getTime()) return;
     await this.retryRow(row);
@@ -165,11 +167,20 @@ export class ChatRuntime implements ChatInbound {
 
   /** Runs every due update again (the chat sweeper calls this): lost retry jobs, processes that died mid-handling. */
   async sweepInbound(): Promise<number> {
+    if (this.closed) return 0;
     const rows = await ChatInboundPending.find({ notBefore: { $lte: this.now() } }).sort({ notBefore: 1 }).limit(100).lean<PendingRow[]>();
     for (const row of rows) {
       await this.retryRow(row).catch((err: unknown) => this.o.logger.warn({ err: (err as Error).message, inbound: row._id }, 'could not retry a chat update'));
     }
     return rows.length;
+  }
+
+  /**
+   * No more retries from this process: one claimed while the service shuts down would hold its lease in the
+   * next process for a minute. A late retry job or sweep leaves the row to the next process's sweeper.
+   */
+  close(): void {
+    this.closed = true;
   }
 
   private leaseEnd(): Date {
