@@ -220,7 +220,9 @@ export async function startFerret(bin: string, dataDir: string, logger: Logger):
     // the last commits. FULL (the default) fsyncs every write and made writes ~10x slower here.
     '--handler=sqlite', `--sqlite-url=file:${dataDir}/?_pragma=synchronous(normal)`, `--listen-addr=127.0.0.1:${port}`, `--state-dir=${dataDir}`,
     '--debug-addr=127.0.0.1:0', '--telemetry=disable', '--log-level=WARN', '--log-format=text',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Go's garbage collector ran at every doubling of a ~15 MB live heap, ~10% of FerretDB's CPU: letting the heap
+    // grow 5x between collections cut its CPU per action by ~25% (peak memory 58 -> 74 MB). GOGC set by the user wins.
+  ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GOGC: process.env.GOGC ?? '400' } });
   child.stderr?.on('data', (chunk: Buffer) => logger.debug({ ferretdb: chunk.toString().trim() }, 'ferretdb'));
   const onExit = () => child.kill('SIGTERM');
   process.once('exit', onExit);
