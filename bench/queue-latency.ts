@@ -9,9 +9,11 @@
  *   history  burst 4 again after 20,000 finished actions (with executions, status updates, receipts) were
  *            written directly, as stored history
  * plus operations per action (driver command monitoring) and efficiency = actions/s ÷ (raw inserts/s ÷ ops per action),
- * each burst against a raw measurement taken right after it (the load of a shared machine drifts).
+ * each burst against a raw measurement taken right after it (the load of a shared machine drifts), and CPU ms per
+ * action of the embedded database server and of this process (what a shared machine's load disturbs least).
  * The provider is the Square simulator through the real SDK, so "completed" includes a real HTTP order.
  * Knobs: BENCH_ACTIONS (default 200), BENCH_MODE=paced or BENCH_CONCURRENCY=n run that one phase only,
+ * BENCH_MODE=burst the two bursts with their raw ceilings (efficiency) only, BENCH_MODE=history the history comparison,
  * BENCH_HISTORY (default 20000). Bounded: every phase stops at its count or after 3 minutes.
  */
 import fs from 'node:fs/promises';
@@ -39,6 +41,19 @@ const db = process.env.MONGODB_URI ? null : await startEmbeddedDatabase(dir, qui
 const uri = process.env.MONGODB_URI ?? db!.uri;
 
 interface PhaseResult { label: string; submitted: number; completed: number; perSecond: number; opsPerAction: number; toStartP50: number; toStartP99: number; toDoneP50: number; errors: number }
+
+/**
+ * CPU seconds the embedded FerretDB has used so far (Linux /proc; null elsewhere or with MONGODB_URI): the cost
+ * per action that a busy shared machine disturbs least, unlike throughput.
+ */
+async function databaseCpuSeconds(): Promise<number | null> {
+  if (!db || process.platform !== 'linux') return null;
+  const pid = (await fs.readFile(path.join(dir, 'ferretdb', 'ferretdb.pid'), 'utf8').catch(() => '')).trim();
+  const stat = pid ? await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null) : null;
+  if (!stat) return null;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // after "pid (comm) ": state is field 3
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
+}
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -79,6 +94,7 @@ async function phase(label: string, o: { paced?: boolean; warmup?: number; concu
   for (const m of [submitted, responded, started, completed]) m.clear();
 
   const ops = countOperations(svc.db.connection);
+  const cpu0 = { db: await databaseCpuSeconds(), node: process.cpuUsage() };
   const t = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: o.paced ? 1 : o.concurrency }, async () => {
@@ -88,6 +104,8 @@ async function phase(label: string, o: { paced?: boolean; warmup?: number; concu
   const wall = performance.now() - t;
   await new Promise((r) => setTimeout(r, 500)); // notifications after completion
   ops.stop();
+  const dbCpu = cpu0.db === null ? null : (await databaseCpuSeconds())! - cpu0.db;
+  const nodeCpu = process.cpuUsage(cpu0.node);
 
   const delays = (m: Map<string, number>) => [...m].filter(([id]) => submitted.has(id)).map(([id, at]) => at - submitted.get(id)!);
   const toStart = delays(started);
@@ -99,9 +117,11 @@ async function phase(label: string, o: { paced?: boolean; warmup?: number; concu
   console.log(`POST /actions → 201: p50 ${ms(pct(delays(responded), 50))}  p99 ${ms(pct(delays(responded), 99))}`);
   console.log(`submit → executing: p50 ${ms(pct(toStart, 50))}  p99 ${ms(pct(toStart, 99))}  max ${ms(Math.max(...toStart))}`);
   console.log(`submit → completed: p50 ${ms(pct(toDone, 50))}  p99 ${ms(pct(toDone, 99))}  max ${ms(Math.max(...toDone))}`);
-  console.log(`ops per action: ${opsPerAction.toFixed(1)}  ${JSON.stringify(Object.fromEntries(Object.entries(ops.byKey()).slice(0, 24).map(([k, v]) => [k, +(v / Math.max(1, completed.size)).toFixed(2)])))}`);
+  console.log(`ops per action: ${opsPerAction.toFixed(1)}  ${JSON.stringify(Object.fromEntries(Object.entries(ops.byKey()).slice(0, 60).map(([k, v]) => [k, +(v / Math.max(1, completed.size)).toFixed(2)])))}`);
   const perAction = (m: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(m).slice(0, 8).map(([k, v]) => [k, +(v / Math.max(1, completed.size)).toFixed(2)])));
   console.log(`database ms per action (command sent → reply, summed): ${perAction(ops.msByKey())}`);
+  const perActionMs = (seconds: number) => (1000 * seconds / Math.max(1, completed.size)).toFixed(2);
+  console.log(`CPU ms per action: database server ${dbCpu === null ? 'n/a' : perActionMs(dbCpu)}, this process (service, submitters, Square simulator) ${perActionMs((nodeCpu.user + nodeCpu.system) / 1e6)}`);
   console.log(`square simulator orders: ${square.orders().length}`);
   await square.close();
   await mongoose.connection.dropDatabase().catch(() => undefined);
@@ -147,14 +167,17 @@ async function rawInsertCeiling(): Promise<number> {
   const coll = conn.db!.collection('raw');
   const stopAt = Date.now() + 5000;
   let n = 0;
+  const cpu0 = { db: await databaseCpuSeconds(), node: process.cpuUsage() };
   const t = performance.now();
   await Promise.all(Array.from({ length: 16 }, async () => {
     while (Date.now() < stopAt && n < 20_000) { n++; await coll.insertOne({ n, at: new Date(), payload: 'x'.repeat(200) }); }
   }));
   const perSecond = n / ((performance.now() - t) / 1000);
+  const dbCpu = cpu0.db === null ? null : (await databaseCpuSeconds())! - cpu0.db;
+  const nodeCpu = process.cpuUsage(cpu0.node);
   await conn.dropDatabase();
   await conn.close();
-  console.log(`\n[raw] ${n} single-document inserts from 16 inserters: ${perSecond.toFixed(0)} inserts/s`);
+  console.log(`\n[raw] ${n} single-document inserts from 16 inserters: ${perSecond.toFixed(0)} inserts/s; CPU ms per insert: database server ${dbCpu === null ? 'n/a' : (1000 * dbCpu / n).toFixed(3)}, this process ${((nodeCpu.user + nodeCpu.system) / 1000 / n).toFixed(3)}`);
   return perSecond;
 }
 
@@ -168,22 +191,26 @@ else if (process.env.BENCH_MODE === 'history') {
 }
 else if (process.env.BENCH_CONCURRENCY) await phase(`burst ${process.env.BENCH_CONCURRENCY}`, { concurrency: Number(process.env.BENCH_CONCURRENCY), n: N });
 else {
-  const paced = await pacedPhase();
+  // BENCH_MODE=burst: the two bursts and their raw ceilings only (the efficiency comparison, in a minute or two).
+  const burstsOnly = process.env.BENCH_MODE === 'burst';
+  const paced = burstsOnly ? null : await pacedPhase();
+  // Not counted: the first phase of a process also pays for compiling its code.
+  if (burstsOnly) await phase('warm-up', { concurrency: 4, n: Math.min(N, 50) });
   // The machine's load drifts over minutes (other work): each burst gets its own raw-insert measurement,
   // taken right after it, and efficiency compares the two.
   const b4 = await phase('burst 4', { concurrency: 4, n: N });
   const raw4 = await rawInsertCeiling();
   const b16 = await phase('burst 16', { concurrency: 16, n: N });
   const raw16 = await rawInsertCeiling();
-  const history = await phase(`history (${HISTORY} finished actions stored), burst 4`, { concurrency: 4, n: N, history: HISTORY });
-  const rawH = await rawInsertCeiling();
+  const history = burstsOnly ? null : await phase(`history (${HISTORY} finished actions stored), burst 4`, { concurrency: 4, n: N, history: HISTORY });
+  const rawH = history ? await rawInsertCeiling() : 0;
   const efficiency = (r: PhaseResult, raw: number) => (100 * r.perSecond) / (raw / r.opsPerAction);
   console.log('\nsummary');
-  console.log(`paced (${paced.completed} actions): submit → executing p50 ${ms(paced.toStartP50)} p99 ${ms(paced.toStartP99)}, submit → completed p50 ${ms(paced.toDoneP50)}`);
-  for (const [r, raw] of [[b4, raw4], [b16, raw16], [history, rawH]] as const) {
+  if (paced) console.log(`paced (${paced.completed} actions): submit → executing p50 ${ms(paced.toStartP50)} p99 ${ms(paced.toStartP99)}, submit → completed p50 ${ms(paced.toDoneP50)}`);
+  for (const [r, raw] of [[b4, raw4], [b16, raw16], ...(history ? [[history, rawH] as const] : [])] as const) {
     console.log(`${r.label}: ${r.completed}/${r.submitted} completed, ${r.errors} errors, ${r.perSecond.toFixed(1)} actions/s, ${r.opsPerAction.toFixed(1)} ops/action, raw ${raw.toFixed(0)} inserts/s, efficiency ${efficiency(r, raw).toFixed(0)}%, submit → completed p50 ${ms(r.toDoneP50)}`);
   }
-  console.log(`history p50 ÷ empty p50 (submit → completed, burst 4): ${(history.toDoneP50 / b4.toDoneP50).toFixed(2)}`);
+  if (history) console.log(`history p50 ÷ empty p50 (submit → completed, burst 4): ${(history.toDoneP50 / b4.toDoneP50).toFixed(2)}`);
 }
 
 await db?.stop();

@@ -2,10 +2,11 @@ import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import { ALL_MODELS, RETIRED_INDEXES } from '../storage/models.js';
 import { startEmbeddedDatabase } from './embedded.js';
+import { ensureIndexes } from './indexes.js';
 
 export interface Database { connection: mongoose.Connection; close(): Promise<void> }
 
-/** Connects mongoose (one shared connection; Agenda uses the same one) and makes sure indexes exist. */
+/** Connects mongoose (one shared connection; Agenda uses the same one) and makes sure indexes exist (see indexes.ts). */
 export async function connectDatabase(opts: { uri?: string; dbName?: string; dataDir: string; logger: Logger }): Promise<Database> {
   const embedded = opts.uri ? null : await startEmbeddedDatabase(opts.dataDir, opts.logger);
   const uri = opts.uri ?? embedded!.uri;
@@ -13,7 +14,7 @@ export async function connectDatabase(opts: { uri?: string; dbName?: string; dat
   await mongoose.connect(uri, { dbName: opts.dbName ?? 'rouh', serverSelectionTimeoutMS: 10_000, autoIndex: false, monitorCommands: true });
   // A database from an older version may still hold these (absent ones make dropIndex fail: fine).
   await Promise.all(RETIRED_INDEXES.map(({ model, name }) => model.collection.dropIndex(name).catch(() => undefined)));
-  await Promise.all(ALL_MODELS.map((m) => m.createIndexes()));
+  await ensureIndexes(mongoose.connection, ALL_MODELS);
   return {
     connection: mongoose.connection,
     async close() {

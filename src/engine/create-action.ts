@@ -81,7 +81,7 @@ export async function createAction(input: CreateActionInput): Promise<CreateActi
       status: 'queued', origin: { channel: body.origin?.channel ?? 'api', ref: body.origin?.ref ?? null },
       idempotencyKey: input.idempotencyKey ?? null,
       chain: chain.map((c) => ({ ...c, integrationId: c.integrationId ? new mongoose.Types.ObjectId(c.integrationId) : null })),
-      nextStepAt: now, wakeAt: now,
+      nextStepAt: now, wakeAt: now, executionIds: [],
     });
     return { action: doc.toObject() as unknown as ActionDoc, replayed: false };
   } catch (err) {

@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino';
 import { type ActionDoc, ActionExecutionLive, Integration } from '../storage/models.js';
-import { updateExecution } from '../storage/executions.js';
+import { updateExecution, withExecutionId } from '../storage/executions.js';
 import { allocateOrderNumber } from '../storage/order-numbers.js';
 import { StepLease } from '../storage/step-lease.js';
 import { insertOnce } from '../storage/insert-once.js';
@@ -103,18 +103,19 @@ export class ActionExecutionService implements ExternalOutcomes {
         $setOnInsert: { ...this.executionBase(action, entry), startedAt: now },
         $set: { status: 'skipped', finishedAt: now, error: { code: 'unavailable', message: can.ok ? 'unavailable' : can.reason } },
       }, { upsert: true });
-      return void (await this.advance(action, `${capitalize(this.label(entry))} isn't available for this order`));
+      const plan = this.advancePlan(action, `${capitalize(this.label(entry))} isn't available for this order`);
+      return void (await this.log.commit(action, { ...plan, set: { ...plan.set, ...executionIdsWith(action, skipped) } }));
     }
 
-    // Claim the run: one worker wins; a takeover is a new claim on the same step.
+    // Claim the run: one worker wins; a takeover is a new claim on the same step (and the same execution).
+    const executionId = `${actionId}:${action.chainIndex}:${action.attempt}`;
     const running = await this.log.commit(action, {
-      set: { phase: 'running', status: 'executing', nextStepAt: null, leaseUntil: new Date(now.getTime() + this.opts.leaseMs) },
+      set: { phase: 'running', status: 'executing', nextStepAt: null, leaseUntil: new Date(now.getTime() + this.opts.leaseMs), ...executionIdsWith(action, executionId) },
       ...(action.status === 'queued' ? { update: { status: 'executing', message: `Placing order with ${provider.name}...` } } : {}),
     });
     if (!running) return;
 
     // Persist before calling out: the execution record and its idempotency key exist before the handler runs.
-    const executionId = `${actionId}:${action.chainIndex}:${action.attempt}`;
     const base = this.executionBase(action, entry);
     // An insert in the normal case (into the live executions: small, see storage/executions.ts); a takeover bumps `runs`.
     const fresh = await insertOnce(ActionExecutionLive, { _id: executionId, ...base, status: 'running', startedAt: now, runs: 1 });
@@ -281,10 +282,6 @@ export class ActionExecutionService implements ExternalOutcomes {
     };
   }
 
-  private async advance(action: ActionDoc, reason: string): Promise<void> {
-    await this.log.commit(action, this.advancePlan(action, reason));
-  }
-
   private async fail(action: ActionDoc, reason: string): Promise<void> {
     await this.log.commit(action, this.failPlan(action, reason));
   }
@@ -417,6 +414,12 @@ export class ActionExecutionService implements ExternalOutcomes {
   allocateOrderNumber(actionId: string, provider: ProviderView): Promise<string> {
     return allocateOrderNumber(actionId, provider);
   }
+}
+
+/** The `executionIds` field of a transition that starts execution `id` (none for an action without the list). */
+function executionIdsWith(action: ActionDoc, id: string): { executionIds?: string[] } {
+  const ids = withExecutionId(action.executionIds, id);
+  return ids ? { executionIds: ids } : {};
 }
 
 /** Results stored on an execution lose their class; rebuild the HandlerError. */

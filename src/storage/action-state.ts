@@ -67,8 +67,8 @@ export async function writeActionState(current: ActionDoc, seq: number, set: Rec
   }
   // Inserts first (executions and the final action, together), deletes once they all landed: a crash in
   // between leaves copies in both places, which readers count once and the roll-forward completes.
-  const executions = await archiveExecutions(current._id);
   const final = { ...current, ...next, updatedAt: new Date() };
+  const executions = await archiveExecutions(current._id, Array.isArray(final.executionIds) ? final.executionIds : undefined);
   await Promise.all([executions.copy, insertFinal(final)]);
   await Promise.all([executions.drop(), ActionLive.deleteOne({ _id: current._id })]);
 }

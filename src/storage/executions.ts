@@ -22,16 +22,30 @@ export async function executionsOf(actionId: string | Types.ObjectId, projection
   return [...byId.values()].sort((a, b) => a.chainIndex - b.chainIndex || a.attempt - b.attempt);
 }
 
+/** `ids` plus `id` (once); undefined stays undefined: an action without the list has its executions found by actionId. */
+export function withExecutionId(ids: readonly string[] | null | undefined, id: string): string[] | undefined {
+  if (!Array.isArray(ids)) return undefined;
+  return ids.includes(id) ? [...ids] : [...ids, id];
+}
+
 /**
  * Moves a finished action's executions to the history collection: `copy` inserts them (a re-run after a crash
  * skips copies already there); the returned `drop` deletes the live ones — call it only once every copy landed.
+ * `ids` (the action's executionIds) are read and deleted by _id; without them, by actionId (a scan on FerretDB).
+ * An execution recorded after its action ended, by a worker that lost its lease, is left to the retention job.
  */
-export async function archiveExecutions(actionId: Types.ObjectId): Promise<{ copy: Promise<void>; drop: () => Promise<void> }> {
-  const live = await ActionExecutionLive.find({ actionId }).lean();
+export async function archiveExecutions(actionId: Types.ObjectId, ids?: readonly string[]): Promise<{ copy: Promise<void>; drop: () => Promise<void> }> {
+  const live = ids
+    ? (await Promise.all(ids.map((id) => ActionExecutionLive.findById(id).lean()))).filter((e) => e !== null)
+    : await ActionExecutionLive.find({ actionId }).lean();
   const copy = Promise.all(live.map((e) => ActionExecution.collection.insertOne(e as never).catch((err: unknown) => {
     if (!isDuplicateKey(err)) throw err;
   }))).then(() => undefined);
-  return { copy, drop: async () => { if (live.length) await ActionExecutionLive.deleteMany({ actionId }); } };
+  const drop = async () => {
+    if (ids) await Promise.all(live.map((e) => ActionExecutionLive.deleteOne({ _id: e._id })));
+    else if (live.length) await ActionExecutionLive.deleteMany({ actionId });
+  };
+  return { copy, drop };
 }
 
 /** archiveExecutions, start to end. */

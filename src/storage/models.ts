@@ -180,6 +180,12 @@ export const actionStateFields = {
   error: { type: String, default: null },
   fulfillment: { type: String, default: null },
   completedAt: { type: Date, default: null },
+  /**
+   * The ids of the executions this action started (each step's claim adds its own), so the transition that ends
+   * it moves them by _id: on FerretDB a query by actionId reads every live execution. Absent on actions created
+   * before this field: their executions are looked up by actionId.
+   */
+  executionIds: { type: [String], default: undefined },
 } as const;
 
 /** What was asked: fixed when the action is created. */

@@ -5,7 +5,7 @@
 import { jest } from '@jest/globals';
 import { freePort } from '../../src/db/ferretdb.js';
 import { HandlerError } from '../../src/engine/types.js';
-import { Integration } from '../../src/storage/models.js';
+import { Action, ActionExecution, ActionExecutionLive, Integration } from '../../src/storage/models.js';
 import { createFixtureHandler, permanent, transient } from '../support/fixture-handler.js';
 import { startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
 
@@ -58,6 +58,11 @@ test('transient failures retry the same handler with growing delays, then fall t
   expect(messages.some((m) => m.includes("The POS didn't answer after 3 tries"))).toBe(true);
   expect(status.action.receipts).toHaveLength(1);
   expect(status.action.orderNumber).toMatch(/^DC-\d+$/);
+  // The action lists the six executions it started; the transition that ended it moved each one, by that id.
+  const ids = status.action.executions.map((e) => (e as unknown as { id: string }).id);
+  expect((await Action.findById(id, { executionIds: 1 }).lean())?.executionIds).toEqual(ids);
+  expect(await ActionExecutionLive.countDocuments({ actionId: id })).toBe(0);
+  expect(await ActionExecution.countDocuments({ actionId: id })).toBe(6);
 });
 
 test('a permanent failure falls through at once, without retries', async () => {

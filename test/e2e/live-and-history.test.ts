@@ -60,3 +60,14 @@ test('an action stored in the earlier layout is read with its live state and end
   expect(await Action.countDocuments({ _id: id })).toBe(1);
   expect((await svc.status(id)).action.status).toBe('cancelled');
 });
+
+test('an action without the list of its executions (created before it) still moves them when it ends', async () => {
+  const { body } = await svc.order();
+  const id = body.action.id;
+  await waitForStatus(svc, id, 'awaiting_confirmation');
+  await ActionLive.updateOne({ _id: id }, { $unset: { executionIds: 1 } });
+  await svc.services.actions.cancel(scope(), id);
+  expect(await ActionExecutionLive.countDocuments({ actionId: id })).toBe(0);
+  expect(await ActionExecution.countDocuments({ actionId: id })).toBe(1);
+  expect((await svc.status(id)).action.executions).toHaveLength(1);
+});

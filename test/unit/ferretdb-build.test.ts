@@ -5,11 +5,12 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { applyPatches, FERRET_PATCHES } from '../../src/db/ferretdb.js';
 
+/** A source tree where each patched file holds, for each of its patches, `text(patch)`. */
 async function sourceWith(text: (p: (typeof FERRET_PATCHES)[number]) => string): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferret-patch-'));
-  for (const p of FERRET_PATCHES) {
-    await fs.mkdir(path.dirname(path.join(dir, p.file)), { recursive: true });
-    await fs.writeFile(path.join(dir, p.file), text(p));
+  for (const file of new Set(FERRET_PATCHES.map((p) => p.file))) {
+    await fs.mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await fs.writeFile(path.join(dir, file), FERRET_PATCHES.filter((p) => p.file === file).map(text).join('\n'));
   }
   return dir;
 }
@@ -17,7 +18,8 @@ async function sourceWith(text: (p: (typeof FERRET_PATCHES)[number]) => string):
 test('each patch replaces its text once; a source where it is missing or repeated stops the build', async () => {
   const ok = await sourceWith((p) => `const (\n\t${p.from}\n)\n`);
   await applyPatches(ok);
-  for (const p of FERRET_PATCHES) expect(await fs.readFile(path.join(ok, p.file), 'utf8')).toBe(`const (\n\t${p.to}\n)\n`);
+  for (const p of FERRET_PATCHES) expect(await fs.readFile(path.join(ok, p.file), 'utf8')).toContain(`const (\n\t${p.to}\n)\n`);
+  for (const p of FERRET_PATCHES) expect(await fs.readFile(path.join(ok, p.file), 'utf8')).not.toContain(p.from);
   await expect(applyPatches(await sourceWith(() => 'package metadata\n'))).rejects.toThrow(/found 0 times/);
   await expect(applyPatches(await sourceWith((p) => `${p.from}\n${p.from}\n`))).rejects.toThrow(/found 2 times/);
 });
@@ -32,6 +34,27 @@ test('a find by _id on the test database uses the _id index, not a scan of the c
     expect(plan).toMatch(/USING INDEX \S+__id_|IDHACK|EXPRESS_IXSCAN|IXSCAN/);
     expect(plan).not.toMatch(/detail=SCAN /);
     expect(await docs.findOne({ _id: 'd7' })).toEqual({ _id: 'd7', n: 7 });
+  } finally {
+    await client.close();
+  }
+});
+
+test('a filter with _id and other fields reads only that document, and still applies every condition', async () => {
+  const client = await new MongoClient(process.env.TEST_MONGODB_URI!).connect();
+  try {
+    const docs = client.db(`t_idplus_${Date.now()}`).collection<{ _id: string; n: number; seq: number }>('docs');
+    await docs.insertMany(Array.from({ length: 50 }, (_, n) => ({ _id: `d${n}`, n, seq: 0 })));
+    const plan = JSON.stringify(await docs.find({ _id: 'd7', seq: 0 }).explain());
+    expect(plan).toMatch(/USING INDEX \S+__id_|IDHACK|EXPRESS_IXSCAN|IXSCAN/);
+    expect(plan).not.toMatch(/detail=SCAN /);
+    expect(await docs.findOne({ _id: 'd7', seq: 0 })).toEqual({ _id: 'd7', n: 7, seq: 0 });
+    expect(await docs.findOne({ _id: 'd7', seq: 1 })).toBeNull();
+    // The conditional update an action's transition makes: only the document with that _id AND that seq changes.
+    expect((await docs.updateOne({ _id: 'd7', seq: 1 }, { $set: { n: -1 } })).matchedCount).toBe(0);
+    expect((await docs.updateOne({ _id: 'd7', seq: 0 }, { $set: { seq: 1 } })).modifiedCount).toBe(1);
+    expect((await docs.deleteOne({ _id: 'd8', seq: 1 })).deletedCount).toBe(0);
+    expect((await docs.deleteOne({ _id: 'd8', seq: 0 })).deletedCount).toBe(1);
+    expect(await docs.find({ $or: [{ seq: 1 }, { n: 8 }] }, { projection: { _id: 1 } }).toArray()).toEqual([{ _id: 'd7' }]);
   } finally {
     await client.close();
   }
