@@ -123,6 +123,17 @@ async function phase(label: string, o: { paced?: boolean; warmup?: number; concu
   const perActionMs = (seconds: number) => (1000 * seconds / Math.max(1, completed.size)).toFixed(2);
   console.log(`CPU ms per action: database server ${dbCpu === null ? 'n/a' : perActionMs(dbCpu)}, this process (service, submitters, Square simulator) ${perActionMs((nodeCpu.user + nodeCpu.system) / 1e6)}`);
   console.log(`square simulator orders: ${square.orders().length}`);
+  if (o.history) {
+    // What a customer's "where is my order" costs once history is stored: the status of finished actions.
+    const reads: number[] = [];
+    for (const id of [...completed.keys()].slice(0, 50)) {
+      const t0 = performance.now();
+      const res = await fetch(`${svc.baseUrl}/actions/${id}/status`, { headers: { authorization: `Bearer ${creds.apiKey}` } });
+      await res.text();
+      if (res.status === 200) reads.push(performance.now() - t0);
+    }
+    console.log(`GET /actions/:id/status of a finished action (${o.history} more stored): p50 ${ms(pct(reads, 50))}  p99 ${ms(pct(reads, 99))} (${reads.length} reads)`);
+  }
   await square.close();
   await mongoose.connection.dropDatabase().catch(() => undefined);
   await svc.close();
@@ -148,7 +159,7 @@ async function writeHistory(count: number, creds: { spaceId: string; providerId:
         action,
         execution: { _id: `${_id.toString()}:0:1`, actionId: _id, spaceId: creds.spaceId, handlerType: 'api', handlerName: 'square', chainIndex: 0, attempt: 1, idempotencyKey: `${_id.toString()}:square`, status: 'completed', startedAt: at, finishedAt: at, runs: 1 },
         updates: ['queued', 'executing', 'completed'].map((status, k) => ({ _id: `${_id.toString()}:${k === 0 ? 'created' : k - 1}`, actionId: _id, spaceId: creds.spaceId, status, message: status, timestamp: at, events: [] })),
-        receipt: { actionId: _id, spaceId: creds.spaceId, status: 'issued', receiptNumber: `RCP-H${i + j}`, data: { total_cents: 450 } },
+        receipt: { _id, actionId: _id, spaceId: creds.spaceId, status: 'issued', receiptNumber: `RCP-H${i + j}`, data: { total_cents: 450 } },
       };
     });
     await Promise.all([

@@ -11,7 +11,8 @@ import { CatalogSchema } from '../src/parser/index.js';
 import { chatOrigin } from '../src/services/actions.js';
 import { isObjectId, loadProvider } from '../src/services/providers.js';
 import { loadMenu } from '../src/storage/catalog-store.js';
-import { Item, onConfigWrite, Provider, Receipt, type ActionDoc } from '../src/storage/models.js';
+import { Item, onConfigWrite, Provider, type ActionDoc } from '../src/storage/models.js';
+import { receiptOf } from '../src/storage/action-story.js';
 import type { ChatOrigin, OrderView, OrderingPort, ProviderMenu, ProviderSummary } from './conversation/ports.js';
 
 type ProviderLean = { _id: { toString(): string }; name: string; timezone: string; currency: string; orderPrefix: string };
@@ -63,7 +64,7 @@ export function engineOrderingPort(services: Pick<EngineServices, 'actions'>): O
     const provider = await providerOf(a.providerId);
     if (!provider) return null;
     const currency = a.order?.currency ?? provider.currency;
-    const receiptDoc = a.status === 'completed' ? await Receipt.findOne({ actionId: a._id }).lean() : null;
+    const receiptDoc = a.status === 'completed' ? await receiptOf(a) : null;
     const data = receiptDoc?.data as ReceiptData | undefined;
     const ref = (a.origin?.ref ?? null) as Record<string, string> | null;
     const origin: ChatOrigin | null = ref && (a.origin?.channel === 'slack' || a.origin?.channel === 'telegram')

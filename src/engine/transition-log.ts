@@ -108,7 +108,8 @@ export class TransitionLog {
     if (plan.execution) await updateExecution(plan.execution.id, plan.execution.set);
     await Promise.all([
       writeActionState(action, seq, plan.set),
-      plan.receipt ? insertOnce(Receipt, { actionId: action._id, spaceId: action.spaceId, status: 'issued', ...plan.receipt }) : null,
+      // The receipt's _id is its action's, so readers find it by _id (see action-story.ts).
+      plan.receipt ? insertOnce(Receipt, { _id: action._id, actionId: action._id, spaceId: action.spaceId, status: 'issued', ...plan.receipt }) : null,
     ]);
     const events = plan.update ? await this.writeUpdate(action, `${actionId}:${seq}`, plan.update) : undefined;
     const s = plan.schedule;

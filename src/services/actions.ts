@@ -10,7 +10,8 @@ import type { ActionExecutionService } from '../engine/execution-service.js';
 import type { ActionOrigin, ActionStatus, OriginChannel } from '../engine/types.js';
 import { actionExists, loadAction } from '../storage/action-state.js';
 import { executionsOf } from '../storage/executions.js';
-import { Action, ActionLive, ActionStatusUpdate, OrderNumber, Receipt, type ActionDoc } from '../storage/models.js';
+import { receiptOf, statusUpdatesOf } from '../storage/action-story.js';
+import { Action, ActionLive, OrderNumber, type ActionDoc } from '../storage/models.js';
 import { isObjectId, type SpaceScope } from './providers.js';
 
 export type { ActionRequest };
@@ -125,11 +126,12 @@ export class ActionService {
   }
 
   private async detailOf(action: ActionDoc): Promise<ActionStatusDetail> {
-    const [executions, receipts, updates] = await Promise.all([
-      executionsOf(action._id),
-      Receipt.find({ actionId: action._id }).lean(),
-      ActionStatusUpdate.find({ actionId: action._id }).sort({ timestamp: 1 }).lean(),
+    const [executions, receipt, updates] = await Promise.all([
+      executionsOf(action._id, undefined, action.executionIds),
+      receiptOf(action),
+      statusUpdatesOf(action),
     ]);
+    const receipts = receipt ? [receipt] : [];
     return {
       action,
       executions: executions.map((e) => ({

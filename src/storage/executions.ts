@@ -12,12 +12,18 @@ export async function findExecution(executionId: string): Promise<ExecutionDoc |
   return (await ActionExecutionLive.findById(executionId).lean<ExecutionDoc>()) ?? ActionExecution.findById(executionId).lean<ExecutionDoc>();
 }
 
-/** An action's executions in chain order (a copy in both places, mid-move, counts once). */
-export async function executionsOf(actionId: string | Types.ObjectId, projection?: Record<string, 1>): Promise<ExecutionDoc[]> {
-  const [live, done] = await Promise.all([
-    ActionExecutionLive.find({ actionId }, projection).lean<ExecutionDoc[]>(),
-    ActionExecution.find({ actionId }, projection).lean<ExecutionDoc[]>(),
-  ]);
+/**
+ * An action's executions in chain order (a copy in both places, mid-move, counts once). `ids` (the action's
+ * executionIds) are read by _id; without them, by actionId (on FerretDB a read of every stored execution).
+ */
+export async function executionsOf(actionId: string | Types.ObjectId, projection?: Record<string, 1>, ids?: readonly string[] | null): Promise<ExecutionDoc[]> {
+  const byIds = async (m: typeof ActionExecution) => (await Promise.all(ids!.map((id) => m.findById(id, projection).lean<ExecutionDoc>()))).filter((e) => e !== null);
+  const [live, done] = Array.isArray(ids)
+    ? await Promise.all([byIds(ActionExecutionLive), byIds(ActionExecution)])
+    : await Promise.all([
+      ActionExecutionLive.find({ actionId }, projection).lean<ExecutionDoc[]>(),
+      ActionExecution.find({ actionId }, projection).lean<ExecutionDoc[]>(),
+    ]);
   const byId = new Map([...live, ...done].map((e) => [String(e._id), e]));
   return [...byId.values()].sort((a, b) => a.chainIndex - b.chainIndex || a.attempt - b.attempt);
 }

@@ -2,7 +2,7 @@
 import { formatMoney } from '../engine/money.js';
 import type { ReceiptData } from '../engine/types.js';
 import { loadAction } from '../storage/action-state.js';
-import { ActionStatusUpdate, Receipt } from '../storage/models.js';
+import { receiptOf, statusUpdatesOf } from '../storage/action-story.js';
 import { loadProviderView } from '../storage/views.js';
 
 export interface TrackingView {
@@ -25,8 +25,8 @@ export async function loadTrackingView(actionId: string): Promise<TrackingView |
   if (!action) return null;
   const [provider, receipt, updates] = await Promise.all([
     loadProviderView(action.providerId),
-    Receipt.findOne({ actionId: action._id }).lean(),
-    ActionStatusUpdate.find({ actionId: action._id }).sort({ timestamp: 1 }).limit(100).lean(),
+    receiptOf(action),
+    statusUpdatesOf(action).then((all) => all.slice(0, 100)),
   ]);
   const order = action.order;
   const currency = order?.currency ?? 'USD';
