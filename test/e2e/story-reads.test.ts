@@ -4,7 +4,6 @@
  * before the ids were known (receipts with their own _id, no executionIds) are still found.
  */
 import { jest } from '@jest/globals';
-import { countOperations } from '../../src/db/op-counter.js';
 import { Action, ActionStatusUpdate, Integration, Receipt } from '../../src/storage/models.js';
 import { createFixtureHandler } from '../support/fixture-handler.js';
 import { startTestService, waitForStatus, type TestService } from '../support/harness.js';
