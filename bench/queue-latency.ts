@@ -133,6 +133,13 @@ async function phase(label: string, o: { paced?: boolean; warmup?: number; concu
       if (res.status === 200) reads.push(performance.now() - t0);
     }
     console.log(`GET /actions/:id/status of a finished action (${o.history} more stored): p50 ${ms(pct(reads, 50))}  p99 ${ms(pct(reads, 99))} (${reads.length} reads)`);
+    // Reads by other fields, as the chat's "where's my order" and "is DC-n ready" make them (not by _id).
+    const scope = { spaceId: creds.spaceId };
+    const timed = async (f: () => Promise<unknown>) => { const t0 = performance.now(); await f(); return performance.now() - t0; };
+    const latest = await timed(() => svc.services.actions.list({ ...scope, userId: 'bench' }, { limit: 5 }));
+    const someNumber = (await svc.services.actions.list(scope, { limit: 1 })).actions[0]?.orderNumber ?? 'DC-1';
+    const byNumber = await timed(() => svc.services.actions.statusByOrderNumber(scope, someNumber));
+    console.log(`a customer's latest 5 actions: ${ms(latest)}; status by order number: ${ms(byNumber)} (one read each)`);
   }
   await square.close();
   await mongoose.connection.dropDatabase().catch(() => undefined);
