@@ -45,6 +45,68 @@ export const FERRET_PATCHES: ReadonlyArray<{ file: string; from: string; to: str
   // applied the whole filter.
   why: 'explain() shows the _id narrowing of a filter with other fields',
 }, {
+  file: 'internal/backends/sqlite/collection.go',
+  from: '\tq += whereClause\n\tq += prepareOrderByClause(params.Sort)\n',
+  to: '\tif whereClause == "" {\n\t\twhereClause, args = scalarPrefilter(params.Filter)\n\t}\n\n\tq += whereClause\n\tq += prepareOrderByClause(params.Sort)\n',
+  // Any filter without an _id value made FerretDB decode every document of the collection in Go and filter in
+  // memory (a customer's latest orders, or an order by its number, took 2.5 s with 20,000 finished actions).
+  // SQLite now keeps only the rows whose top-level fields hold the filter's string or ObjectID values — or hold
+  // an array, which may contain them — before anything is decoded. That is a superset of the matches: the
+  // handler still applies the whole filter to what is returned, and sets no SQL LIMIT when there is a filter.
+  why: 'a filter on string or ObjectID fields is narrowed by SQLite before documents are decoded',
+}, {
+  file: 'internal/backends/sqlite/collection.go',
+  from: '// check interfaces\nvar (\n\t_ backends.Collection = (*collection)(nil)\n)\n',
+  to: `// scalarPrefilter is a WHERE clause keeping the rows whose top-level fields equal the filter's string and
+// ObjectID values (sjson stores an ObjectID as its hex string) or hold an array: a superset of the matches.
+func scalarPrefilter(filter *types.Document) (string, []any) {
+\tif filter == nil {
+\t\treturn "", nil
+\t}
+
+\tvar conds []string
+\tvar args []any
+
+\tfor _, k := range filter.Keys() {
+\t\tif k == "" || strings.ContainsAny(k, ".$\\"\\\\") {
+\t\t\tcontinue
+\t\t}
+
+\t\tvar text string
+
+\t\tswitch v := must.NotFail(filter.Get(k)).(type) {
+\t\tcase string:
+\t\t\ttext = v
+\t\tcase types.ObjectID:
+\t\t\ttext = hex.EncodeToString(v[:])
+\t\tdefault:
+\t\t\tcontinue
+\t\t}
+
+\t\tpath := \`$."\` + k + \`"\`
+\t\tconds = append(conds, fmt.Sprintf(\`(%[1]s->>? = ? OR json_type(%[1]s, ?) = 'array')\`, metadata.DefaultColumn))
+\t\targs = append(args, path, text, path)
+\t}
+
+\tif len(conds) == 0 {
+\t\treturn "", nil
+\t}
+
+\treturn " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// check interfaces
+var (
+\t_ backends.Collection = (*collection)(nil)
+)
+`,
+  why: 'the narrowing clause itself',
+}, {
+  file: 'internal/backends/sqlite/collection.go',
+  from: 'import (\n\t"context"\n\t"errors"\n',
+  to: 'import (\n\t"context"\n\t"encoding/hex"\n\t"errors"\n',
+  why: 'hex for ObjectID values',
+}, {
   file: 'internal/util/resource/resource.go',
   from: 'func Track(obj any, token *Token) {\n\tcheckArgs(obj, token)',
   to: 'func Track(obj any, token *Token) {\n\tif !debugbuild.Enabled {\n\t\treturn\n\t}\n\n\tcheckArgs(obj, token)',
