@@ -7,7 +7,7 @@ import { jest } from '@jest/globals';
 import { RequestError } from '../../src/engine/errors.js';
 import { chatOrigin } from '../../src/services/actions.js';
 import { loadCatalog, replaceCatalog, type CatalogInput } from '../../src/services/catalog.js';
-import { SEED_ORDER, startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
+import { declineWhenAwaiting, SEED_ORDER, startTestService, waitFor, waitForStatus, type TestService } from '../support/harness.js';
 
 jest.setTimeout(60_000);
 
@@ -49,7 +49,7 @@ test('status by order number is scoped to the space and, when given, the request
   // The demo provider emails first; its decline hands the order to an operator.
   const exec = (await svc.status(id)).action.executions.at(-1)!;
   expect(exec.handlerName).toBe('email');
-  await svc.service.decline(`${id}:0:1`, 'closed today');
+  await declineWhenAwaiting(svc, `${id}:0:1`, 'closed today');
   await operatorCompletes(id);
   const done = await waitForStatus(svc, id, 'completed');
   const orderNumber = done.action.orderNumber!;
@@ -68,7 +68,7 @@ test('an operator can release a claimed task; only the claimer can', async () =>
   const { body } = await svc.order();
   const id = body.action.id;
   await waitForStatus(svc, id, 'awaiting_confirmation');
-  await svc.service.decline(`${id}:0:1`, 'no stock');
+  await declineWhenAwaiting(svc, `${id}:0:1`, 'no stock');
   const task = await waitFor(async () => (await svc.services.manualTasks.list(scope())).find((t) => String(t.actionId) === id), 'a manual task');
   await svc.services.manualTasks.claim(scope(), task.id, 'op-1');
   await expect(svc.services.manualTasks.claim(scope(), task.id, 'op-2')).rejects.toMatchObject({ code: 'already_claimed' });

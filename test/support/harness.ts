@@ -90,6 +90,11 @@ export async function waitFor<T>(check: () => Promise<T | null | undefined | fal
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
+/** The café declines once the step's wait is committed: a busy machine can lag that behind the execution record. */
+export async function declineWhenAwaiting(svc: TestService, executionId: string, reason: string, timeoutMs = 30_000): Promise<void> {
+  await waitFor(async () => (await svc.service.decline(executionId, reason)).applied, `the decline of ${executionId} to apply`, timeoutMs);
+}
+
 export async function waitForStatus(svc: TestService, id: string, status: string, timeoutMs = 15_000): Promise<StatusBody> {
   // Both the action and its status history: the transition is written just before its status update.
   return waitFor(async () => {

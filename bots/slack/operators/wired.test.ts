@@ -10,7 +10,7 @@ import { createSlackDriver, startSlackSimulator, type SlackDriver, type SlackSim
 import { startSquareSimulator, type SquareSimulator } from '../../../handlers/square/simulator.js';
 import { Integration, IntegrationSecret } from '../../../src/storage/models.js';
 import { findStoredAction } from '../../../src/storage/action-state.js';
-import { startTestService, waitFor, waitForStatus, type TestService } from '../../../test/support/harness.js';
+import { declineWhenAwaiting, startTestService, waitFor, waitForStatus, type TestService } from '../../../test/support/harness.js';
 import { slackWithOperators } from '../../../test/support/operators.js';
 import { ACTION, FIELD, VIEW } from './card.js';
 import { operatorConsoleRouter, setupOperatorDemo, type ConsoleModal } from './demo.js';
@@ -53,7 +53,7 @@ test('a Slack order the café cannot take reaches #ops; the operator completes i
   const action = await waitFor(() => findStoredAction({ userId: `slack:${slack.workspace.teamId}:${sam.id}` }), 'the action');
   const actionId = action._id.toString();
   await waitFor(async () => (await svc.status(actionId)).action.executions.some((e) => e.handlerName === 'email' && e.status === 'awaiting'), 'the email step');
-  await svc.service.decline(`${actionId}:1:1`, 'no americanos today');
+  await declineWhenAwaiting(svc, `${actionId}:1:1`, 'no americanos today');
   await waitForStatus(svc, actionId, 'awaiting_confirmation');
 
   const taskId = `${actionId}:2:1`;
@@ -82,7 +82,7 @@ test('the demo console plays the operator: #ops shows the card, presses Claim an
     square.setFault({ kind: 'bad_token' });
     const { body } = await svc.order();
     await waitFor(async () => (await svc.status(body.action.id)).action.executions.some((e) => e.handlerName === 'email' && e.status === 'awaiting'), 'the email step');
-    await svc.service.decline(`${body.action.id}:1:1`, 'closed for a private event');
+    await declineWhenAwaiting(svc, `${body.action.id}:1:1`, 'closed for a private event');
     type Msg = { id: string; text: string; buttons: string[] };
     const cardMsg = await waitFor(async () => (await call<{ messages: Msg[] }>('GET', '/operator/messages')).messages.find((m) => m.buttons.includes('Claim')), 'the card in the console');
     expect(cardMsg.text).toContain('1× Latte (oat milk, extra shot)');
