@@ -1,9 +1,9 @@
 /**
- * Which indexes a database gets. FerretDB 1.x on SQLite answers every query from its _id index alone (it pushes
- * no other filter down to SQLite), so there a secondary index is never read, yet every insert, update and delete
- * of its collection maintains it (~0.1 ms of FerretDB CPU per index per write). On that server only the unique
- * indexes are created: "once" rests on them (see storage/insert-once.ts). Elsewhere (MongoDB, FerretDB on
- * PostgreSQL), all of them.
+ * Which indexes a database gets. FerretDB 1.x on SQLite reads no index but _id's (other filters are scanned,
+ * in SQLite with our narrowing patch, see db/ferretdb.ts), so there a secondary index is never read, yet every
+ * insert, update and delete of its collection maintains it (~0.1 ms of FerretDB CPU per index per write). On that
+ * server only the unique indexes are kept: "once" rests on them (see storage/insert-once.ts); secondary indexes
+ * made by an earlier version are dropped. Elsewhere (MongoDB, FerretDB on PostgreSQL), all of them.
  */
 import type mongoose from 'mongoose';
 
@@ -16,7 +16,14 @@ export async function ensureIndexes(connection: mongoose.Connection, models: rea
   const probe = models.find((m) => unique(m).length > 0);
   const onlyUnique = probe ? await readsOnlyIdIndex(connection, probe) : false;
   if (!onlyUnique) await Promise.all(models.map((m) => m.createIndexes()));
+  else await Promise.all(models.map(dropSecondaryIndexes));
   return { onlyUnique };
+}
+
+/** Drops the collection's indexes that are neither _id's nor unique (a missing collection has none). */
+async function dropSecondaryIndexes(m: AnyModel): Promise<void> {
+  const indexes = await m.collection.listIndexes().toArray().catch(() => []);
+  await Promise.all(indexes.filter((i) => i.name !== '_id_' && !i.unique).map((i) => m.collection.dropIndex(i.name as string).catch(() => undefined))); // another process may have dropped it
 }
 
 /** FerretDB 1.x with the SQLite backend: its explain() shows SQLite's own plan lines ("… detail=SEARCH …"). */

@@ -29,3 +29,21 @@ test('FerretDB on SQLite gets only the unique indexes (it never reads the others
     await conn.close();
   }
 });
+
+test('on FerretDB/SQLite the secondary indexes an earlier version made are dropped; elsewhere they stay', async () => {
+  const conn = await mongoose.createConnection(process.env.TEST_MONGODB_URI!, { dbName: `t_indexes_old_${Date.now()}`, autoIndex: false }).asPromise();
+  try {
+    const schema = new Schema({ key: { type: String, unique: true }, at: Date });
+    schema.index({ at: 1 });
+    const Model = conn.model('IndexProbeOld', schema);
+    await Model.createIndexes(); // what an earlier version created: every index
+    const { onlyUnique } = await ensureIndexes(conn, [Model]);
+    const names = (await Model.collection.listIndexes().toArray()).map((i) => i.name as string).sort();
+    expect(names).toEqual(onlyUnique ? ['_id_', 'key_1'] : ['_id_', 'at_1', 'key_1']);
+    await Model.create({ key: 'a' });
+    await expect(Model.create({ key: 'a' })).rejects.toMatchObject({ code: 11000 });
+  } finally {
+    await conn.dropDatabase().catch(() => undefined);
+    await conn.close();
+  }
+});
