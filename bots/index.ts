@@ -101,7 +101,7 @@ export function createChatExtension(o: ChatExtensionOptions): ChatExtension {
 
     async close() {
       for (const bot of bots) await bot.close().catch(() => undefined);
-      runtime?.close();
+      await runtime?.close();
       await outbox?.close();
     },
   };

@@ -180,10 +180,18 @@ export class ChatRuntime implements ChatInbound {
 
   /**
    * No more retries from this process: one claimed while the service shuts down would hold its lease in the
-   * next process for a minute. A late retry job or sweep leaves the row to the next process's sweeper.
+   * next process for a minute (a late retry job or sweep leaves the row to the next process's sweeper). Updates
+   * already being handled get up to `waitMs` to finish, so their replies ("Placing your order…") are queued in
+   * order now rather than after a lease in the next process, behind the news they came before.
    */
-  close(): void {
+  async close(waitMs = 5000): Promise<void> {
     this.closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.threadQueues.values()]),
+      new Promise((resolve) => { timer = setTimeout(resolve, waitMs); }),
+    ]);
+    clearTimeout(timer);
   }
 
   private leaseEnd(): Date {

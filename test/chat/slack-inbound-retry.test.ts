@@ -124,7 +124,7 @@ test('a handler that always fails: after the bounded retries the customer is ask
 test('a closing process starts no retry: a late retry job or sweep leaves a due update to the next process', async () => {
   const inbound = { thread: { platform: 'slack', workspace: t.slack.workspace.teamId, channel: 'D-closing', thread: '1.0' }, user: { id: 'slack:T:U' }, eventId: 'ev-closing', text: 'a latte' };
   await ChatInboundPending.create({ _id: 'slack:ev-closing', kind: 'message', inbound, attempts: 1, running: false, notBefore: new Date(Date.now() - 1000) });
-  t.chat.runtime().close();
+  await t.chat.runtime().close();
   await t.chat.runtime().retryDue('slack:ev-closing');
   expect(await t.chat.runtime().sweepInbound()).toBe(0);
   // No attempt was claimed, so no lease holds the update: the next process's sweeper runs it at once.
