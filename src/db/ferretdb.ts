@@ -5,11 +5,12 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 
@@ -53,59 +54,8 @@ export const FERRET_PATCHES: ReadonlyArray<{ file: string; from: string; to: str
   // SQLite now keeps only the rows whose top-level fields hold the filter's string or ObjectID values — or hold
   // an array, which may contain them — before anything is decoded. That is a superset of the matches: the
   // handler still applies the whole filter to what is returned, and sets no SQL LIMIT when there is a filter.
+  // scalarPrefilter is in ferretdb-src/rouh_prefilter.go.
   why: 'a filter on string or ObjectID fields is narrowed by SQLite before documents are decoded',
-}, {
-  file: 'internal/backends/sqlite/collection.go',
-  from: '// check interfaces\nvar (\n\t_ backends.Collection = (*collection)(nil)\n)\n',
-  to: `// scalarPrefilter is a WHERE clause keeping the rows whose top-level fields equal the filter's string and
-// ObjectID values (sjson stores an ObjectID as its hex string) or hold an array: a superset of the matches.
-func scalarPrefilter(filter *types.Document) (string, []any) {
-\tif filter == nil {
-\t\treturn "", nil
-\t}
-
-\tvar conds []string
-\tvar args []any
-
-\tfor _, k := range filter.Keys() {
-\t\tif k == "" || strings.ContainsAny(k, ".$\\"\\\\") {
-\t\t\tcontinue
-\t\t}
-
-\t\tvar text string
-
-\t\tswitch v := must.NotFail(filter.Get(k)).(type) {
-\t\tcase string:
-\t\t\ttext = v
-\t\tcase types.ObjectID:
-\t\t\ttext = hex.EncodeToString(v[:])
-\t\tdefault:
-\t\t\tcontinue
-\t\t}
-
-\t\tpath := \`$."\` + k + \`"\`
-\t\tconds = append(conds, fmt.Sprintf(\`(%[1]s->>? = ? OR json_type(%[1]s, ?) = 'array')\`, metadata.DefaultColumn))
-\t\targs = append(args, path, text, path)
-\t}
-
-\tif len(conds) == 0 {
-\t\treturn "", nil
-\t}
-
-\treturn " WHERE " + strings.Join(conds, " AND "), args
-}
-
-// check interfaces
-var (
-\t_ backends.Collection = (*collection)(nil)
-)
-`,
-  why: 'the narrowing clause itself',
-}, {
-  file: 'internal/backends/sqlite/collection.go',
-  from: 'import (\n\t"context"\n\t"errors"\n',
-  to: 'import (\n\t"context"\n\t"encoding/hex"\n\t"errors"\n',
-  why: 'hex for ObjectID values',
 }, {
   file: 'internal/util/resource/resource.go',
   from: 'func Track(obj any, token *Token) {\n\tcheckArgs(obj, token)',
@@ -120,7 +70,15 @@ var (
   to: 'func Untrack(obj any, token *Token) {\n\tif !debugbuild.Enabled {\n\t\treturn\n\t}\n\n\tcheckArgs(obj, token)',
   why: 'nothing to untrack when Track kept nothing',
 }];
-const BUILD_TAG = `${FERRETDB_VERSION}-rouh-${createHash('sha256').update(JSON.stringify(FERRET_PATCHES)).digest('hex').slice(0, 8)}`;
+/** Whole files we add to FerretDB's source (from src/db/ferretdb-src/), where a change is more than a line or two. */
+const FERRET_SRC = fileURLToPath(new URL('./ferretdb-src/', import.meta.url));
+export const FERRET_FILES: ReadonlyArray<{ file: string; from: string }> = [
+  { file: 'internal/backends/sqlite/rouh_prefilter.go', from: 'rouh_prefilter.go' }, // scalarPrefilter, used by a patch above
+];
+const BUILD_TAG = `${FERRETDB_VERSION}-rouh-${createHash('sha256')
+  .update(JSON.stringify(FERRET_PATCHES))
+  .update(FERRET_FILES.map((f) => readFileSync(path.join(FERRET_SRC, f.from), 'utf8')).join('\n'))
+  .digest('hex').slice(0, 8)}`;
 
 export function ferretCacheDir(): string {
   return process.env.ROUH_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'rouh-actions');
@@ -204,8 +162,9 @@ async function buildFerret(bin: string, logger: Logger): Promise<void> {
   logger.info(`FerretDB built in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-/** Applies FERRET_PATCHES to a copy of FerretDB's source; throws when one no longer matches exactly once. */
+/** Applies FERRET_PATCHES and adds FERRET_FILES to a copy of FerretDB's source; throws when a patch no longer matches exactly once. */
 export async function applyPatches(sourceDir: string): Promise<void> {
+  for (const f of FERRET_FILES) await fs.copyFile(path.join(FERRET_SRC, f.from), path.join(sourceDir, f.file));
   for (const p of FERRET_PATCHES) {
     const file = path.join(sourceDir, p.file);
     const text = await fs.readFile(file, 'utf8');

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MongoClient, ObjectId } from 'mongodb';
-import { applyPatches, FERRET_PATCHES } from '../../src/db/ferretdb.js';
+import { applyPatches, FERRET_FILES, FERRET_PATCHES } from '../../src/db/ferretdb.js';
 
 /** A source tree where each patched file holds, for each of its patches, `text(patch)`. */
 async function sourceWith(text: (p: (typeof FERRET_PATCHES)[number]) => string): Promise<string> {
@@ -22,6 +22,8 @@ test('each patch replaces its text once; a source where it is missing or repeate
   // The original text is gone, except where a patch keeps it inside its replacement (code added around it).
   const times = (text: string, part: string) => text.split(part).length - 1;
   for (const p of FERRET_PATCHES) expect(times(await fs.readFile(path.join(ok, p.file), 'utf8'), p.from)).toBe(times(p.to, p.from));
+  // Whole added files land beside the code that calls them.
+  for (const f of FERRET_FILES) expect(await fs.readFile(path.join(ok, f.file), 'utf8')).toMatch(/^package /m);
   await expect(applyPatches(await sourceWith(() => 'package metadata\n'))).rejects.toThrow(/found 0 times/);
   await expect(applyPatches(await sourceWith((p) => `${p.from}\n${p.from}\n`))).rejects.toThrow(/found 2 times/);
 });
