@@ -7,7 +7,7 @@ import mongoose from 'mongoose';
 import { ActionLive, IdempotencyRecord, type ActionDoc } from '../storage/models.js';
 import { cachedCatalog, cachedItem, cachedProvider } from '../storage/config-cache.js';
 import { loadAction } from '../storage/action-state.js';
-import { insertOnce } from '../storage/insert-once.js';
+import { insertOnce, insertStored } from '../storage/insert-once.js';
 import { buildChain } from './chain.js';
 import { RequestError, badRequest, notFound } from './errors.js';
 import { parsePickupTime, priceOrder, type RequestedItem } from './pricing.js';
@@ -71,7 +71,7 @@ export async function createAction(input: CreateActionInput): Promise<CreateActi
   const { customer_phone: customerPhone, ...storedParams } = p;
   try {
     // One insert, into the live collection (see storage/action-state.ts); the Action document is written when it is done.
-    const doc = await ActionLive.create({
+    const stored = await insertStored(ActionLive, {
       _id: actionId, spaceId, userId, itemId: item._id, providerId: provider._id, type: body.type,
       parameters: storedParams,
       order: {
@@ -83,7 +83,7 @@ export async function createAction(input: CreateActionInput): Promise<CreateActi
       chain: chain.map((c) => ({ ...c, integrationId: c.integrationId ? new mongoose.Types.ObjectId(c.integrationId) : null })),
       nextStepAt: now, wakeAt: now, executionIds: [],
     });
-    return { action: doc.toObject() as unknown as ActionDoc, replayed: false };
+    return { action: stored as unknown as ActionDoc, replayed: false };
   } catch (err) {
     if (idemId) await IdempotencyRecord.deleteOne({ _id: idemId, actionId });
     throw err;
