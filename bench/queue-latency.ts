@@ -16,6 +16,7 @@
  * BENCH_MODE=burst the two bursts with their raw ceilings (efficiency) only, BENCH_MODE=history the history comparison,
  * BENCH_HISTORY (default 20000). Bounded: every phase stops at its count or after 3 minutes.
  */
+import { fork } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,9 +27,11 @@ import { freePort } from '../src/db/ferretdb.js';
 import { countOperations } from '../src/db/op-counter.js';
 import { createLogger } from '../src/logger.js';
 import { seedDemo } from '../src/seed/demo.js';
-import { startDemoSquare } from '../src/seed/demo-square.js';
+import { pointDemoSquareAt } from '../src/seed/demo-square.js';
+import { localSecret } from '../src/local-secrets.js';
 import { startService } from '../src/service.js';
 import { Action, ActionExecution, ActionStatusUpdate, Integration, Receipt } from '../src/storage/models.js';
+import type { ClientReply, ClientRequest } from './client-process.js';
 
 const N = Number(process.env.BENCH_ACTIONS ?? 200);
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 20_000);
@@ -39,6 +42,20 @@ const quiet = createLogger('warn');
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rouh-bench-'));
 const db = process.env.MONGODB_URI ? null : await startEmbeddedDatabase(dir, quiet);
 const uri = process.env.MONGODB_URI ?? db!.uri;
+
+/** The submitters and the Square simulator, in their own process (bench/client-process.ts). */
+const clientProcess = fork(new URL('./client-process.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+const replies: Array<(r: ClientReply) => void> = [];
+clientProcess.on('message', (r: ClientReply) => replies.shift()?.(r));
+const client = {
+  ask: <K extends ClientReply['kind']>(m: ClientRequest) => new Promise<Extract<ClientReply, { kind: K }>>((resolve) => {
+    replies.push(resolve as (r: ClientReply) => void);
+    clientProcess.send(m);
+  }),
+  tell: (m: ClientRequest) => { clientProcess.send(m); },
+};
+/** Epoch milliseconds with sub-millisecond precision: comparable with the client process's times. */
+const now = () => performance.timeOrigin + performance.now();
 
 interface PhaseResult { label: string; submitted: number; completed: number; perSecond: number; opsPerAction: number; toStartP50: number; toStartP99: number; toDoneP50: number; errors: number }
 
@@ -63,7 +80,9 @@ async function phase(label: string, o: { paced?: boolean; warmup?: number; concu
   const config = loadConfig({ ...process.env, PORT: String(port), MONGODB_URI: uri, DATA_DIR: dir, LOG_LEVEL: 'warn' });
   const svc = await startService(config, quiet, { dbName: `bench_${label.replace(/\W/g, '')}_${Date.now()}` });
   const creds = await seedDemo(dir, svc.baseUrl);
-  const square = await startDemoSquare(creds, config.publicBaseUrl, config.dataDir);
+  const signatureKey = await localSecret(dir, 'demo-square-signature-key');
+  const square = await client.ask<'square'>({ kind: 'start-square', webhookUrl: `${config.publicBaseUrl}/integrations/square/webhooks/${creds.providerId}`, signatureKey });
+  await pointDemoSquareAt(creds, square, signatureKey);
   await Integration.updateMany({ providerId: creds.providerId, type: 'email' }, { $set: { enabled: false } });
   if (o.history) await writeHistory(o.history, creds);
 
@@ -72,35 +91,32 @@ async function phase(label: string, o: { paced?: boolean; warmup?: number; concu
   const started = new Map<string, number>();
   const completed = new Map<string, number>();
   svc.bus.subscribe((e) => {
-    const at = performance.now();
+    const at = now();
     if (e.type === 'action.status' && e.status === 'executing' && !started.has(e.actionId)) started.set(e.actionId, at);
-    if (e.type === 'action.completed') completed.set(e.actionId, at);
+    if (e.type === 'action.completed') {
+      completed.set(e.actionId, at);
+      if (o.paced) client.tell({ kind: 'completed', actionId: e.actionId });
+    }
   });
   const deadline = Date.now() + PHASE_CAP_MS;
   let errors = 0;
   const body = JSON.stringify({ itemId: creds.itemId, type: 'order', parameters: { items: [{ name: 'Latte', quantity: 1, modifications: ['oat milk'] }, { name: 'Croissant', quantity: 1 }], customer_name: 'Bench' } });
-  const submit = async () => {
-    const t0 = performance.now();
-    const res = await fetch(`${svc.baseUrl}/actions`, { method: 'POST', body, headers: { authorization: `Bearer ${creds.apiKey}`, 'x-user-id': 'bench', 'content-type': 'application/json' } });
-    if (res.status !== 201) { errors++; await res.text(); return; }
-    const id = ((await res.json()) as { action: { id: string } }).action.id;
-    submitted.set(id, t0);
-    responded.set(id, performance.now());
-    while (o.paced && !completed.has(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  const submitAll = async (n: number, paced: boolean) => {
+    const ran = await client.ask<'ran'>({ kind: 'run', url: `${svc.baseUrl}/actions`, apiKey: creds.apiKey, body, concurrency: o.concurrency, n, paced, deadline });
+    for (const s of ran.submissions) { submitted.set(s.id, s.submittedAt); responded.set(s.id, s.respondedAt); }
+    errors += ran.errors;
+    return ran.cpuMs / 1000;
   };
+  const settle = async () => { while ([...submitted.keys()].some((id) => !completed.has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20)); };
 
-  for (let w = 0; w < (o.warmup ?? 0); w++) await submit().catch(() => { errors++; });
-  while (completed.size < submitted.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  if (o.warmup) { await submitAll(o.warmup, true); await settle(); }
   for (const m of [submitted, responded, started, completed]) m.clear();
 
   const ops = countOperations(svc.db.connection);
   const cpu0 = { db: await databaseCpuSeconds(), node: process.cpuUsage() };
   const t = performance.now();
-  let next = 0;
-  await Promise.all(Array.from({ length: o.paced ? 1 : o.concurrency }, async () => {
-    while (next < o.n && Date.now() < deadline) { next++; await submit().catch(() => { errors++; }); }
-  }));
-  while (completed.size < submitted.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const clientCpu = await submitAll(o.n, !!o.paced);
+  await settle();
   const wall = performance.now() - t;
   await new Promise((r) => setTimeout(r, 500)); // notifications after completion
   ops.stop();
@@ -121,8 +137,7 @@ async function phase(label: string, o: { paced?: boolean; warmup?: number; concu
   const perAction = (m: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(m).slice(0, 8).map(([k, v]) => [k, +(v / Math.max(1, completed.size)).toFixed(2)])));
   console.log(`database ms per action (command sent → reply, summed): ${perAction(ops.msByKey())}`);
   const perActionMs = (seconds: number) => (1000 * seconds / Math.max(1, completed.size)).toFixed(2);
-  console.log(`CPU ms per action: database server ${dbCpu === null ? 'n/a' : perActionMs(dbCpu)}, this process (service, submitters, Square simulator) ${perActionMs((nodeCpu.user + nodeCpu.system) / 1e6)}`);
-  console.log(`square simulator orders: ${square.orders().length}`);
+  console.log(`CPU ms per action: database server ${dbCpu === null ? 'n/a' : perActionMs(dbCpu)}, service process ${perActionMs((nodeCpu.user + nodeCpu.system) / 1e6)}, client process (submitters, Square simulator) ${perActionMs(clientCpu)}`);
   if (o.history) {
     // What a customer's "where is my order" costs once history is stored: the status of finished actions.
     const reads: number[] = [];
@@ -141,7 +156,8 @@ async function phase(label: string, o: { paced?: boolean; warmup?: number; concu
     const byNumber = await timed(() => svc.services.actions.statusByOrderNumber(scope, someNumber));
     console.log(`a customer's latest 5 actions: ${ms(latest)}; status by order number: ${ms(byNumber)} (one read each)`);
   }
-  await square.close();
+  const { orders } = await client.ask<'square-stopped'>({ kind: 'stop-square' });
+  console.log(`square simulator orders: ${orders}`);
   await mongoose.connection.dropDatabase().catch(() => undefined);
   await svc.close();
   return { label, submitted: submitted.size, completed: completed.size, perSecond, opsPerAction, toStartP50: pct(toStart, 50), toStartP99: pct(toStart, 99), toDoneP50: pct(toDone, 50), errors };
@@ -231,6 +247,7 @@ else {
   if (history) console.log(`history p50 ÷ empty p50 (submit → completed, burst 4): ${(history.toDoneP50 / b4.toDoneP50).toFixed(2)}`);
 }
 
+clientProcess.disconnect();
 await db?.stop();
 await fs.rm(dir, { recursive: true, force: true });
 process.exit(0);

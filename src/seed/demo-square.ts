@@ -19,6 +19,12 @@ export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: str
   });
   // DEMO_SQUARE_DOWN: every POS call fails (503), so the manual path (email, then an operator) can be seen.
   if (opts.down) sim.setFault({ kind: 'status', status: 503 });
+  await pointDemoSquareAt(creds, sim, signatureKey);
+  return sim;
+}
+
+/** The demo café's `api` integration pointed at a Square simulator (this process's or another's). */
+export async function pointDemoSquareAt(creds: DemoCredentials, sim: { baseUrl: string; accessToken: string }, signatureKey: string): Promise<void> {
   const integration = await Integration.findOneAndUpdate(
     { providerId: creds.providerId, name: 'square' },
     {
@@ -28,5 +34,4 @@ export async function startDemoSquare(creds: DemoCredentials, publicBaseUrl: str
     { upsert: true, returnDocument: 'after' },
   ).lean();
   await IntegrationSecret.updateOne({ _id: integration!._id }, { $set: { values: { accessToken: sim.accessToken, webhookSignatureKey: signatureKey } } }, { upsert: true });
-  return sim;
 }
