@@ -110,7 +110,7 @@ const port = await freePort();
 const config = loadConfig({ ...process.env, PORT: String(port), MONGODB_URI: process.env.MONGODB_URI ?? db!.uri, DATA_DIR: dir, LOG_LEVEL: 'warn' });
 const platform = PLATFORM === 'slack' ? await slackPlatform() : await telegramPlatformUnderTest();
 const chat = createChatExtension({ config: loadChatConfig({}), platforms: [platform.bot] });
-const svc = await startService(config, quiet, { dbName: `bench_${PLATFORM}_${Date.now()}`, extensions: [chat] });
+const svc = await startService(config, quiet, { dbName: `bench_${PLATFORM}_${Date.now()}`, extensions: [chat], monitorCommands: true });
 const creds = await seedDemo(dir, svc.baseUrl);
 const square = await startDemoSquare(creds, config.publicBaseUrl, dir);
 await Integration.updateMany({ providerId: creds.providerId, type: 'email' }, { $set: { enabled: false } });

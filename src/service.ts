@@ -46,6 +46,8 @@ import { trackingKey, trackingLinks } from './tracking/token.js';
 
 export interface ServiceOverrides {
   dbName?: string;
+  /** The driver's command events, for counting operations (benchmarks, tests): see connectDatabase. */
+  monitorCommands?: boolean;
   mailSender?: MailSender;
   /** More handlers beside handlers/index.ts (tests): manifests, registered exactly like the built-in ones. */
   extraHandlers?: AnyHandlerManifest[];
@@ -90,7 +92,7 @@ export interface EngineServices {
 
 export async function startService(config: Config, logger: Logger, o: ServiceOverrides = {}): Promise<RunningService> {
   const now = o.now ?? (() => new Date());
-  const db = await connectDatabase({ uri: config.MONGODB_URI, dbName: o.dbName, dataDir: config.dataDir, logger });
+  const db = await connectDatabase({ uri: config.MONGODB_URI, dbName: o.dbName, dataDir: config.dataDir, logger, monitorCommands: o.monitorCommands });
   const bus = new StatusBus();
   const metrics = new ServiceMetrics();
   const registry = new HandlerRegistry();

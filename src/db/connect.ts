@@ -7,11 +7,15 @@ import { ensureIndexes } from './indexes.js';
 export interface Database { connection: mongoose.Connection; close(): Promise<void> }
 
 /** Connects mongoose (one shared connection; Agenda uses the same one) and makes sure indexes exist (see indexes.ts). */
-export async function connectDatabase(opts: { uri?: string; dbName?: string; dataDir: string; logger: Logger }): Promise<Database> {
+/**
+ * `monitorCommands`: the driver emits an event per command and reply (src/db/op-counter.ts counts them for the
+ * benchmark). Off by default: it decodes every reply in full a second time, ~4% of the service's CPU per action.
+ */
+export async function connectDatabase(opts: { uri?: string; dbName?: string; dataDir: string; logger: Logger; monitorCommands?: boolean }): Promise<Database> {
   const embedded = opts.uri ? null : await startEmbeddedDatabase(opts.dataDir, opts.logger);
   const uri = opts.uri ?? embedded!.uri;
   mongoose.set('strictQuery', true);
-  await mongoose.connect(uri, { dbName: opts.dbName ?? 'rouh', serverSelectionTimeoutMS: 10_000, autoIndex: false, monitorCommands: true });
+  await mongoose.connect(uri, { dbName: opts.dbName ?? 'rouh', serverSelectionTimeoutMS: 10_000, autoIndex: false, monitorCommands: opts.monitorCommands ?? false });
   // A database from an older version may still hold these (absent ones make dropIndex fail: fine).
   await Promise.all(RETIRED_INDEXES.map(({ model, name }) => model.collection.dropIndex(name).catch(() => undefined)));
   await ensureIndexes(mongoose.connection, ALL_MODELS);

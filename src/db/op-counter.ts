@@ -30,6 +30,7 @@ export function countOperations(connection: mongoose.Connection): OpCounter {
     millis.set(key, (millis.get(key) ?? 0) + e.duration);
   };
   const client = connection.getClient();
+  if (!client.options.monitorCommands) throw new Error('countOperations needs a connection made with monitorCommands (startService({ monitorCommands: true }))');
   client.on('commandStarted', onStarted);
   client.on('commandSucceeded', onFinished);
   client.on('commandFailed', onFinished);
@@ -40,5 +41,31 @@ export function countOperations(connection: mongoose.Connection): OpCounter {
     msByKey: () => sorted(millis),
     reset: () => { counts.clear(); millis.clear(); keyOf.clear(); },
     stop: () => { client.off('commandStarted', onStarted); client.off('commandSucceeded', onFinished); client.off('commandFailed', onFinished); },
+  };
+}
+
+/** The data commands a server counts in `serverStatus.metrics.commands` (handshakes, heartbeats and admin left out). */
+const DATA_COMMANDS = ['insert', 'find', 'update', 'delete', 'findAndModify', 'aggregate', 'count', 'distinct', 'getMore', 'bulkWrite'];
+
+async function serverCommandTotals(connection: mongoose.Connection): Promise<Record<string, number>> {
+  const status = await connection.db!.admin().command({ serverStatus: 1 });
+  const commands = (status.metrics?.commands ?? {}) as Record<string, { total?: unknown }>;
+  return Object.fromEntries(DATA_COMMANDS.map((c) => [c, Number(commands[c]?.total ?? 0)]));
+}
+
+/**
+ * Counts data commands as the server does (`serverStatus.metrics.commands`, on MongoDB and FerretDB alike): every
+ * client of the server is counted, and the connection needs no command monitoring, which costs the process a
+ * second decoding of every reply. For a benchmark phase whose only database client is the service.
+ */
+export async function countServerOperations(connection: mongoose.Connection): Promise<{ stop(): Promise<{ total: number; byCommand: Record<string, number> }> }> {
+  const before = await serverCommandTotals(connection);
+  return {
+    async stop() {
+      const after = await serverCommandTotals(connection);
+      const byCommand: Record<string, number> = {};
+      for (const c of DATA_COMMANDS) if (after[c]! > before[c]!) byCommand[c] = after[c]! - before[c]!;
+      return { total: Object.values(byCommand).reduce((a, b) => a + b, 0), byCommand };
+    },
   };
 }

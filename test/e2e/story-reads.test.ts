@@ -14,7 +14,7 @@ let svc: TestService;
 const instantPos = createFixtureHandler('instant-pos', 'api', () => ({ kind: 'completed', externalRef: 'pos-1' }));
 
 beforeAll(async () => {
-  svc = await startTestService({ extraHandlers: [instantPos] });
+  svc = await startTestService({ extraHandlers: [instantPos], monitorCommands: true });
   await Integration.create({ spaceId: svc.creds.spaceId, providerId: svc.creds.providerId, type: 'api', name: 'instant-pos', priority: 0, enabled: true, config: {} });
 });
 afterAll(async () => { await svc?.close(); });
@@ -52,6 +52,7 @@ test('the status of a finished action is read by _id: its receipt, every status 
   let html = '';
   const pageFinds = await findsDuring(async () => { html = await (await fetch(trackingUrl)).text(); });
   expect(html).toContain(status!.action.receipts[0]!.receiptNumber);
+  expect(pageFinds.some((f) => f.collection === 'receipts')).toBe(true);
   expect(pageFinds.filter((f) => ['receipts', 'actionstatusupdates'].includes(f.collection) && Object.keys(f.filter).join() !== '_id')).toEqual([]);
 });
 
