@@ -161,7 +161,7 @@ async function phase(label: string, o: { paced?: boolean; warmup?: number; concu
     const latest = await timed(() => svc.services.actions.list({ ...scope, userId: 'bench' }, { limit: 5 }));
     const someNumber = (await svc.services.actions.list(scope, { limit: 1 })).actions[0]?.orderNumber ?? 'DC-1';
     const byNumber = await timed(() => svc.services.actions.statusByOrderNumber(scope, someNumber));
-    console.log(`a customer's latest 5 actions: ${ms(latest)}; status by order number: ${ms(byNumber)} (one read each)`);
+    console.log(`a customer's latest 5 actions (of the ${submitted.size} they placed): ${ms(latest)}; status by order number: ${ms(byNumber)} (one read each)`);
   }
   const { orders } = await client.ask<'square-stopped'>({ kind: 'stop-square' });
   console.log(`square simulator orders: ${orders}`);

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import type { Logger } from 'pino';
-import { ALL_MODELS, RETIRED_INDEXES } from '../storage/models.js';
+import { ALL_MODELS, RETIRED_INDEXES, SQLITE_LOOKUP_INDEXES } from '../storage/models.js';
 import { startEmbeddedDatabase } from './embedded.js';
 import { ensureIndexes } from './indexes.js';
 
@@ -18,7 +18,7 @@ export async function connectDatabase(opts: { uri?: string; dbName?: string; dat
   await mongoose.connect(uri, { dbName: opts.dbName ?? 'rouh', serverSelectionTimeoutMS: 10_000, autoIndex: false, monitorCommands: opts.monitorCommands ?? false });
   // A database from an older version may still hold these (absent ones make dropIndex fail: fine).
   await Promise.all(RETIRED_INDEXES.map(({ model, name }) => model.collection.dropIndex(name).catch(() => undefined)));
-  await ensureIndexes(mongoose.connection, ALL_MODELS);
+  await ensureIndexes(mongoose.connection, ALL_MODELS, SQLITE_LOOKUP_INDEXES);
   return {
     connection: mongoose.connection,
     async close() {

@@ -54,8 +54,16 @@ export const FERRET_PATCHES: ReadonlyArray<{ file: string; from: string; to: str
   // SQLite now keeps only the rows whose top-level fields hold the filter's string or ObjectID values — or hold
   // an array, which may contain them — before anything is decoded. That is a superset of the matches: the
   // handler still applies the whole filter to what is returned, and sets no SQL LIMIT when there is a filter.
-  // scalarPrefilter is in ferretdb-src/rouh_prefilter.go.
+  // Where the field has a single-field index, SQLite reads the index instead of the table (its expression is
+  // the one FerretDB indexes). scalarPrefilter is in ferretdb-src/rouh_prefilter.go.
   why: 'a filter on string or ObjectID fields is narrowed by SQLite before documents are decoded',
+}, {
+  file: 'internal/backends/sqlite/collection.go',
+  from: '\torderByClause := prepareOrderByClause(params.Sort)\n\tsortPushdown := orderByClause != ""\n',
+  to: '\tif whereClause == "" {\n\t\twhereClause, args = scalarPrefilter(params.Filter)\n\t}\n\n\torderByClause := prepareOrderByClause(params.Sort)\n\tsortPushdown := orderByClause != ""\n',
+  // The same narrowing in explain(), so its plan shows whether SQLite reads an index ("SEARCH … USING INDEX") or
+  // the whole table ("SCAN") for a filter; filterPushdown stays false (the handler still applies the filter).
+  why: 'explain() shows the narrowing of a filter on string or ObjectID fields',
 }, {
   file: 'internal/util/resource/resource.go',
   from: 'func Track(obj any, token *Token) {\n\tcheckArgs(obj, token)',

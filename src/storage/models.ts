@@ -224,6 +224,7 @@ ActionSchema.index({ spaceId: 1, _id: -1 });
 ActionSchema.index({ spaceId: 1, status: 1, _id: -1 });
 ActionSchema.index({ providerId: 1, externalRef: 1 });
 ActionSchema.index({ spaceId: 1, orderNumber: 1 });
+ActionSchema.index({ spaceId: 1, userId: 1, _id: -1 }); // a customer's latest actions (the chat's "where's my order")
 export const Action = model('Action', ActionSchema);
 export type ActionDoc = InferSchemaType<typeof ActionSchema> & { _id: mongoose.Types.ObjectId };
 
@@ -422,6 +423,17 @@ const OperatorSettingsSchema = new Schema({
 OperatorSettingsSchema.index({ 'channel.platform': 1, 'channel.id': 1 });
 OperatorSettingsSchema.index({ 'channel.platform': 1, 'channel.workspaceId': 1 });
 export const OperatorSettings = model('OperatorSettings', OperatorSettingsSchema);
+
+/**
+ * The secondary indexes FerretDB on SQLite gets besides the unique ones (db/indexes.ts): single fields looked up
+ * by equality in collections that grow with history, which our FerretDB build reads through such an index
+ * (db/ferretdb-src/rouh_prefilter.go). Without them, "where's my order" and "is DC-1547 ready" read every stored action.
+ */
+export const SQLITE_LOOKUP_INDEXES: ReadonlyArray<readonly [mongoose.Model<any>, Record<string, 1>]> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+  [Action, { userId: 1 }],
+  [Action, { orderNumber: 1 }],
+  [OrderNumber, { orderNumber: 1 }],
+];
 
 export const ALL_MODELS = [ActionLive, ActionExecutionLive, Transition, OrderNumberAllocation, OrderCounterHint, OrderNumber, Claim, Space, ApiKey, Provider, Integration, IntegrationSecret, Item, MenuItem, MenuModifier, Action,
   IdempotencyRecord, ActionExecution, Receipt, ActionStatusUpdate, ManualTask, OperatorSettings, Notification, ProcessedEvent, ExternalRef];

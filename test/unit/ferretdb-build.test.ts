@@ -64,10 +64,11 @@ test('a filter with _id and other fields reads only that document, and still app
   }
 });
 
-test('filters on string and ObjectId fields (narrowed by SQLite first) match exactly what MongoDB matches', async () => {
+test.each([false, true])('filters on string and ObjectId fields (narrowed by SQLite first; through single-field indexes: %s) match exactly what MongoDB matches', async (indexed) => {
   const client = await new MongoClient(process.env.TEST_MONGODB_URI!).connect();
   try {
-    const docs = client.db(`t_prefilter_${Date.now()}`).collection<Record<string, unknown> & { _id: number }>('docs');
+    const docs = client.db(`t_prefilter_${indexed}_${Date.now()}`).collection<Record<string, unknown> & { _id: number }>('docs');
+    if (indexed) for (const field of ['u', 'o', 'tags', 's']) await docs.createIndex({ [field]: 1 });
     const oid = new ObjectId();
     await docs.insertMany([
       { _id: 1, u: 'sam', o: oid, tags: ['a', 'b'], n: 5 },
@@ -76,6 +77,7 @@ test('filters on string and ObjectId fields (narrowed by SQLite first) match exa
       { _id: 4, u: 'ünï "q" <&>\\', o: null, tags: [] },
       { _id: 5, nested: { u: 'sam' } },
       { _id: 6, u: 'sam', s: 'x' },
+      { _id: 7, u: '[sam]', s: ['x'] },
     ]);
     const ids = async (filter: Record<string, unknown>) => (await docs.find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id);
     expect(await ids({ u: 'sam' })).toEqual([1, 3, 6]); // an array holding the value matches too
@@ -84,6 +86,8 @@ test('filters on string and ObjectId fields (narrowed by SQLite first) match exa
     expect(await ids({ tags: 'a' })).toEqual([1, 2, 3]);
     expect(await ids({ u: 'ünï "q" <&>\\' })).toEqual([4]);
     expect(await ids({ u: 'sam', s: 'x' })).toEqual([6]);
+    expect(await ids({ s: 'x' })).toEqual([6, 7]);
+    expect(await ids({ u: '[sam]' })).toEqual([7]); // a string that reads like an array is a string
     expect(await ids({ 'nested.u': 'sam' })).toEqual([5]);
     expect(await ids({ u: 'sam', n: 5 })).toEqual([1]);
     expect(await ids({ u: 'sam', _id: { $gt: 1 } })).toEqual([3, 6]);
@@ -91,7 +95,28 @@ test('filters on string and ObjectId fields (narrowed by SQLite first) match exa
     expect((await docs.updateMany({ u: 'sam' }, { $set: { touched: true } })).modifiedCount).toBe(3);
     expect(await ids({ touched: true })).toEqual([1, 3, 6]);
     expect((await docs.deleteMany({ tags: 'a' })).deletedCount).toBe(3);
-    expect(await ids({})).toEqual([4, 5, 6]);
+    expect(await ids({})).toEqual([4, 5, 6, 7]);
+  } finally {
+    await client.close();
+  }
+});
+
+test('an equality on a field with a single-field index reads the index, not the whole collection', async () => {
+  const client = await new MongoClient(process.env.TEST_MONGODB_URI!).connect();
+  try {
+    const docs = client.db(`t_lookup_${Date.now()}`).collection<{ _id: number; userId: string; spaceId: ObjectId }>('docs');
+    await docs.createIndex({ userId: 1 });
+    const spaceId = new ObjectId();
+    await docs.insertMany(Array.from({ length: 200 }, (_, n) => ({ _id: n, userId: `slack:T1:U${n % 20}`, spaceId })));
+    // The chat's "where's my order": a customer's latest actions in a space.
+    const query = { spaceId, userId: 'slack:T1:U7' };
+    const plan = JSON.stringify(await docs.find(query).sort({ _id: -1 }).limit(5).explain());
+    expect(plan).toMatch(/USING INDEX \S+_userId_1|IXSCAN/);
+    expect(plan).not.toMatch(/detail=SCAN /);
+    expect((await docs.find(query).sort({ _id: -1 }).limit(5).toArray()).map((d) => d._id)).toEqual([187, 167, 147, 127, 107]);
+    // A value that JSON writes with escapes is looked up without the index, and still found.
+    await docs.insertOne({ _id: 999, userId: 'ünï <&>', spaceId });
+    expect((await docs.find({ userId: 'ünï <&>' }).toArray()).map((d) => d._id)).toEqual([999]);
   } finally {
     await client.close();
   }

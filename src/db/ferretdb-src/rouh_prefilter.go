@@ -23,7 +23,7 @@ func scalarPrefilter(filter *types.Document) (string, []any) {
 	var args []any
 
 	for _, k := range filter.Keys() {
-		if k == "" || strings.ContainsAny(k, ".$\"\\") {
+		if k == "" || k == metadata.DefaultColumn || strings.ContainsAny(k, ".$\"\\") {
 			continue
 		}
 
@@ -38,6 +38,17 @@ func scalarPrefilter(filter *types.Document) (string, []any) {
 			continue
 		}
 
+		if plainJSONString(text) {
+			// The very expression FerretDB builds a single-field index on (registry.go: `_ferretdb_sjson->"k"`,
+			// the field's JSON text), so SQLite reads such an index instead of the table: the value's JSON text,
+			// or an array's (JSON text starting with '['; strings starting with '[' are kept too, a superset).
+			field := fmt.Sprintf("%s->%q", metadata.DefaultColumn, k)
+			conds = append(conds, fmt.Sprintf(`(%[1]s = ? OR (%[1]s >= '[' AND %[1]s < '\'))`, field))
+			args = append(args, `"`+text+`"`)
+
+			continue
+		}
+
 		path := `$."` + k + `"`
 		conds = append(conds, fmt.Sprintf(`(%[1]s->>? = ? OR json_type(%[1]s, ?) = 'array')`, metadata.DefaultColumn))
 		args = append(args, path, text, path)
@@ -48,4 +59,18 @@ func scalarPrefilter(filter *types.Document) (string, []any) {
 	}
 
 	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// plainJSONString reports whether s is written in JSON as itself between quotes, by any encoder: printable
+// ASCII without the characters JSON or Go's encoder escape (`"`, `\`, `<`, `>`, `&`). Only then can its JSON
+// text be compared as stored; other values use the decoding comparison above.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+
+	return true
 }
