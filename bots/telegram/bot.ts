@@ -171,7 +171,11 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
       chatId: msg.chat.id,
       isPrivate: msg.chat.type === 'private',
       messageId: msg.message_id,
-      replyTo: replied ? { messageId: replied.message_id, ...('reply_to_message' in replied && replied.reply_to_message ? { replyToMessageId: (replied.reply_to_message as Message).message_id } : {}) } : undefined,
+      replyTo: replied ? {
+        messageId: replied.message_id,
+        ...('reply_to_message' in replied && replied.reply_to_message ? { replyToMessageId: (replied.reply_to_message as Message).message_id } : {}),
+        ...(replied.from?.id === botId ? { ours: { sentAt: replied.date * 1000 } } : {}),
+      } : undefined,
     });
     await inbound.handleMessage({ thread, user: chatUser(msg.from), text, eventId: eventId(ctx), messageId: String(msg.message_id) });
   }

@@ -41,8 +41,25 @@ export interface IncomingPosition {
   chatId: number;
   isPrivate: boolean;
   messageId: number;
-  /** The message this one replies to, if any. */
-  replyTo?: { messageId: number; replyToMessageId?: number } | undefined;
+  /** The message this one replies to, if any; `ours` with the time it was sent (ms) when the bot sent it. */
+  replyTo?: { messageId: number; replyToMessageId?: number; ours?: { sentAt: number } } | undefined;
+}
+
+/**
+ * How long a reply to one of our recent messages waits for that message's link: the send that made it records
+ * the link once Telegram answered, and a quick (or machine-slowed) customer can reply before that insert lands.
+ */
+const OWN_LINK_WAIT_MS = 3000;
+const OWN_LINK_RECENT_MS = 60_000;
+
+async function rootOfOwnMessage(botId: number, chatId: number, messageId: number, sentAt: number, now = Date.now()): Promise<string | null> {
+  if (now - sentAt > OWN_LINK_RECENT_MS) return null; // an old message whose link is gone (or never was): no wait
+  const deadline = now + OWN_LINK_WAIT_MS;
+  for (;;) {
+    const root = await rootOf(botId, chatId, messageId);
+    if (root !== null || Date.now() >= deadline) return root;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export function threadRef(botId: number, chatId: number, thread: string | null): ThreadRef {
@@ -58,7 +75,9 @@ export async function threadForMessage(position: IncomingPosition): Promise<Thre
   if (position.isPrivate) return threadRef(position.botId, position.chatId, null);
   let root: string | null = null;
   if (position.replyTo) {
-    root = await rootOf(position.botId, position.chatId, position.replyTo.messageId);
+    const { messageId, ours } = position.replyTo;
+    root = await rootOf(position.botId, position.chatId, messageId);
+    if (root === null && ours) root = await rootOfOwnMessage(position.botId, position.chatId, messageId, ours.sentAt);
     if (root === null && position.replyTo.replyToMessageId !== undefined) root = String(position.replyTo.replyToMessageId);
     root ??= String(position.replyTo.messageId);
   }

@@ -7,6 +7,7 @@ import { createChatExtension, type ChatExtension } from '../../bots/index.js';
 import { loadChatConfig } from '../../bots/config.js';
 import { ChatDraft, ChatInboundEvent, ChatInboundPending } from '../../bots/storage/models.js';
 import { telegramPlatform, type TelegramBotSettings } from '../../bots/telegram/bot.js';
+import { TelegramReplyLink } from '../../bots/telegram/threads.js';
 import { createTelegramDriver, startTelegramSimulator, type SimTgMessage, type TelegramDriver, type TelegramSimulator, type TgUser } from '../../bots/telegram/simulator/index.js';
 import type { SquareSimulator } from '../../handlers/square/simulator.js';
 import { startDemoSquare } from '../../src/seed/demo-square.js';
@@ -185,6 +186,26 @@ describe('long polling', () => {
       expect.stringMatching(/^Confirmed! Order #DC-\d+/),
     ]);
     expect(tg.messages(group.id).filter((m) => m.fromBot && !chain.some((c) => c.messageId === m.messageId)).map((m) => m.text)).toEqual([expect.stringMatching(/^Connected to/)]);
+  });
+
+  test('in a group, a reply to the card that comes before the card\'s link is recorded still edits that card', async () => {
+    const { svc, tg, driver } = s;
+    const group = tg.addGroup({ title: 'Studio' });
+    const ivy = tg.addUser({ first_name: 'Ivy' });
+    const { body } = await svc.api<{ code: string }>('POST', '/chat/connections/telegram/link', { body: {} });
+    await driver.command({ from: ivy.id, chatId: group.id, command: 'start', args: body.code });
+    await tg.waitForMessage((m) => m.chatId === group.id && m.text.startsWith('Connected to'), 10_000);
+    const mention = await driver.mention({ from: ivy.id, chatId: group.id, text: 'a latte with oat milk' });
+    const card = await tg.waitForMessage((m) => m.chatId === group.id && m.replyToMessageId === mention.message.messageId && hasButton(m, 'Place order'), 10_000);
+    // As if our send were still recording the card's link (a slow database): the customer's reply overtakes it.
+    const linkOfCard = { _id: new RegExp(`:${group.id}:${card.messageId}$`) };
+    const link = await waitFor(() => TelegramReplyLink.findOne(linkOfCard).lean<{ _id: string; root: string }>(), 'the card\'s link');
+    await TelegramReplyLink.deleteOne({ _id: link._id });
+    await driver.sendText({ from: ivy.id, chatId: group.id, text: "name's Ivy", replyToMessageId: card.messageId });
+    await new Promise((r) => setTimeout(r, 500));
+    await TelegramReplyLink.create({ _id: link._id, root: link.root });
+    await tg.waitForMessage((m) => m.chatId === group.id && m.messageId === card.messageId && m.text.includes('<b>Name:</b> Ivy'), 10_000);
+    expect(tg.replyChain(group.id, mention.message.messageId).filter((m) => m.fromBot && hasButton(m, 'Place order'))).toHaveLength(1);
   });
 
   test('a duplicate update_id and a double tap on Place order make one action', async () => {
