@@ -193,19 +193,30 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`FerretDB exited with code ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`FerretDB did not listen on port ${port} within ${timeoutMs} ms`);
+/**
+ * The port FerretDB bound, from its log line `msg="Listening on TCP 127.0.0.1:<port>..."`: it is started on port 0,
+ * so no other process can take the port between our choosing it and FerretDB binding it (and answer in its place).
+ */
+export function listeningPort(child: ChildProcess, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const done = (err: Error | null, port?: number) => {
+      clearTimeout(timer);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolve(port!);
+    };
+    const onData = (chunk: Buffer) => {
+      seen = (seen + chunk.toString()).slice(-4096);
+      const m = /Listening on TCP 127\.0\.0\.1:(\d+)\D/.exec(seen); // the whole number: a write may end mid-line
+      if (m) done(null, Number(m[1]));
+    };
+    const onExit = (code: number | null) => done(new Error(`FerretDB exited with code ${code} before listening: ${seen.trim().split('\n').at(-1) ?? ''}`));
+    const timer = setTimeout(() => done(new Error(`FerretDB did not listen within ${timeoutMs} ms`)), timeoutMs);
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+  });
 }
 
 export interface RunningServer { uri: string; stop(): Promise<void> }
@@ -243,12 +254,12 @@ function isAlive(pid: number): boolean {
 export async function startFerret(bin: string, dataDir: string, logger: Logger): Promise<RunningServer> {
   await fs.mkdir(dataDir, { recursive: true });
   await stopStaleFerret(dataDir, logger);
-  const port = await freePort();
   const child = spawn(bin, [
     // WAL + synchronous=NORMAL: durable across process crashes (the case we design for); a power cut may lose
     // the last commits. FULL (the default) fsyncs every write and made writes ~10x slower here.
-    '--handler=sqlite', `--sqlite-url=file:${dataDir}/?_pragma=synchronous(normal)`, `--listen-addr=127.0.0.1:${port}`, `--state-dir=${dataDir}`,
-    '--debug-addr=127.0.0.1:0', '--telemetry=disable', '--log-level=WARN', '--log-format=text',
+    '--handler=sqlite', `--sqlite-url=file:${dataDir}/?_pragma=synchronous(normal)`, '--listen-addr=127.0.0.1:0', `--state-dir=${dataDir}`,
+    // INFO: the line that says which port it bound (see listeningPort); its other lines are few (start and stop).
+    '--debug-addr=127.0.0.1:0', '--telemetry=disable', '--log-level=INFO', '--log-format=text',
     // Go's garbage collector ran at every doubling of a ~15 MB live heap, ~10% of FerretDB's CPU: letting the heap
     // grow 5x between collections cut its CPU per action by ~25% (peak memory 58 -> 74 MB). GOGC set by the user wins.
   ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GOGC: process.env.GOGC ?? '400' } });
@@ -257,7 +268,7 @@ export async function startFerret(bin: string, dataDir: string, logger: Logger):
   process.once('exit', onExit);
   const pidFile = path.join(dataDir, 'ferretdb.pid');
   if (child.pid) await fs.writeFile(pidFile, `${child.pid}\n`);
-  await waitForPort(port, child, 30_000);
+  const port = await listeningPort(child, 30_000).catch((err: Error) => { child.kill('SIGKILL'); throw err; });
   return {
     uri: `mongodb://127.0.0.1:${port}/`,
     async stop() {
