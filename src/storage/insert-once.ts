@@ -10,12 +10,19 @@ export const isDuplicateKey = (err: unknown): boolean => (err as { code?: number
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema's model; the document is checked by mongoose
 type AnyModel = Model<any>;
 
+interface Rules { required: string[][]; enums: Array<[string[], Set<unknown>]>; /** Validators beyond those two (min, match, custom…): Model.validate runs them. */ others: boolean }
+
+/** Whether a schema (or one nested in it) has validators other than required and enum. */
+const hasOtherValidators = (schema: mongoose.Schema): boolean => Object.values(schema.paths).some((type) =>
+  (type as unknown as { validators: Array<{ type?: string }> }).validators.some((v) => v.type !== 'required' && v.type !== 'enum')
+  || (type.schema ? hasOtherValidators(type.schema) : false));
+
 /** A schema's required paths and enumerated values, read once per model. */
-const rulesByModel = new WeakMap<AnyModel, { required: string[][]; enums: Array<[string[], Set<unknown>]> }>();
-function rulesOf(model: AnyModel) {
+const rulesByModel = new WeakMap<AnyModel, Rules>();
+function rulesOf(model: AnyModel): Rules {
   let rules = rulesByModel.get(model);
   if (!rules) {
-    rules = { required: [], enums: [] };
+    rules = { required: [], enums: [], others: hasOtherValidators(model.schema) };
     for (const [path, type] of Object.entries(model.schema.paths)) {
       const options = type.options as { required?: unknown; enum?: unknown };
       if (options.required === true) rules.required.push(path.split('.'));
@@ -33,8 +40,9 @@ const at = (doc: Record<string, unknown>, path: string[]): unknown =>
  * The document as mongoose would store it (cast, defaults, timestamps; required paths and enums checked),
  * built on the plain object: `Model.create` builds a full mongoose document and runs its save machinery, and
  * `Model.validate` casts again and walks every path, which made mongoose the largest single share of the
- * service's CPU per action under load (README, "Performance"). Casting still refuses malformed values; schemas
- * on this path use no custom validators (test/unit/storable.test.ts holds the result to Model.create's).
+ * service's CPU per action under load (README, "Performance"). Casting still refuses malformed values; a schema
+ * with other validators (min, match, custom) is checked by Model.validate in insertStored (test/unit/storable.test.ts
+ * holds the result to Model.create's).
  */
 export function storable(model: AnyModel, doc: Record<string, unknown>): Record<string, unknown> {
   const raw = model.castObject(doc) as Record<string, unknown>;
@@ -56,6 +64,7 @@ export function storable(model: AnyModel, doc: Record<string, unknown>): Record<
 /** Inserts one document as mongoose would store it, through the driver; returns what was stored. */
 export async function insertStored(model: AnyModel, doc: Record<string, unknown>): Promise<Record<string, unknown>> {
   const stored = storable(model, doc);
+  if (rulesOf(model).others) await model.validate(stored);
   await model.collection.insertOne(stored);
   return stored;
 }

@@ -2,8 +2,8 @@
  * Hot-path inserts skip mongoose documents (src/storage/insert-once.ts): what they store must be what
  * `Model.create` would have stored, and a document the schema refuses must still be refused.
  */
-import mongoose from 'mongoose';
-import { storable } from '../../src/storage/insert-once.js';
+import mongoose, { Schema } from 'mongoose';
+import { insertOnce, storable } from '../../src/storage/insert-once.js';
 import { ActionExecutionLive, ActionLive, ActionStatusUpdate, Claim, Receipt, Transition } from '../../src/storage/models.js';
 
 const oid = () => new mongoose.Types.ObjectId();
@@ -66,4 +66,19 @@ describe('storable: what a hot-path insert stores', () => {
     expect(stored).not.toHaveProperty('smuggled');
     expect(stored.by).toBe('me');
   });
+});
+
+test('a schema with other validators (a minimum, a custom check) still has them run before the insert', async () => {
+  const conn = await mongoose.createConnection(process.env.TEST_MONGODB_URI!, { dbName: `t_storable_${Date.now()}` }).asPromise();
+  try {
+    const Priced = conn.model('PricedProbe', new Schema({ _id: String, cents: { type: Number, required: true, min: 0, validate: Number.isInteger } }));
+    await expect(insertOnce(Priced, { _id: 'a', cents: -1 })).rejects.toThrow(/cents/);
+    await expect(insertOnce(Priced, { _id: 'b', cents: 1.5 })).rejects.toThrow(/cents/);
+    expect(await insertOnce(Priced, { _id: 'c', cents: 150 })).toBe(true);
+    expect(await insertOnce(Priced, { _id: 'c', cents: 150 })).toBe(false);
+    expect(await Priced.find().lean()).toEqual([{ _id: 'c', cents: 150 }]);
+  } finally {
+    await conn.dropDatabase().catch(() => undefined);
+    await conn.close();
+  }
 });
