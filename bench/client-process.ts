@@ -1,12 +1,12 @@
 /**
  * The bench's outside world in its own process, as in production: the customers' submitters and the café's
- * Square (simulator). In the service's process they took about a fifth of its main thread, which the service
- * alone has in production. Driven by bench/queue-latency.ts over IPC (see BenchClient there).
+ * Square (simulator). In the service's process they cost 1.2–2 ms of CPU per action on its main thread, which the
+ * service alone has in production. Driven by bench/queue-latency.ts over IPC (its `client`).
  */
-import { startSquareSimulator, type SquareSimulator } from '../handlers/square/simulator.js';
+import { startSquareSimulator, type SquareSimulator, type SquareSimulatorOptions } from '../handlers/square/simulator.js';
 
 export type ClientRequest =
-  | { kind: 'start-square'; webhookUrl: string; signatureKey: string }
+  | { kind: 'start-square'; options: SquareSimulatorOptions }
   | { kind: 'stop-square' }
   | { kind: 'run'; url: string; apiKey: string; body: string; concurrency: number; n: number; paced: boolean; deadline: number }
   | { kind: 'completed'; actionId: string };
@@ -53,7 +53,7 @@ async function run(r: Extract<ClientRequest, { kind: 'run' }>): Promise<void> {
 process.on('message', (m: ClientRequest) => {
   void (async () => {
     if (m.kind === 'start-square') {
-      square = await startSquareSimulator({ redeliverFailedAfterMs: 1000, webhook: { url: m.webhookUrl, signatureKey: m.signatureKey } });
+      square = await startSquareSimulator(m.options);
       send({ kind: 'square', baseUrl: square.baseUrl, accessToken: square.accessToken });
     } else if (m.kind === 'stop-square') {
       const orders = square?.orders().length ?? 0;
